@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean docs bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/atomatlas demo --out out/demo --overwrite
+
+# pytest exits 5 when it collected no tests: make that an explicit failure.
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$status
+
+# Regenerate the figures and tables under docs/ from the shipped recipes.
+docs: $(STAMP)
+	$(BIN)/python docs/make_docs.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_cluster.py
+
+clean:
+	rm -rf $(VENV) out build src/*.egg-info

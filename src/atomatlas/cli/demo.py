@@ -1,0 +1,30 @@
+"""Run the built-in example (recipe fe-phases) end to end and say where to look.
+
+Clusters 42 iron structures into bcc, fcc and hcp with automatic k, compares KMeans,
+GMM and four agglomerative linkages against the known phases, and labels six new
+structures with the saved model.
+"""
+
+from __future__ import annotations
+
+EXAMPLES = """examples:
+  atomatlas demo
+  atomatlas demo --out /tmp/demo --overwrite
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", default="out/demo", metavar="DIR", help="run folder (default out/demo)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
+
+def run(args) -> int:
+    from atomatlas import recipes
+    from atomatlas.cli.common import report
+    from atomatlas.pipeline import run_config
+
+    config, base = recipes.load("fe-phases")
+    result = run_config(config, args.out, overwrite=args.overwrite, base=base, progress=True)
+    report(result, what="demo (recipe fe-phases)")
+    print(f"  look at {result.path}/map.png, {result.path}/k_selection.png and {result.path}/predict/labels.csv")
+    return 0

@@ -1,0 +1,42 @@
+"""List the methods of every step with their parameters and defaults, and the shipped recipes."""
+
+from __future__ import annotations
+
+EXAMPLES = """examples:
+  atomatlas list            # everything
+  atomatlas list cluster    # clustering methods only
+  atomatlas list recipes
+"""
+
+STEPS = ("scale", "reduce", "cluster", "classifier", "recipes")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("what", nargs="?", choices=STEPS, help="one step (default: all)")
+
+
+def run(args) -> int:
+    from atomatlas import recipes
+    from atomatlas.learn.cluster import CLUSTERERS
+    from atomatlas.learn.reduce import REDUCERS
+    from atomatlas.learn.scale import SCALERS
+    from atomatlas.learn.supervised import CLASSIFIERS
+
+    registries = {"scale": SCALERS, "reduce": REDUCERS, "cluster": CLUSTERERS, "classifier": CLASSIFIERS}
+    for step in [args.what] if args.what else STEPS:
+        if step == "recipes":
+            print("recipes (atomatlas run NAME --out DIR):")
+            for name in recipes.names():
+                config, _ = recipes.load(name)
+                print(f"  {name:22s} {config.get('description', '')}")
+            continue
+        print(f"{step} methods:")
+        for method in registries[step]:
+            print(f"  {method.name:18s} {method.summary}")
+            for key, default in method.defaults.items():
+                choices = f"  one of {list(method.choices[key])}" if key in method.choices else ""
+                print(f"      {key} = {default!r}{choices}")
+            if method.auto_k:
+                print(f"      k = 'auto' chooses by: {', '.join(method.auto_k)}")
+        print()
+    return 0

@@ -1,0 +1,38 @@
+"""Label new rows with the model saved by an earlier cluster, run or fit-classifier command.
+
+The new table needs the same feature columns. Cluster runs give each row a cluster
+(and its position on the run's map); classifier runs give a class and its probability.
+"""
+
+from __future__ import annotations
+
+from atomatlas.cli import common
+
+EXAMPLES = """examples:
+  atomatlas run fe-phases --out runs/fe
+  atomatlas predict runs/fe dataset:Fe2_descriptor_newdata.csv --out runs/fe-new
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("run_dir", help="run folder of an earlier cluster, run or fit-classifier command")
+    parser.add_argument("table", help="table of new rows with the same feature columns")
+    parser.add_argument("--delimiter", metavar="CHAR", help="field separator of the new table")
+    parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
+
+def run(args) -> int:
+    from atomatlas import datasets
+    from atomatlas.pipeline import predict_run
+
+    result = predict_run(args.run_dir, datasets.resolve(args.table), args.out, overwrite=args.overwrite,
+                         delimiter=args.delimiter)
+    counts = result.metrics.get("cluster_sizes") or result.metrics.get("counts")
+    print(f"predict: labelled {len(result.labels)} rows from {args.table}: {counts}")
+    for name, scores in result.metrics.get("evaluation", {}).items():
+        print(f"  vs {name}: ARI {scores['adjusted_rand_index']:.3f}, accuracy {scores['cluster_accuracy']:.3f}")
+    if "accuracy" in result.metrics:
+        print(f"  accuracy against {result.metrics['input']['path']} labels: {result.metrics['accuracy']:.3f}")
+    print(f"  wrote {result.path}/labels.csv")
+    return 0

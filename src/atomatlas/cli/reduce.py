@@ -1,0 +1,36 @@
+"""Map the rows of a descriptor table to a few dimensions (PCA, kernel PCA, t-SNE, UMAP, MDS).
+
+Writes labels.csv (ids + embedding_1, embedding_2, no cluster column), metrics.json
+(explained variance for PCA), a map and, for PCA, a scree plot.
+"""
+
+from __future__ import annotations
+
+from atomatlas.cli import common
+
+EXAMPLES = """examples:
+  atomatlas reduce data.csv --method pca --labels polytype --out runs/pca
+  atomatlas reduce dataset:Carbon8_descriptor.csv --method tsne --param perplexity=40 --out runs/tsne
+  atomatlas reduce data.csv --method kernel_pca --param kernel=poly --param degree=3 --out runs/kpca
+  atomatlas reduce data.csv --method mds --param metric=false --out runs/nmds
+"""
+
+
+def add_arguments(parser) -> None:
+    common.add_table_arguments(parser)
+    common.add_scale_argument(parser)
+    group = parser.add_argument_group("reduction")
+    group.add_argument("--method", default="pca", help="pca (default), kernel_pca, tsne, umap or mds")
+    group.add_argument("--n-components", type=int, default=2, help="number of components (default 2)")
+    group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
+    common.add_output_arguments(parser)
+
+
+def run(args) -> int:
+    from atomatlas.pipeline import run_config
+
+    config = {"name": "reduce", "seed": args.seed, "data": common.data_section(args), "scale": {"method": args.scale},
+              "reduce": {"method": args.method, "n_components": args.n_components, **common.parse_params(args.param)}}
+    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
+    common.report(result, what="reduce")
+    return 0

@@ -1,0 +1,402 @@
+"""One run of the flow: config -> table -> scale -> reduce -> cluster or classify -> evaluate -> run folder.
+
+:func:`run_config` is what every CLI command calls; :func:`predict_run` labels new rows
+with a saved run. The run-folder contract (docs/run-folder.md) is written here:
+``labels.csv`` (id columns in input order, integer ``cluster``, -1 for noise,
+``embedding_*`` for a reduction of at most 3 components), ``metrics.json``,
+``config.toml`` (the resolved config; ``atomatlas run OUT/config.toml`` repeats the run),
+PNG figures and the saved model.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+from atomatlas.evaluate import contingency, evaluate_clusters, transform_labels
+from atomatlas.io.models import load_model, save_model
+from atomatlas.io.rundir import RunFolder
+from atomatlas.io.tables import Table, join_labels, read_table
+from atomatlas.recipes.schema import normalise, to_toml_dict
+
+FLOAT_FORMAT = "%.8g"  # fixed text form: the same seed gives byte-identical CSV files
+
+
+@dataclass
+class RunResult:
+    """What a run produced: its folder, the per-row table written as labels.csv, and the metrics."""
+
+    path: Path
+    labels: pd.DataFrame
+    metrics: dict
+
+
+# ---------------------------------------------------------------- helpers
+
+def package_versions() -> dict:
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version(), "atomatlas": __version__}
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "skops", "matplotlib", "openTSNE", "umap-learn"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _json_ready(value):
+    """Plain JSON: numpy scalars to Python, NaN/inf to null, keys to strings."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(_json_ready(data), indent=2) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _save_figure(folder: Path, name: str, fig) -> str:
+    from atomatlas.plots import save
+
+    save(fig, folder / name)
+    return name
+
+
+def read_input(config: dict) -> Table:
+    data = config["data"]
+    return read_table(data["path"], id_columns=data["id_columns"], features=data["features"],
+                      features_regex=data["features_regex"], exclude=data["exclude"],
+                      label_column=data["label_column"], delimiter=data["delimiter"],
+                      drop_constant=data["drop_constant"])
+
+
+def collect_labels(config: dict, table: Table) -> dict[str, pd.Series]:
+    """Every label set to evaluate against, aligned with the table's rows (NaN = unlabelled)."""
+    labels = {}
+    if table.label_column is not None:
+        labels[table.label_column] = table.labels
+    for entry in config["evaluate"]:
+        if entry["labels"] is None:
+            if entry["column"] not in table.frame.columns:
+                raise AtlasError(f"{table.path}: label column {entry['column']!r} not found; available columns: "
+                                 f"{list(table.frame.columns)}.")
+            series = table.frame[entry["column"]].reset_index(drop=True)
+        else:
+            series = join_labels(table, entry["labels"], on=list(entry["on"]), column=entry["column"])
+        labels[entry["name"]] = transform_labels(series, entry["transform"])
+    return labels
+
+
+def _check_components(config: dict, n_rows: int, n_features: int) -> None:
+    reduce = config["reduce"]
+    if reduce is None:
+        return
+    n = reduce["params"].get("n_components", 2)
+    limit = min(n_rows, n_features) if reduce["method"] == "pca" else n_rows - 1
+    if not isinstance(n, int) or n < 1 or n > limit:
+        raise AtlasError(f"reduce {reduce['method']}: n_components={n!r} must be between 1 and {limit} "
+                         f"for {n_rows} rows and {n_features} features.")
+
+
+def _evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix: str = "") -> dict:
+    from atomatlas.plots.evaluate import confusion
+
+    results = {}
+    for name, truth in label_sets.items():
+        scores = evaluate_clusters(truth, predicted)
+        known = truth.notna().to_numpy()
+        table = contingency(truth[known].astype(str).to_numpy(), predicted[known])
+        write_csv(folder / f"{prefix}contingency_{name}.csv", table.reset_index())
+        _save_figure(folder, f"{prefix}confusion_{name}.png",
+                     confusion(table, title=f"{name}: ARI {scores['adjusted_rand_index']:.3f}, "
+                                            f"accuracy {scores['cluster_accuracy']:.3f}"))
+        results[name] = scores
+    return results
+
+
+def _embedding_columns(embedding: np.ndarray | None) -> dict:
+    if embedding is None or embedding.shape[1] > 3:
+        return {}
+    return {f"embedding_{i + 1}": embedding[:, i] for i in range(embedding.shape[1])}
+
+
+# ---------------------------------------------------------------- runs
+
+def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: Path | None = None,
+               progress: bool = False) -> RunResult:
+    """Run one config into the run folder ``out`` (atomically: all or nothing)."""
+    config = normalise(config, base)
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()  # before any work: a bad --out should not cost a long fit
+    table = read_input(config)
+    label_sets = collect_labels(config, table)
+    _check_components(config, len(table), len(table.feature_names))
+    if config["classify"] is not None and table.label_column is None:
+        raise AtlasError(f"{table.path}: a classifier needs a label column; pass --labels COLUMN.")
+    with folder as tmp:
+        if config["classify"] is not None:
+            labels, metrics = _classify(config, table, tmp)
+        else:
+            labels, metrics = _cluster_or_reduce(config, table, label_sets, tmp, progress)
+        metrics["versions"] = package_versions()
+        write_json(tmp / "metrics.json", metrics)
+        import tomli_w
+
+        (tmp / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
+        if config["predict"] is not None and config["classify"] is None and config["cluster"] is not None:
+            model, meta = load_model(tmp)
+            _predict_into(model, meta, config["predict"]["path"], tmp / "predict", config["predict"]["delimiter"],
+                          training=labels)
+    return RunResult(path=Path(out), labels=labels, metrics=metrics)
+
+
+def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Path, progress: bool):
+    from atomatlas.learn.cluster import AtlasCluster
+    from atomatlas.learn.reduce import explained_variance_ratio, make_reducer
+    from atomatlas.learn.scale import make_scaler
+    from atomatlas.learn.select_k import score_labels
+    from atomatlas.plots import cluster as cluster_plots
+    from atomatlas.plots import reduce as reduce_plots
+
+    seed = config["seed"]
+    X = table.X
+    scaler = make_scaler(config["scale"]["method"], config["scale"]["params"])
+    X_scaled = scaler.fit_transform(X)
+    metrics = {"name": config["name"], "atomatlas_version": __version__, "seed": seed,
+               "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
+                         "features": table.feature_names, "id_columns": table.id_columns,
+                         "label_column": table.label_column, "dropped_constant": table.dropped_constant},
+               "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]}}
+    figures = []
+    reducer, embedding = None, None
+    if config["reduce"] is not None:
+        reduce = config["reduce"]
+        reducer = make_reducer(reduce["method"], reduce["params"], random_state=seed)
+        embedding = np.asarray(reducer.fit_transform(X_scaled), dtype=float)
+        metrics["reduce"] = {"method": reduce["method"], "params": reduce["params"],
+                             "n_components": int(embedding.shape[1])}
+        ratio = explained_variance_ratio(reducer)
+        if ratio is not None:
+            metrics["reduce"]["explained_variance_ratio"] = ratio
+            full = make_reducer("pca", {"n_components": min(X_scaled.shape)}).fit(X_scaled)
+            metrics["reduce"]["explained_variance_ratio_all"] = full.explained_variance_ratio_
+            figures.append(_save_figure(folder, "scree.png", reduce_plots.scree(full.explained_variance_ratio_)))
+        if hasattr(reducer, "stress_"):
+            metrics["reduce"]["stress"] = reducer.stress_
+
+    frame = table.ids.copy()
+    classes = next(iter(label_sets.values())) if label_sets else None
+    clusterer = None
+    cluster = config["cluster"]
+    if cluster is not None:
+        X_cluster = embedding if cluster["on"] == "reduced" else X_scaled
+        clusterer = AtlasCluster(cluster["method"], k=cluster["k"], select=cluster["select"], k_min=cluster["k_min"],
+                                 k_max=cluster["k_max"], params=cluster["params"], random_state=seed,
+                                 progress=progress).fit(X_cluster)
+        labels = clusterer.labels_
+        frame["cluster"] = labels
+        sizes = pd.Series(labels).value_counts().sort_index()
+        metrics["cluster"] = {
+            "method": cluster["method"], "params": cluster["params"], "on": cluster["on"],
+            "k_requested": cluster["k"], "k": clusterer.k_, "selected_by": clusterer.selected_by_,
+            "n_noise": int((labels < 0).sum()), "cluster_sizes": {int(k): int(v) for k, v in sizes.items()},
+            "scores": score_labels(X_cluster, labels, clusterer.estimator_, random_state=seed),
+        }
+        if clusterer.scores_ is not None:
+            scores = pd.DataFrame(clusterer.scores_)
+            metrics["cluster"]["k_selection"] = {"criterion": clusterer.selected_by_,
+                                                 "range": [int(scores["k"].min()), int(scores["k"].max())],
+                                                 "scores": scores.to_dict(orient="records")}
+            chosen_outer = (clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_")
+                            else clusterer.k_)
+            figures.append(_save_figure(folder, "k_selection.png", cluster_plots.k_selection(
+                scores, chosen_outer, clusterer.selected_by_)))
+        if hasattr(clusterer.estimator_, "splits_"):
+            metrics["cluster"]["splits"] = clusterer.estimator_.splits_
+        figures.append(_save_figure(folder, "silhouette.png", cluster_plots.silhouette_diagram(
+            X_cluster, labels, title=f"silhouette per row ({cluster['method']}, k = {clusterer.k_})")))
+        if cluster["method"] == "agglomerative":
+            figures.append(_save_figure(folder, "dendrogram.png", cluster_plots.dendrogram(
+                X_cluster, linkage=clusterer.estimator_.linkage, metric=clusterer.estimator_.metric,
+                leaf_labels=table.ids.astype(str).agg(" ".join, axis=1).tolist())))
+        if label_sets:
+            metrics["evaluation"] = _evaluate_all(label_sets, labels, folder)
+        if config["compare"]:
+            metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder)
+    if len(table.feature_names) >= 3:
+        figures.append(_save_figure(folder, "feature_dendrogram.png",
+                                    cluster_plots.feature_dendrogram(X, table.feature_names)))
+    for name, values in _embedding_columns(embedding).items():
+        frame[name] = values
+    view, axis = embedding, (config["reduce"]["method"] if config["reduce"] else "")
+    if view is None or view.shape[1] < 2:
+        view, axis = make_reducer("pca", {"n_components": min(2, X_scaled.shape[1])}).fit_transform(X_scaled), "PC"
+    if view.shape[1] >= 2:
+        figures.append(_save_figure(folder, "map.png", reduce_plots.embedding_map(
+            view, frame["cluster"].to_numpy() if cluster is not None else None,
+            classes.to_numpy(dtype=object) if classes is not None else None,
+            title=config["name"], axis_name=axis)))
+    metrics["figures"] = figures
+    write_csv(folder / "labels.csv", frame)
+    if clusterer is not None:
+        save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer},
+                   {"kind": "cluster", "feature_names": table.feature_names, "id_columns": table.id_columns,
+                    "label_column": table.label_column, "cluster_on": cluster["on"],
+                    "embedding_columns": list(_embedding_columns(embedding))})
+    return frame, metrics
+
+
+def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, folder: Path) -> list[dict]:
+    """Fit every [[compare]] clusterer on the same features and score it against every label set."""
+    from atomatlas.learn.cluster import AtlasCluster
+
+    rows = []
+    for entry in config["compare"]:
+        X_cluster = embedding if entry["on"] == "reduced" else X_scaled
+        model = AtlasCluster(entry["method"], k=entry["k"], select=entry["select"], k_min=entry["k_min"],
+                             k_max=entry["k_max"], params=entry["params"], random_state=seed).fit(X_cluster)
+        name = entry["name"] or " ".join([entry["method"], *(f"{k}={v}" for k, v in entry["params"].items())])
+        row = {"name": name, "method": entry["method"], "params": entry["params"], "k": model.k_,
+               "selected_by": model.selected_by_,
+               "evaluation": {label: evaluate_clusters(truth, model.labels_) for label, truth in label_sets.items()}}
+        rows.append(row)
+    table = pd.DataFrame([{"name": r["name"], "k": r["k"],
+                           **{f"{label}_{score}": r["evaluation"][label][score] for label in label_sets
+                              for score in ("adjusted_rand_index", "normalized_mutual_info", "cluster_accuracy")}}
+                          for r in rows])
+    write_csv(folder / "comparison.csv", table)
+    return rows
+
+
+def _classify(config: dict, table: Table, folder: Path):
+    from sklearn.pipeline import Pipeline
+
+    from atomatlas.learn.scale import make_scaler
+    from atomatlas.learn.supervised import cross_validate, make_classifier
+    from atomatlas.plots.evaluate import confusion
+
+    seed = config["seed"]
+    classify = config["classify"]
+    y = table.labels.astype(str).to_numpy()
+    model = Pipeline([("scale", make_scaler(config["scale"]["method"], config["scale"]["params"])),
+                      ("model", make_classifier(classify["method"], classify["params"], random_state=seed))])
+    cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
+    model.fit(table.X, y)
+    frame = table.ids.copy()
+    frame[table.label_column] = y
+    frame["cv_predicted"] = cv["predicted"]
+    (folder / "classification_report.txt").write_text(cv["report_text"])
+    write_csv(folder / "confusion.csv", cv["confusion"].rename_axis("class").reset_index())
+    figures = [_save_figure(folder, "confusion.png", confusion(
+        cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
+        xlabel="predicted", ylabel="true"))]
+    estimator = model.named_steps["model"]
+    metrics = {"name": config["name"], "atomatlas_version": __version__, "seed": seed,
+               "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
+                         "features": table.feature_names, "id_columns": table.id_columns,
+                         "label_column": table.label_column},
+               "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]},
+               "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],
+                            "classes": cv["classes"]},
+               "cross_validation": {"accuracy": cv["accuracy"], "f1_weighted": cv["f1_weighted"],
+                                    "report": cv["report"]},
+               "figures": figures}
+    if hasattr(estimator, "C_"):
+        metrics["classify"]["chosen_C"] = np.atleast_1d(estimator.C_).tolist()
+    write_csv(folder / "labels.csv", frame)
+    save_model(folder, {"classifier": model},
+               {"kind": "classifier", "feature_names": table.feature_names, "id_columns": table.id_columns,
+                "label_column": table.label_column, "classes": list(map(str, model.classes_))})
+    return frame, metrics
+
+
+# ---------------------------------------------------------------- predict
+
+def predict_run(run_dir: str | Path, path: str | Path, out: str | Path, *, overwrite: bool = False,
+                delimiter: str | None = None) -> RunResult:
+    """Label the rows of a new table with the model saved in ``run_dir``; write a run folder."""
+    model, meta = load_model(run_dir)
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()
+    training = None
+    if (Path(run_dir) / "labels.csv").exists():
+        training = pd.read_csv(Path(run_dir) / "labels.csv")
+    with folder as tmp:
+        frame, metrics = _predict_into(model, meta, path, tmp, delimiter, training=training, mkdir=False)
+    return RunResult(path=Path(out), labels=frame, metrics=metrics)
+
+
+def _predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, training=None, mkdir=True):
+    from atomatlas.io.tables import read_frame
+
+    path = str(path)
+    if mkdir:
+        folder.mkdir()
+    features = meta["feature_names"]
+    columns = read_frame(path, delimiter).columns
+    missing = [c for c in features if c not in columns]
+    if missing:
+        raise AtlasError(f"{path}: lacks {len(missing)} feature column(s) the model was fit on, e.g. {missing[:3]}; "
+                         "give a table with the same feature columns.")
+    label = meta.get("label_column") if meta.get("label_column") in columns else None
+    table = read_table(path, features=features, label_column=label, delimiter=delimiter, constant="keep")
+    frame = table.ids.copy()
+    metrics = {"atomatlas_version": __version__, "input": {"path": path, "n_rows": len(table)},
+               "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}
+    if meta["kind"] == "classifier":
+        classifier = model["classifier"]
+        frame["predicted"] = classifier.predict(table.X)
+        if hasattr(classifier, "predict_proba"):
+            proba = classifier.predict_proba(table.X)
+            frame["probability"] = proba.max(axis=1)
+            for i, name in enumerate(classifier.classes_):
+                frame[f"probability_{name}"] = proba[:, i]
+        metrics["counts"] = frame["predicted"].value_counts().sort_index().to_dict()
+        if label is not None:
+            truth = table.labels.astype(str).to_numpy()
+            metrics["accuracy"] = float((truth == frame["predicted"].to_numpy()).mean())
+    else:
+        X_scaled = model["scaler"].transform(table.X)
+        embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
+        X_cluster = embedding if meta["cluster_on"] == "reduced" else X_scaled
+        labels = model["clusterer"].predict(X_cluster)
+        frame["cluster"] = labels
+        for name, values in _embedding_columns(embedding).items():
+            frame[name] = values
+        metrics["cluster_sizes"] = {int(k): int(v) for k, v in pd.Series(labels).value_counts().sort_index().items()}
+        if label is not None:
+            metrics["evaluation"] = _evaluate_all({label: table.labels}, labels, folder)
+        if embedding is not None and embedding.shape[1] >= 2 and training is not None:
+            from atomatlas.plots.reduce import embedding_map
+
+            fig = embedding_map(embedding, labels, title="new rows", axis_name=meta.get("reduce", "embedding"))
+            if {"embedding_1", "embedding_2"} <= set(training.columns):
+                for ax in fig.axes[:1]:
+                    ax.scatter(training["embedding_1"], training["embedding_2"], s=6, color="#cccccc", zorder=0,
+                               label="training rows")
+            _save_figure(folder, "map.png", fig)
+    write_csv(folder / "labels.csv", frame)
+    write_json(folder / "metrics.json", metrics)
+    return frame, metrics

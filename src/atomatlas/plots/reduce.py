@@ -1,0 +1,50 @@
+"""Figures of reductions: scree plot and 2-D maps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atomatlas.plots import cluster_colours, new_figure
+
+
+def scree(explained_variance_ratio, title: str = "PCA explained variance"):
+    ratio = np.asarray(explained_variance_ratio, dtype=float)
+    fig, ax = new_figure()
+    components = np.arange(1, len(ratio) + 1)
+    ax.bar(components, ratio, color="#4c72b0", label="per component")
+    ax.plot(components, np.cumsum(ratio), "o-", color="#dd8452", label="cumulative")
+    ax.set_xlabel("principal component")
+    ax.set_ylabel("explained variance ratio")
+    ax.set_ylim(0, 1.02)
+    ax.set_xticks(components)
+    ax.set_title(title)
+    ax.legend(loc="center right")
+    return fig
+
+
+def embedding_map(embedding, clusters=None, classes=None, title: str = "2-D map", axis_name: str = "embedding"):
+    """Rows on the first two embedding axes: coloured by cluster, and by known class if given."""
+    embedding = np.asarray(embedding, dtype=float)
+    panels = [("cluster", clusters)] + ([("class", classes)] if classes is not None else [])
+    fig, axes = new_figure(6.0 * len(panels), 5.0, ncols=len(panels))
+    axes = np.atleast_1d(axes)
+    for ax, (kind, values) in zip(axes, panels):
+        if values is None:
+            ax.scatter(embedding[:, 0], embedding[:, 1], s=8, color="#4c72b0")
+        else:
+            values = np.asarray(values, dtype=object)
+            known = np.array([v is not None and v == v for v in values])  # drop NaN / None
+            if kind == "class":
+                ax.scatter(embedding[~known, 0], embedding[~known, 1], s=5, color="#d0d0d0", label="unlabelled")
+            names = sorted(set(values[known].tolist()), key=lambda v: (str(type(v)), v))
+            colours = cluster_colours(len(names))
+            for colour, name in zip(colours, names):
+                rows = known & (values == name)
+                label = ("noise" if name == -1 else f"cluster {name}") if kind == "cluster" else str(name)
+                ax.scatter(embedding[rows, 0], embedding[rows, 1], s=10 if kind == "cluster" else 18,
+                           color="#888888" if name == -1 else colour, label=label)
+            ax.legend(fontsize=7, markerscale=1.5, loc="best", ncols=2 if len(names) > 8 else 1)
+        ax.set_xlabel(f"{axis_name} 1")
+        ax.set_ylabel(f"{axis_name} 2")
+        ax.set_title(f"{title}: {'clusters' if kind == 'cluster' else 'known classes'}" if len(panels) > 1 else title)
+    return fig

@@ -1,0 +1,148 @@
+"""The config schema: check a run config (recipe file or CLI options) and fill in defaults.
+
+A config has the sections ``data``, ``scale``, ``reduce``, ``cluster`` or ``classify``,
+``[[evaluate]]``, ``[[compare]]`` and ``predict`` (docs/recipes.md describes each key).
+Method parameters sit beside ``method`` and are checked against that method's registry
+entry, so a typo is caught before any data is read.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from atomatlas import datasets
+from atomatlas.errors import AtlasError
+
+TOP_KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "classify", "evaluate",
+            "compare", "predict"}
+DATA_KEYS = {"path": None, "id_columns": None, "features": None, "features_regex": None, "exclude": [],
+             "label_column": None, "delimiter": None, "drop_constant": False}
+CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min": 2, "k_max": 10, "on": None,
+                "name": None}
+CLASSIFY_KEYS = {"method": "logistic", "folds": 5}
+EVALUATE_KEYS = {"name": None, "labels": None, "on": None, "column": None, "transform": "none"}
+PREDICT_KEYS = {"path": None, "delimiter": None}
+
+
+def _check_keys(section: dict, allowed, where: str) -> None:
+    if not isinstance(section, dict):
+        raise AtlasError(f"config: [{where}] must be a table of keys, got {section!r}.")
+    unknown = sorted(set(section) - set(allowed))
+    if unknown:
+        raise AtlasError(f"config: unknown key {unknown[0]!r} in [{where}]; allowed: {sorted(allowed)}.")
+
+
+def _split_method(section: dict, fixed: dict, registry, where: str) -> dict:
+    """Separate fixed keys from method parameters and check the parameters."""
+    if not isinstance(section, dict):
+        raise AtlasError(f"config: [{where}] must be a table of keys, got {section!r}.")
+    out = {key: section.get(key, default) for key, default in fixed.items()}
+    params = {key: value for key, value in section.items() if key not in fixed}
+    spec = registry[out["method"]]
+    spec.check_params(params)
+    out["params"] = params
+    return out
+
+
+def _path(value, base: Path | None, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise AtlasError(f"config: {where} must be a file path (or dataset:NAME); got {value!r}.")
+    return datasets.resolve(value, base)
+
+
+def _cluster_section(section: dict, where: str) -> dict:
+    from atomatlas.learn.cluster import CLUSTERERS
+
+    out = _split_method(section, CLUSTER_KEYS, CLUSTERERS, where)
+    k = out["k"]
+    if not (k == "auto" or k is None or (isinstance(k, int) and not isinstance(k, bool))):
+        raise AtlasError(f"config: [{where}] k must be an integer or \"auto\"; got {k!r}.")
+    if out["on"] not in (None, "reduced", "scaled"):
+        raise AtlasError(f"config: [{where}] on must be \"reduced\" or \"scaled\"; got {out['on']!r}.")
+    return out
+
+
+def normalise(config: dict, base: Path | None = None) -> dict:
+    """A complete, checked copy of ``config`` with every path resolved and every default explicit."""
+    from atomatlas.learn.reduce import REDUCERS
+    from atomatlas.learn.scale import SCALERS
+    from atomatlas.learn.supervised import CLASSIFIERS
+
+    config = copy.deepcopy(config)
+    _check_keys(config, TOP_KEYS, "top level")
+    seed = config.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise AtlasError(f"config: seed must be a non-negative integer; got {seed!r}.")
+    out = {"name": str(config.get("name", "run")), "description": str(config.get("description", "")), "seed": seed}
+
+    data = config.get("data")
+    if data is None:
+        raise AtlasError("config: a [data] section with a path is required.")
+    _check_keys(data, DATA_KEYS, "data")
+    out["data"] = {**copy.deepcopy(DATA_KEYS), **data}
+    out["data"]["path"] = _path(data.get("path"), base, "[data] path")
+
+    out["scale"] = _split_method(config.get("scale", {"method": "standard"}), {"method": "standard"}, SCALERS,
+                                 "scale")
+    out["reduce"] = (_split_method(config["reduce"], {"method": "pca"}, REDUCERS, "reduce")
+                     if config.get("reduce") else None)
+    if config.get("cluster") and config.get("classify"):
+        raise AtlasError("config: give [cluster] or [classify], not both.")
+    out["cluster"] = _cluster_section(config["cluster"], "cluster") if config.get("cluster") else None
+    out["classify"] = (_split_method(config["classify"], CLASSIFY_KEYS, CLASSIFIERS, "classify")
+                       if config.get("classify") else None)
+    if out["cluster"] is not None and out["cluster"]["on"] is None:
+        out["cluster"]["on"] = "reduced" if out["reduce"] is not None else "scaled"
+    if out["cluster"] is not None and out["cluster"]["on"] == "reduced" and out["reduce"] is None:
+        raise AtlasError("config: [cluster] on = \"reduced\" needs a [reduce] section.")
+
+    evaluations = config.get("evaluate", [])
+    if isinstance(evaluations, dict):
+        evaluations = [evaluations]
+    out["evaluate"] = []
+    for i, entry in enumerate(evaluations):
+        _check_keys(entry, EVALUATE_KEYS, f"evaluate {i + 1}")
+        entry = {**EVALUATE_KEYS, **entry}
+        if not entry["column"]:
+            raise AtlasError(f"config: [[evaluate]] entry {i + 1} needs a column (the label column).")
+        if entry["labels"] is not None:
+            entry["labels"] = _path(entry["labels"], base, f"[[evaluate]] {i + 1} labels")
+            if not entry["on"]:
+                raise AtlasError(f"config: [[evaluate]] entry {i + 1} reads labels from another file and needs "
+                                 "on = [join columns].")
+        entry["name"] = entry["name"] or entry["column"]
+        out["evaluate"].append(entry)
+
+    compare = config.get("compare", [])
+    out["compare"] = [_cluster_section(entry, f"compare {i + 1}") for i, entry in enumerate(compare)]
+    if out["compare"] and out["cluster"] is None:
+        raise AtlasError("config: [[compare]] needs a [cluster] section to compare with.")
+    for entry in out["compare"]:
+        entry["on"] = entry["on"] or out["cluster"]["on"]
+
+    predict = config.get("predict")
+    if predict:
+        _check_keys(predict, PREDICT_KEYS, "predict")
+        out["predict"] = {**PREDICT_KEYS, **predict, "path": _path(predict.get("path"), base, "[predict] path")}
+    else:
+        out["predict"] = None
+    return out
+
+
+def to_toml_dict(config: dict) -> dict:
+    """The config as a TOML-writable dict (TOML has no null: None values are left out)."""
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [clean(v) for v in value if v is not None]
+        return value
+
+    flat = copy.deepcopy(config)
+    for section in ("scale", "reduce", "cluster", "classify"):
+        if flat.get(section):
+            flat[section] = {**{k: v for k, v in flat[section].items() if k != "params"}, **flat[section]["params"]}
+    flat["compare"] = [{**{k: v for k, v in c.items() if k != "params"}, **c["params"]} for c in flat["compare"]]
+    return clean(flat)
