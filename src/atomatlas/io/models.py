@@ -7,7 +7,8 @@ the steps connect). Loading refuses:
 
 * a folder without ``model.json`` or with another format;
 * a model format version this atomatlas does not read (rerun the fit instead);
-* any object type outside scikit-learn, NumPy, SciPy and atomatlas itself.
+* any object type other than classes of scikit-learn, NumPy and SciPy and the
+  atomatlas estimators listed in ``ATOMATLAS_TYPES`` (functions are never trusted).
 """
 
 from __future__ import annotations
@@ -23,8 +24,31 @@ MODEL_FORMAT = "atomatlas-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
-# Types from these modules may be rebuilt on load; anything else is refused.
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "atomatlas.", "builtins.", "collections.")
+# Classes from these libraries may be rebuilt on load; anything else is refused.
+TRUSTED_LIBRARIES = ("sklearn.", "numpy.", "scipy.")
+ATOMATLAS_TYPES = frozenset({
+    "atomatlas.learn.cluster.AtlasCluster",
+    "atomatlas.learn.nested.NestedClusterer",
+    "atomatlas.learn.assign.NearestClusterAssigner",
+    "atomatlas.learn.reduce.TSNE",
+    "atomatlas.learn.reduce.UMAP",
+    "atomatlas.learn.reduce.MDS",
+})
+
+
+def _is_trusted(name: str) -> bool:
+    """A listed atomatlas estimator, or a class (never a function) of a trusted library."""
+    if name in ATOMATLAS_TYPES:
+        return True
+    if not name.startswith(TRUSTED_LIBRARIES):
+        return False
+    import importlib
+
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        return isinstance(getattr(importlib.import_module(module_name), attribute), type)
+    except (ImportError, AttributeError):
+        return False
 
 
 def save_model(folder: str | Path, model: dict, meta: dict) -> None:
@@ -74,7 +98,7 @@ def load_model(folder: str | Path) -> tuple[dict, dict]:
         types = skops.io.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises several types for a damaged archive
         raise AtlasError(f"{path}: not a readable skops file ({exc}); rerun the fit.") from exc
-    refused = sorted(t for t in types if not t.startswith(TRUSTED_PREFIXES))
+    refused = sorted(t for t in types if not _is_trusted(t))
     if refused:
         raise AtlasError(f"{path}: refusing to load object type(s) {refused}; only scikit-learn, NumPy, SciPy and "
                          "atomatlas types are loaded.")

@@ -19,11 +19,13 @@ from atomatlas.learn.registry import Registry
 
 def _logistic(Cs, cv, penalty, max_iter, random_state):
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-    kwargs = {"Cs": Cs, "cv": folds, "max_iter": max_iter, "random_state": random_state}
+    # Explicit values for defaults that scikit-learn >= 1.8 is changing (l1_ratios, scoring, attributes).
+    kwargs = {"Cs": Cs, "cv": folds, "max_iter": max_iter, "random_state": random_state, "scoring": "accuracy",
+              "use_legacy_attributes": False}
     if penalty == "l1":
-        kwargs.update(solver="saga", l1_ratios=[1.0])
-    elif penalty == "l2":
-        kwargs.update(solver="lbfgs")
+        kwargs.update(solver="saga", l1_ratios=(1.0,))
+    else:
+        kwargs.update(solver="lbfgs", l1_ratios=(0.0,))
     return LogisticRegressionCV(**_only_known(kwargs))
 
 
@@ -31,7 +33,7 @@ def _only_known(kwargs):
     from atomatlas.learn.registry import accepted_kwargs
 
     known = accepted_kwargs(LogisticRegressionCV, kwargs)
-    if "l1_ratios" in kwargs and "l1_ratios" not in known:  # older scikit-learn spells L1 as penalty
+    if kwargs.get("l1_ratios") == (1.0,) and "l1_ratios" not in known:  # older scikit-learn spells L1 as penalty
         known["penalty"] = "l1"
     return known
 

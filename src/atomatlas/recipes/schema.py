@@ -86,12 +86,12 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     out["scale"] = _split_method(config.get("scale", {"method": "standard"}), {"method": "standard"}, SCALERS,
                                  "scale")
     out["reduce"] = (_split_method(config["reduce"], {"method": "pca"}, REDUCERS, "reduce")
-                     if config.get("reduce") else None)
-    if config.get("cluster") and config.get("classify"):
+                     if "reduce" in config else None)
+    if "cluster" in config and "classify" in config:
         raise AtlasError("config: give [cluster] or [classify], not both.")
-    out["cluster"] = _cluster_section(config["cluster"], "cluster") if config.get("cluster") else None
+    out["cluster"] = _cluster_section(config["cluster"], "cluster") if "cluster" in config else None
     out["classify"] = (_split_method(config["classify"], CLASSIFY_KEYS, CLASSIFIERS, "classify")
-                       if config.get("classify") else None)
+                       if "classify" in config else None)
     if out["cluster"] is not None and out["cluster"]["on"] is None:
         out["cluster"]["on"] = "reduced" if out["reduce"] is not None else "scaled"
     if out["cluster"] is not None and out["cluster"]["on"] == "reduced" and out["reduce"] is None:

@@ -1,0 +1,219 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from atomatlas import datasets
+
+FE = "dataset:Fe2_descriptor.csv"
+FE_NEW = "dataset:Fe2_descriptor_newdata.csv"
+
+
+def test_help_has_examples_and_imports_no_heavy_libraries():
+    code = ("import sys\nfrom atomatlas.cli.main import main\n"
+            "for argv in (['--help'], ['cluster', '--help'], ['list', '--help']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "heavy = [m for m in ('torch', 'dask', 'umap', 'openTSNE', 'numba') if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    assert "atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe" in out
+
+
+@pytest.mark.parametrize("command", ["cluster", "reduce", "fit-classifier", "predict", "run", "demo", "list"])
+def test_every_command_has_help_with_examples(cli, command, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli(command, "--help")
+    assert info.value.code == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_cluster_writes_the_run_folder_contract(cli, blobs_csv, tmp_path):
+    out = tmp_path / "run"
+    status, stdout, stderr = cli("cluster", blobs_csv, "--method", "kmeans", "--k", "auto", "--labels", "phase",
+                                 "--reduce", "pca", "--reduce-for", "view", "--out", out)
+    assert status == 0, stderr
+    assert "k = 3 (chosen by silhouette)" in stdout and "ARI 1.000" in stdout
+    labels = pd.read_csv(out / "labels.csv")
+    source = pd.read_csv(blobs_csv)
+    assert list(labels.columns) == ["name", "id", "cluster", "embedding_1", "embedding_2"]
+    assert labels["name"].tolist() == source["name"].tolist()  # input order
+    assert labels["cluster"].dtype.kind == "i" and labels["cluster"].nunique() == 3
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["cluster"]["k"] == 3 and metrics["seed"] == 0
+    assert metrics["cluster"]["k_selection"]["criterion"] == "silhouette"
+    assert len(metrics["cluster"]["k_selection"]["scores"]) == 9
+    assert metrics["evaluation"]["phase"]["adjusted_rand_index"] == pytest.approx(1.0)
+    assert metrics["versions"]["scikit-learn"]
+    for name in ("config.toml", "model.skops", "model.json", "map.png", "k_selection.png", "silhouette.png",
+                 "scree.png", "feature_dendrogram.png", "confusion_phase.png", "contingency_phase.csv"):
+        assert (out / name).exists(), name
+    # the resolved config is itself a recipe: running it again gives the same labels
+    status, _, stderr = cli("run", out / "config.toml", "--out", tmp_path / "again")
+    assert status == 0, stderr
+    assert (tmp_path / "again" / "labels.csv").read_bytes() == (out / "labels.csv").read_bytes()
+
+
+@pytest.mark.parametrize("args", [
+    ("--method", "kmeans", "--param", "init=random", "--param", "n_init=1"),
+    ("--method", "gmm", "--k", "4"),
+    ("--reduce", "tsne", "--reduce-param", "perplexity=10", "--method", "hdbscan"),
+])
+def test_same_seed_gives_byte_identical_labels(cli, blobs_csv, tmp_path, args):
+    for name in ("a", "b"):
+        status, _, stderr = cli("cluster", blobs_csv, *args, "--seed", "5", "--out", tmp_path / name)
+        assert status == 0, stderr
+    assert (tmp_path / "a" / "labels.csv").read_bytes() == (tmp_path / "b" / "labels.csv").read_bytes()
+
+
+def test_dbscan_noise_is_minus_one_and_predict_follows(cli, blobs_csv, tmp_path):
+    status, _, stderr = cli("cluster", blobs_csv, "--method", "dbscan", "--param", "eps=0.3",
+                            "--param", "min_samples=5", "--out", tmp_path / "db")
+    assert status == 0, stderr
+    labels = pd.read_csv(tmp_path / "db" / "labels.csv")
+    assert (labels["cluster"] == -1).any()
+    status, _, stderr = cli("predict", tmp_path / "db", blobs_csv, "--out", tmp_path / "db-new")
+    assert status == 0, stderr
+    again = pd.read_csv(tmp_path / "db-new" / "labels.csv")
+    core = json.loads((tmp_path / "db" / "metrics.json").read_text())["cluster"]["n_noise"]
+    assert (again["cluster"] == -1).sum() == core  # noise rows stay noise: none is within eps of a core
+
+
+def test_predict_labels_new_iron_structures(cli, tmp_path):
+    status, _, stderr = cli("cluster", FE, "--id", "key,id", "--labels", "polytype", "--reduce", "pca",
+                            "--reduce-for", "view", "--out", tmp_path / "fe")
+    assert status == 0, stderr
+    status, stdout, stderr = cli("predict", tmp_path / "fe", FE_NEW, "--out", tmp_path / "fe-new")
+    assert status == 0, stderr
+    new = pd.read_csv(tmp_path / "fe-new" / "labels.csv")
+    assert new["key"].tolist() == ["Fe-bcc_13", "Fe-bcc_14", "Fe-fcc_13", "Fe-fcc_14", "Fe-hcp_13", "Fe-hcp_14"]
+    assert new["cluster"].nunique() == 3 and new.groupby(new["key"].str[:6])["cluster"].nunique().max() == 1
+    train = pd.read_csv(tmp_path / "fe" / "labels.csv")
+    phase_cluster = dict(zip(train["key"].str[:6], train["cluster"]))
+    assert all(phase_cluster[k[:6]] == c for k, c in zip(new["key"], new["cluster"]))
+    assert {"embedding_1", "embedding_2"} <= set(new.columns)
+
+
+def test_fit_classifier_and_predict(cli, tmp_path):
+    status, stdout, stderr = cli("fit-classifier", FE, "--labels", "polytype", "--out", tmp_path / "clf")
+    assert status == 0, stderr
+    assert "cross-validated accuracy 1.000" in stdout
+    metrics = json.loads((tmp_path / "clf" / "metrics.json").read_text())
+    assert metrics["cross_validation"]["accuracy"] == pytest.approx(1.0)
+    assert (tmp_path / "clf" / "confusion.png").exists()
+    status, stdout, stderr = cli("predict", tmp_path / "clf", FE_NEW, "--out", tmp_path / "clf-new")
+    assert status == 0, stderr
+    new = pd.read_csv(tmp_path / "clf-new" / "labels.csv")
+    assert new["predicted"].tolist() == ["Fe-bcc", "Fe-bcc", "Fe-fcc", "Fe-fcc", "Fe-hcp", "Fe-hcp"]
+    assert (new["probability"] > 0.5).all()
+
+
+def test_mlp_classifier(cli, tmp_path):
+    status, stdout, stderr = cli("fit-classifier", FE, "--labels", "polytype", "--method", "mlp", "--folds", "3",
+                                 "--out", tmp_path / "mlp")
+    assert status == 0, stderr
+    assert json.loads((tmp_path / "mlp" / "metrics.json").read_text())["cross_validation"]["accuracy"] >= 0.95
+
+
+@pytest.mark.parametrize("method", ["pca", "kernel_pca", "mds"])
+def test_reduce_command(cli, blobs_csv, tmp_path, method):
+    status, stdout, stderr = cli("reduce", blobs_csv, "--method", method, "--labels", "phase", "--out",
+                                 tmp_path / method)
+    assert status == 0, stderr
+    labels = pd.read_csv(tmp_path / method / "labels.csv")
+    assert list(labels.columns) == ["name", "id", "embedding_1", "embedding_2"]
+    assert (tmp_path / method / "map.png").exists()
+
+
+def test_list_shows_methods_parameters_and_recipes(cli):
+    status, stdout, _ = cli("list")
+    assert status == 0
+    for word in ("kmeans", "hdbscan", "nested", "tsne", "umap", "robust", "logistic", "covariance_type",
+                 "fe-phases", "carbon-coordination", "carbon-environments"):
+        assert word in stdout
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    return path
+
+
+BAD_INPUTS = [
+    ("empty file", lambda p: ["cluster", _write(p, ""), "--out", p / "o"], r"the file is empty"),
+    ("wrong delimiter", lambda p: ["cluster", _write(p, "a;b\n1;2\n3;4\n"), "--out", p / "o"], r"--delimiter ';'"),
+    ("non-numeric column", lambda p: ["cluster", _write(p, "x,y\n1,2\n2,oops\n3,4\n"), "--out", p / "o"],
+     r"'y' is not numeric"),
+    ("all-NaN column", lambda p: ["cluster", _write(p, "x,y,z\n1,,2\n2,,3\n3,,1\n"), "--out", p / "o"],
+     r"'y' is empty"),
+    ("inf values", lambda p: ["cluster", _write(p, "x,y\n1,2\n2,-inf\n3,4\n"), "--out", p / "o"],
+     r"'y' has 1 infinite"),
+    ("constant column", lambda p: ["cluster", _write(p, "x,y\n1,2\n2,2\n3,2\n"), "--out", p / "o"],
+     r"'y' is constant"),
+    ("missing label column", lambda p: ["cluster", FE, "--labels", "phase", "--out", p / "o"],
+     r"label column 'phase' not found"),
+    ("k larger than rows", lambda p: ["cluster", FE, "--k", "100", "--out", p / "o"],
+     r"k=100 is larger than the number of rows \(42\)"),
+    ("unknown method", lambda p: ["cluster", FE, "--method", "kmedoids", "--out", p / "o"],
+     r"unknown cluster method 'kmedoids'"),
+    ("unknown parameter", lambda p: ["cluster", FE, "--param", "n_inits=3", "--out", p / "o"],
+     r"unknown parameter 'n_inits'"),
+    ("bad parameter value", lambda p: ["cluster", FE, "--method", "gmm", "--param", "covariance_type=round",
+                                       "--out", p / "o"], r"covariance_type='round' is not allowed"),
+    ("unknown reducer", lambda p: ["reduce", FE, "--method", "lda", "--out", p / "o"], r"unknown reduce method"),
+    ("too many components", lambda p: ["reduce", FE, "--n-components", "50", "--out", p / "o"],
+     r"n_components=50 must be between 1 and 26"),
+    ("output folder not writable", lambda p: ["cluster", FE, "--out", "/proc/atomatlas/o"], r"cannot write"),
+    ("output under a file", lambda p: ["cluster", FE, "--out", _write(p, "") / "o"], r"is a file, not a folder"),
+    ("unknown recipe", lambda p: ["run", "fe-phase", "--out", p / "o"], r"unknown recipe 'fe-phase'"),
+    ("classifier without labels", lambda p: ["fit-classifier", FE, "--out", p / "o"], r"pass --labels"),
+    ("predict from a non-run", lambda p: ["predict", p, FE_NEW, "--out", p / "o"], r"no saved model"),
+    ("bad --param syntax", lambda p: ["cluster", FE, "--param", "n_init", "--out", p / "o"], r"NAME=VALUE"),
+]
+
+
+@pytest.mark.parametrize("name, argv, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_exits_2_with_one_line_and_no_output(cli, tmp_path, name, argv, message):
+    import re
+
+    before = sorted(p.name for p in tmp_path.iterdir())
+    status, stdout, stderr = cli(*argv(tmp_path))
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("atomatlas ") and re.search(message, lines[0]), stderr
+    assert "Traceback" not in stderr
+    after = sorted(p.name for p in tmp_path.iterdir())
+    assert not (tmp_path / "o").exists()
+    assert [p for p in after if p not in before and p != "bad.csv"] == []  # no temporary folders left
+
+
+def test_existing_output_folder_needs_overwrite(cli, blobs_csv, tmp_path):
+    (tmp_path / "o").mkdir()
+    status, _, stderr = cli("cluster", blobs_csv, "--out", tmp_path / "o")
+    assert status == 2 and "already exists; pass --overwrite" in stderr
+    assert list((tmp_path / "o").iterdir()) == []
+    status, _, stderr = cli("cluster", blobs_csv, "--out", tmp_path / "o", "--overwrite")
+    assert status == 0 and (tmp_path / "o" / "labels.csv").exists()
+
+
+def test_debug_shows_the_traceback(cli, tmp_path):
+    from atomatlas.errors import AtlasError
+
+    with pytest.raises(AtlasError):
+        cli("--debug", "cluster", FE, "--method", "nope", "--out", tmp_path / "o")
+
+
+def test_predict_needs_the_same_features(cli, tmp_path, blobs_csv):
+    status, _, _ = cli("cluster", blobs_csv, "--out", tmp_path / "run")
+    assert status == 0
+    status, _, stderr = cli("predict", tmp_path / "run", FE, "--out", tmp_path / "o")
+    assert status == 2 and "lacks 4 feature column(s) the model was fit on" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_bundled_dataset_paths_resolve():
+    assert datasets.path_of("Fe2_descriptor.csv").exists()
+    assert datasets.load_fe2().frame.shape == (42, 29)  # key, 26 features, polytype, id
+    assert "polytype" in datasets.load_fe2().description
