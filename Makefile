@@ -29,7 +29,7 @@ docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_cluster.py
+	$(BIN)/python bench/bench_select_k.py
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

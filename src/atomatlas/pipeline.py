@@ -226,25 +226,32 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
         }
         if clusterer.scores_ is not None:
             scores = pd.DataFrame(clusterer.scores_)
+            # nested clustering searched k for its outer level only
+            chosen_k = (clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_")
+                        else clusterer.k_)
             metrics["cluster"]["k_selection"] = {"criterion": clusterer.selected_by_,
                                                  "range": [int(scores["k"].min()), int(scores["k"].max())],
+                                                 # a best score at the largest k tried means: widen the range
+                                                 "chosen_k": chosen_k,
+                                                 "at_edge": bool(chosen_k == int(scores["k"].max())
+                                                                 and scores["k"].max() > scores["k"].min()),
                                                  "scores": scores.to_dict(orient="records")}
-            chosen_outer = (clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_")
-                            else clusterer.k_)
             figures.append(_save_figure(folder, "k_selection.png", cluster_plots.k_selection(
-                scores, chosen_outer, clusterer.selected_by_)))
+                scores, chosen_k, clusterer.selected_by_)))
         if hasattr(clusterer.estimator_, "splits_"):
             metrics["cluster"]["splits"] = clusterer.estimator_.splits_
         figures.append(_save_figure(folder, "silhouette.png", cluster_plots.silhouette_diagram(
             X_cluster, labels, title=f"silhouette per row ({cluster['method']}, k = {clusterer.k_})")))
+        leaf_labels = table.ids.astype(str).agg(" ".join, axis=1).tolist()
         if cluster["method"] == "agglomerative":
             figures.append(_save_figure(folder, "dendrogram.png", cluster_plots.dendrogram(
                 X_cluster, linkage=clusterer.estimator_.linkage, metric=clusterer.estimator_.metric,
-                leaf_labels=table.ids.astype(str).agg(" ".join, axis=1).tolist())))
+                leaf_labels=leaf_labels)))
         if label_sets:
             metrics["evaluation"] = _evaluate_all(label_sets, labels, folder)
         if config["compare"]:
-            metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder)
+            metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder, leaf_labels)
+            figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
     if len(table.feature_names) >= 3:
         figures.append(_save_figure(folder, "feature_dendrogram.png",
                                     cluster_plots.feature_dendrogram(X, table.feature_names)))
@@ -268,9 +275,11 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     return frame, metrics
 
 
-def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, folder: Path) -> list[dict]:
+def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, folder: Path,
+             leaf_labels: list[str]) -> list[dict]:
     """Fit every [[compare]] clusterer on the same features and score it against every label set."""
     from atomatlas.learn.cluster import AtlasCluster
+    from atomatlas.plots import cluster as cluster_plots
 
     rows = []
     for entry in config["compare"]:
@@ -281,6 +290,11 @@ def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, fol
         row = {"name": name, "method": entry["method"], "params": entry["params"], "k": model.k_,
                "selected_by": model.selected_by_,
                "evaluation": {label: evaluate_clusters(truth, model.labels_) for label, truth in label_sets.items()}}
+        if entry["method"] == "agglomerative":
+            est = model.estimator_
+            row["figure"] = _save_figure(folder, f"dendrogram_{est.linkage}_{est.metric}.png",
+                                         cluster_plots.dendrogram(X_cluster, linkage=est.linkage, metric=est.metric,
+                                                                  leaf_labels=leaf_labels))
         rows.append(row)
     table = pd.DataFrame([{"name": r["name"], "k": r["k"],
                            **{f"{label}_{score}": r["evaluation"][label][score] for label in label_sets

@@ -217,3 +217,13 @@ def test_bundled_dataset_paths_resolve():
     assert datasets.path_of("Fe2_descriptor.csv").exists()
     assert datasets.load_fe2().frame.shape == (42, 29)  # key, 26 features, polytype, id
     assert "polytype" in datasets.load_fe2().description
+
+
+def test_best_k_at_the_edge_of_the_range_is_flagged(cli, blobs_csv, tmp_path):
+    status, stdout, _ = cli("cluster", blobs_csv, "--k-max", "3", "--out", tmp_path / "edge")
+    assert status == 0
+    assert "best at the largest k tried (3)" in stdout
+    selection = json.loads((tmp_path / "edge" / "metrics.json").read_text())["cluster"]["k_selection"]
+    assert selection["at_edge"] is True and selection["chosen_k"] == 3
+    status, stdout, _ = cli("cluster", blobs_csv, "--out", tmp_path / "inside")
+    assert "largest k tried" not in stdout

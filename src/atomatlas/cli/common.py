@@ -92,6 +92,10 @@ def report(result, *, what: str) -> None:
         chosen = f" (chosen by {cluster['selected_by']})" if cluster["selected_by"] else ""
         lines.append(f"  cluster: {cluster['method']}, k = {cluster['k']}{chosen}, "
                      f"silhouette {cluster['scores']['silhouette']:.3f}, noise rows {cluster['n_noise']}")
+        selection = cluster.get("k_selection", {})
+        if selection.get("at_edge"):
+            lines.append(f"  note: {selection['criterion']} is best at the largest k tried ({selection['range'][1]}); "
+                         "the data may want more clusters: raise --k-max")
     for name, scores in metrics.get("evaluation", {}).items():
         lines.append(f"  vs {name} ({scores['n_labelled']} labelled rows): ARI {scores['adjusted_rand_index']:.3f}, "
                      f"NMI {scores['normalized_mutual_info']:.3f}, accuracy {scores['cluster_accuracy']:.3f}")

@@ -54,7 +54,7 @@ def silhouette_diagram(X, labels, title: str = "silhouette per row"):
     return fig
 
 
-def dendrogram(X, linkage: str = "ward", metric: str = "euclidean", leaf_labels=None, max_leaves: int = 40,
+def dendrogram(X, linkage: str = "ward", metric: str = "euclidean", leaf_labels=None, max_leaves: int = 60,
                title: str | None = None):
     """Hierarchical clustering tree of the rows (truncated to ``max_leaves`` merged leaves)."""
     from scipy.cluster.hierarchy import dendrogram as scipy_dendrogram
@@ -63,7 +63,7 @@ def dendrogram(X, linkage: str = "ward", metric: str = "euclidean", leaf_labels=
     tree = scipy_linkage(np.asarray(X, dtype=float), method=linkage, metric="cityblock" if metric == "manhattan"
                          else metric)
     fig, ax = new_figure(8.0, 4.5)
-    truncate = len(X) > max_leaves
+    truncate = len(X) > max_leaves  # beyond this, leaves are unreadable: show the last merges only
     scipy_dendrogram(tree, ax=ax, truncate_mode="lastp" if truncate else None, p=max_leaves,
                      labels=None if truncate or leaf_labels is None else list(leaf_labels),
                      leaf_rotation=90, leaf_font_size=7, color_threshold=None)
