@@ -1,0 +1,28 @@
+"""The Python API shown in docs/usage.md works as written."""
+
+import sys
+
+import pytest
+
+import atomatlas
+from atomatlas import datasets
+
+
+def test_import_is_light():
+    import subprocess
+
+    code = "import sys, atomatlas; print(sorted(m for m in ('sklearn', 'torch', 'umap') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def test_documented_python_api(tmp_path):
+    table = atomatlas.read_table(datasets.path_of("Fe2_descriptor.csv"), label_column="polytype")
+    X = atomatlas.make_scaler("standard").fit_transform(table.X)
+    model = atomatlas.AtlasCluster("kmeans", k="auto", select="silhouette", random_state=0).fit(X)
+    assert model.k_ == 3 and list(model.scores_["k"]) == list(range(2, 11))
+    assert atomatlas.evaluate_clusters(table.labels, model.labels_)["adjusted_rand_index"] == pytest.approx(1.0)
+    result = atomatlas.run_config({"data": {"path": "dataset:Fe2_descriptor.csv", "label_column": "polytype"},
+                                   "cluster": {"method": "gmm", "k": "auto"}}, tmp_path / "fe-gmm")
+    assert result.metrics["evaluation"]["polytype"]["adjusted_rand_index"] == pytest.approx(1.0)
+    with pytest.raises(AttributeError):
+        atomatlas.not_a_name
