@@ -136,6 +136,15 @@ def _evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix:
     return results
 
 
+def _run_header(config: dict, table: Table) -> dict:
+    """The part of metrics.json every run shares: what ran, on what input."""
+    return {"name": config["name"], "atomatlas_version": __version__, "seed": config["seed"],
+            "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
+                      "features": table.feature_names, "id_columns": table.id_columns,
+                      "label_column": table.label_column, "dropped_constant": table.dropped_constant},
+            "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]}}
+
+
 def _embedding_columns(embedding: np.ndarray | None) -> dict:
     if embedding is None or embedding.shape[1] > 3:
         return {}
@@ -184,11 +193,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     X = table.X
     scaler = make_scaler(config["scale"]["method"], config["scale"]["params"])
     X_scaled = scaler.fit_transform(X)
-    metrics = {"name": config["name"], "atomatlas_version": __version__, "seed": seed,
-               "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
-                         "features": table.feature_names, "id_columns": table.id_columns,
-                         "label_column": table.label_column, "dropped_constant": table.dropped_constant},
-               "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]}}
+    metrics = _run_header(config, table)
     figures = []
     reducer, embedding = None, None
     if config["reduce"] is not None:
@@ -327,11 +332,7 @@ def _classify(config: dict, table: Table, folder: Path):
         cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
         xlabel="predicted", ylabel="true"))]
     estimator = model.named_steps["model"]
-    metrics = {"name": config["name"], "atomatlas_version": __version__, "seed": seed,
-               "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
-                         "features": table.feature_names, "id_columns": table.id_columns,
-                         "label_column": table.label_column},
-               "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]},
+    metrics = {**_run_header(config, table),
                "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],
                             "classes": cv["classes"]},
                "cross_validation": {"accuracy": cv["accuracy"], "f1_weighted": cv["f1_weighted"],

@@ -21,14 +21,12 @@ EXAMPLES = """examples:
 def add_arguments(parser) -> None:
     common.add_table_arguments(parser)
     common.add_scale_argument(parser)
-    group = parser.add_argument_group("clustering")
-    group.add_argument("--method", default="kmeans", help="clustering method (default kmeans; see `atomatlas list`)")
+    group = common.add_method_arguments(parser, "clustering", "kmeans", "clustering method")
     group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
     group.add_argument("--select", default="silhouette", help="criterion for --k auto: silhouette (default), "
                        "bic, aic (gmm) or elbow")
     group.add_argument("--k-min", type=int, default=2, help="smallest k tried by --k auto (default 2)")
     group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")
-    group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
     group = parser.add_argument_group("reduction (optional)")
     group.add_argument("--reduce", metavar="METHOD", help="pca, kernel_pca, tsne, umap or mds before clustering")
     group.add_argument("--n-components", type=int, default=2, help="components of --reduce (default 2)")

@@ -27,6 +27,14 @@ def add_scale_argument(parser: argparse.ArgumentParser) -> None:
                         help="standard (default), minmax, robust or none")
 
 
+def add_method_arguments(parser: argparse.ArgumentParser, title: str, default: str, choices_help: str):
+    """The --method / --param pair every fitting command has; returns the group for more options."""
+    group = parser.add_argument_group(title)
+    group.add_argument("--method", default=default, help=f"{choices_help} (default {default}; see `atomatlas list`)")
+    group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
+    return group
+
+
 def add_output_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("--out", required=required, metavar="DIR", help="run folder to write (atomically)")

@@ -18,10 +18,8 @@ EXAMPLES = """examples:
 def add_arguments(parser) -> None:
     common.add_table_arguments(parser)
     common.add_scale_argument(parser)
-    group = parser.add_argument_group("classifier")
-    group.add_argument("--method", default="logistic", help="logistic (LogisticRegressionCV, default) or mlp")
+    group = common.add_method_arguments(parser, "classifier", "logistic", "logistic (LogisticRegressionCV) or mlp")
     group.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds (default 5)")
-    group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
     common.add_output_arguments(parser)
 
 

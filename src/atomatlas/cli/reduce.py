@@ -19,10 +19,8 @@ EXAMPLES = """examples:
 def add_arguments(parser) -> None:
     common.add_table_arguments(parser)
     common.add_scale_argument(parser)
-    group = parser.add_argument_group("reduction")
-    group.add_argument("--method", default="pca", help="pca (default), kernel_pca, tsne, umap or mds")
+    group = common.add_method_arguments(parser, "reduction", "pca", "pca, kernel_pca, tsne, umap or mds")
     group.add_argument("--n-components", type=int, default=2, help="number of components (default 2)")
-    group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
     common.add_output_arguments(parser)
 
 
