@@ -254,8 +254,10 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
                 leaf_labels=leaf_labels)))
         if label_sets:
             metrics["evaluation"] = _evaluate_all(label_sets, labels, folder)
+            figures += [f"confusion_{name}.png" for name in label_sets]
         if config["compare"]:
-            metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder, leaf_labels)
+            metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder, leaf_labels,
+                                             progress)
             figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
     if len(table.feature_names) >= 3:
         figures.append(_save_figure(folder, "feature_dendrogram.png",
@@ -281,13 +283,16 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
 
 
 def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, folder: Path,
-             leaf_labels: list[str]) -> list[dict]:
+             leaf_labels: list[str], progress: bool = False) -> list[dict]:
     """Fit every [[compare]] clusterer on the same features and score it against every label set."""
     from atomatlas.learn.cluster import AtlasCluster
     from atomatlas.plots import cluster as cluster_plots
 
+    from tqdm.auto import tqdm
+
     rows = []
-    for entry in config["compare"]:
+    for entry in tqdm(config["compare"], desc="comparing methods", unit="method", leave=False,
+                      disable=None if progress else True):
         X_cluster = embedding if entry["on"] == "reduced" else X_scaled
         model = AtlasCluster(entry["method"], k=entry["k"], select=entry["select"], k_min=entry["k_min"],
                              k_max=entry["k_max"], params=entry["params"], random_state=seed).fit(X_cluster)
