@@ -5,10 +5,11 @@ any other exception is a bug and keeps its traceback.
 """
 
 
-class AtlasError(Exception):
+class AtlasError(ValueError):
     """A problem with the user's input or options.
 
-    The message says what is wrong (with the offending value) and what to do.
+    The message says what is wrong (with the offending value) and what to do. It is a
+    ``ValueError``, so code written for scikit-learn's bad-input errors catches it too.
     """
 
     exit_status = 2

@@ -64,6 +64,7 @@ class NestedClusterer(ClusterMixin, BaseEstimator):
             next_label += candidate.k_ if split else 1
         self.offsets_ = np.asarray(offsets, dtype=int)
         self.labels_ = labels
+        self.n_features_in_ = X.shape[1]
         return self
 
     def predict(self, X):

@@ -127,6 +127,7 @@ class MDS(NeighbourEmbedding):
         model = SkMDS(**accepted_kwargs(SkMDS, kwargs))
         embedding = model.fit_transform(X)
         self.stress_ = float(model.stress_)
+        self.n_iter_ = int(model.n_iter_)
         return embedding
 
 
