@@ -159,7 +159,14 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
     config = normalise(config, base)
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()  # before any work: a bad --out should not cost a long fit
-    table = read_input(config)
+    described = None
+    if config["data"] is None:
+        from atomatlas.environments import describe
+
+        described = describe(config, config["seed"], progress=progress)
+        table = described.table
+    else:
+        table = read_input(config)
     label_sets = collect_labels(config, table)
     _check_components(config, len(table), len(table.feature_names))
     if config["classify"] is not None and table.label_column is None:
@@ -169,6 +176,10 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
             labels, metrics = _classify(config, table, tmp)
         else:
             labels, metrics = _cluster_or_reduce(config, table, label_sets, tmp, progress)
+        if described is not None:
+            from atomatlas.environments import write_structure_outputs
+
+            metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
         metrics["versions"] = package_versions()
         write_json(tmp / "metrics.json", metrics)
         import tomli_w
@@ -243,6 +254,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
                                                  "scores": scores.to_dict(orient="records")}
             figures.append(_save_figure(folder, "k_selection.png", cluster_plots.k_selection(
                 scores, chosen_k, clusterer.selected_by_)))
+        _write_picks(folder, frame, X_cluster, labels)
         if hasattr(clusterer.estimator_, "splits_"):
             metrics["cluster"]["splits"] = clusterer.estimator_.splits_
         figures.append(_save_figure(folder, "silhouette.png", cluster_plots.silhouette_diagram(
@@ -280,6 +292,22 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
                     "label_column": table.label_column, "cluster_on": cluster["on"],
                     "embedding_columns": list(_embedding_columns(embedding))})
     return frame, metrics
+
+
+def _write_picks(folder: Path, ids: pd.DataFrame, X: np.ndarray, labels: np.ndarray, n_diverse: int = 20) -> None:
+    """representatives.csv (the row nearest each cluster's mean) and diverse.csv (farthest-point sampling)."""
+    from atomatlas.learn.sampling import farthest_point_sampling, representatives
+
+    chosen = representatives(X, labels)
+    picked = ids.drop(columns=[c for c in ("cluster",) if c in ids]).iloc[list(chosen.values())].copy()
+    picked.insert(0, "cluster", list(chosen))
+    picked.insert(1, "row", list(chosen.values()))
+    write_csv(folder / "representatives.csv", picked)
+    order = farthest_point_sampling(X, n_diverse)
+    diverse = ids.iloc[order].copy()
+    diverse.insert(0, "rank", np.arange(len(order)))
+    diverse.insert(1, "row", order)
+    write_csv(folder / "diverse.csv", diverse)
 
 
 def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, folder: Path,

@@ -62,6 +62,19 @@ def resolve(path: str, base: Path | None = None) -> str:
     return path
 
 
+STRUCTURE_PREFIX = "structure:"
+
+
+def resolve_structure(path: str, base: Path | None = None) -> str:
+    """``structure:NAME`` to a bundled structure file; other relative paths relative to ``base``."""
+    path = str(path)
+    if path.startswith(STRUCTURE_PREFIX):
+        from atomatlas.datasets.structures import structure_path
+
+        return str(structure_path(path[len(STRUCTURE_PREFIX):]))
+    return resolve(path, base)
+
+
 def load(name: str) -> Dataset:
     return Dataset(frame=pd.read_csv(path_of(name)), name=name, description=DESCRIPTIONS[name])
 

@@ -15,7 +15,7 @@ from atomatlas import datasets
 from atomatlas.errors import AtlasError
 
 TOP_KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "classify", "evaluate",
-            "compare", "predict"}
+            "compare", "predict", "structures", "centers", "descriptor"}
 DATA_KEYS = {"path": None, "id_columns": None, "features": None, "features_regex": None, "exclude": [],
              "label_column": None, "delimiter": None, "drop_constant": False}
 CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min": 2, "k_max": 10, "on": None,
@@ -77,11 +77,19 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     out = {"name": str(config.get("name", "run")), "description": str(config.get("description", "")), "seed": seed}
 
     data = config.get("data")
-    if data is None:
-        raise AtlasError("config: a [data] section with a path is required.")
-    _check_keys(data, DATA_KEYS, "data")
-    out["data"] = {**copy.deepcopy(DATA_KEYS), **data}
-    out["data"]["path"] = _path(data.get("path"), base, "[data] path")
+    if "structures" in config:
+        if data is not None:
+            raise AtlasError("config: give [data] (a table) or [structures], not both.")
+        from atomatlas.environments import normalise_structures
+
+        out["data"] = None
+        out.update(normalise_structures(config, base))
+    elif data is None:
+        raise AtlasError("config: a [data] section with a path (or a [structures] section) is required.")
+    else:
+        _check_keys(data, DATA_KEYS, "data")
+        out["data"] = {**copy.deepcopy(DATA_KEYS), **data}
+        out["data"]["path"] = _path(data.get("path"), base, "[data] path")
 
     out["scale"] = _split_method(config.get("scale", {"method": "standard"}), {"method": "standard"}, SCALERS,
                                  "scale")
@@ -141,7 +149,7 @@ def to_toml_dict(config: dict) -> dict:
         return value
 
     flat = copy.deepcopy(config)
-    for section in ("scale", "reduce", "cluster", "classify"):
+    for section in ("scale", "reduce", "cluster", "classify", "descriptor"):
         if flat.get(section):
             flat[section] = {**{k: v for k, v in flat[section].items() if k != "params"}, **flat[section]["params"]}
     flat["compare"] = [{**{k: v for k, v in c.items() if k != "params"}, **c["params"]} for c in flat["compare"]]

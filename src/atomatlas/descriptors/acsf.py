@@ -1,0 +1,52 @@
+"""Atom-centred symmetry functions (Behler-Parrinello) through DScribe."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atomatlas.descriptors.base import Descriptor
+
+
+class ACSF(Descriptor):
+    """DScribe ``ACSF`` with radial G2 and angular G4 functions.
+
+    ``g2_params``: [[eta, R_s], ...]; ``g4_params``: [[eta, zeta, lambda], ...].
+    """
+
+    name = "acsf"
+    DEFAULTS = {"r_cut": 6.0, "g2_params": [[1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 4.0]],
+                "g4_params": [[0.005, 1.0, 1.0], [0.005, 1.0, -1.0], [0.005, 4.0, 1.0], [0.005, 4.0, -1.0]],
+                "species": None, "periodic": True}
+
+    def __init__(self, r_cut=6.0, g2_params=None, g4_params=None, species=None, periodic=True):
+        g2_params = self.DEFAULTS["g2_params"] if g2_params is None else g2_params
+        g4_params = self.DEFAULTS["g4_params"] if g4_params is None else g4_params
+        super().__init__(r_cut=r_cut, g2_params=g2_params, g4_params=g4_params, species=species, periodic=periodic)
+        self.species = list(species) if species else None
+        self.periodic = bool(periodic)
+        self._dscribe = None
+
+    def _model(self):
+        if self._dscribe is None:
+            from dscribe.descriptors import ACSF as DScribeACSF
+
+            self._dscribe = DScribeACSF(r_cut=self.params["r_cut"], g2_params=self.params["g2_params"] or None,
+                                        g4_params=self.params["g4_params"] or None, species=self.species,
+                                        periodic=self.periodic)
+        return self._dscribe
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_dscribe"] = None
+        return state
+
+    def feature_names(self) -> list[str]:
+        return [f"acsf_{i}" for i in range(self._model().get_number_of_features())]
+
+    def _create_one(self, atoms, centers) -> np.ndarray:
+        if centers is not None and np.asarray(centers).ndim != 1:
+            from atomatlas.errors import AtlasError
+
+            raise AtlasError("ACSF describes atoms only; use soap or rdf for probe points.")
+        centers = None if centers is None else [int(c) for c in centers]
+        return np.asarray(self._model().create(atoms, centers=centers, n_jobs=1))

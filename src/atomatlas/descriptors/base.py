@@ -1,0 +1,188 @@
+"""The Descriptor interface, parallel chunking and the descriptor registry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from atomatlas.errors import AtlasError
+from atomatlas.learn.registry import Registry
+
+# Centre chunks smaller than this cost more in process overhead than they save.
+MIN_CHUNK = 64
+
+
+class Descriptor(ABC):
+    """A per-centre (or per-structure, when averaged) fingerprint of atomic structures.
+
+    Subclasses implement ``_create_one(atoms, centers)`` for one structure, where
+    ``centers`` is None (every atom), an int array (atom indices) or an (n, 3) float
+    array (positions), and ``feature_names()``. ``species`` may be None until
+    :meth:`fit_species` sees the structures.
+    """
+
+    name = "descriptor"
+    periodic = False
+    averaged = False  # one row per structure instead of per centre
+
+    def __init__(self, **params):
+        self.params = params
+
+    # -- the public interface (DScribe's convention)
+    def create(self, system, centers=None, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
+        """Rows for every centre of every structure, in order (structures, then centres)."""
+        structures = [system] if _is_atoms(system) else list(system)
+        if centers is not None and _is_atoms(system):
+            centers = [centers]
+        if centers is not None and len(centers) != len(structures):
+            raise AtlasError(f"give one set of centres per structure: {len(centers)} for {len(structures)} structures.")
+        if self.species is None:
+            self.fit_species(structures)
+        for i, atoms in enumerate(structures):
+            self.check_structure(atoms, f"structure {i}")
+        tasks = list(self._tasks(structures, centers, n_jobs))
+        if n_jobs == 1 or len(tasks) == 1:
+            rows = [self._create_one(structures[s], c) for s, c in _progress(tasks, progress, self.name)]
+        else:
+            from joblib import Parallel, delayed
+
+            rows = Parallel(n_jobs=n_jobs, backend="loky")(
+                delayed(self._create_one)(structures[s], c) for s, c in _progress(tasks, progress, self.name))
+        rows = [np.atleast_2d(r) for r in rows]
+        return np.vstack(rows) if rows else np.empty((0, self.get_number_of_features()))
+
+    def get_number_of_features(self) -> int:
+        return len(self.feature_names())
+
+    @abstractmethod
+    def feature_names(self) -> list[str]: ...
+
+    @abstractmethod
+    def _create_one(self, atoms, centers) -> np.ndarray: ...
+
+    # -- species handling
+    species: list[str] | None = None
+
+    def fit_species(self, structures) -> None:
+        """Use every element present when no species list was given."""
+        from ase.data import atomic_numbers
+
+        present = {s for atoms in structures for s in atoms.get_chemical_symbols()}
+        self.species = sorted(present, key=lambda s: atomic_numbers[s])
+
+    def check_structure(self, atoms, where: str) -> None:
+        missing = sorted(set(atoms.get_chemical_symbols()) - set(self.species or []))
+        if missing:
+            raise AtlasError(f"{where}: species {missing} are not in the descriptor's species {self.species}; "
+                             f"add them with --param species=[...].")
+        if self.periodic and (not atoms.pbc.any() or atoms.cell.rank < 3):
+            raise AtlasError(f"{where}: the {self.name} descriptor is periodic but the structure has no cell; "
+                             "add a cell and pbc, or pass --param periodic=false.")
+
+    # -- work splitting
+    def _tasks(self, structures, centers, n_jobs):
+        """(structure index, centre chunk) pairs; centres are split only when that can use idle cores."""
+        for s, atoms in enumerate(structures):
+            chosen = None if centers is None else centers[s]
+            n = len(atoms) if chosen is None else len(chosen)
+            if self.averaged or n_jobs == 1 or n < 2 * MIN_CHUNK:
+                yield s, chosen
+                continue
+            if chosen is None:
+                chosen = np.arange(len(atoms))
+            n_chunks = max(1, min(n // MIN_CHUNK, 4 * n_jobs))
+            for chunk in np.array_split(np.asarray(chosen), n_chunks):
+                yield s, chunk
+
+    def cache_key(self, structures, centers) -> str:
+        """Content hash of the structures, centres, parameters and library versions."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps({"name": self.name, "params": self.params, "species": self.species,
+                                  "versions": _versions()}, sort_keys=True, default=str).encode())
+        for i, atoms in enumerate(structures):
+            for array in (atoms.numbers, atoms.positions, np.asarray(atoms.cell), atoms.pbc):
+                digest.update(np.ascontiguousarray(array).tobytes())
+            if centers is not None:
+                digest.update(np.ascontiguousarray(centers[i]).tobytes())
+        return digest.hexdigest()[:32]
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    from atomatlas import __version__
+
+    try:
+        dscribe = md.version("dscribe")
+    except md.PackageNotFoundError:
+        dscribe = None
+    return {"atomatlas": __version__, "dscribe": dscribe}
+
+
+def _is_atoms(system) -> bool:
+    return hasattr(system, "get_chemical_symbols") and hasattr(system, "positions")
+
+
+def _progress(tasks, progress: bool, name: str):
+    if not progress or len(tasks) < 2:
+        return tasks
+    from tqdm.auto import tqdm
+
+    return tqdm(tasks, desc=f"{name} descriptors", unit="chunk", leave=False, disable=None)
+
+
+def cache_dir() -> Path | None:
+    """Where descriptors are cached: $ATOMATLAS_CACHE, or ~/.cache/atomatlas; 'off' disables."""
+    value = os.environ.get("ATOMATLAS_CACHE")
+    if value == "off":
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "atomatlas" / "descriptors"
+
+
+def create_cached(descriptor: Descriptor, structures, centers=None, n_jobs: int = 1, progress: bool = False,
+                  cache: Path | None | str = "default") -> tuple[np.ndarray, bool]:
+    """``descriptor.create`` with an on-disk cache keyed by content; returns (rows, was_cached)."""
+    folder = cache_dir() if cache == "default" else (Path(cache) if cache else None)
+    if descriptor.species is None:
+        descriptor.fit_species(structures)
+    if folder is None:
+        return descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress), False
+    path = folder / f"{descriptor.name}-{descriptor.cache_key(structures, centers)}.npy"
+    if path.exists():
+        return np.load(path), True
+    rows = descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(temporary, rows)
+        temporary.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return rows, False
+
+
+DESCRIPTORS = Registry("descriptor")
+
+
+def _register():
+    from atomatlas.descriptors.acsf import ACSF
+    from atomatlas.descriptors.rdf import RDF
+    from atomatlas.descriptors.soap import SOAP
+
+    DESCRIPTORS.add("soap", "smooth overlap of atomic positions (DScribe)", SOAP, defaults=SOAP.DEFAULTS,
+                    choices=SOAP.CHOICES, seeded=False)
+    DESCRIPTORS.add("acsf", "atom-centred symmetry functions G2/G4 (DScribe)", ACSF, defaults=ACSF.DEFAULTS,
+                    seeded=False)
+    DESCRIPTORS.add("rdf", "Gaussian-smeared radial distribution histogram (cheap)", RDF, defaults=RDF.DEFAULTS,
+                    seeded=False)
+
+
+def make_descriptor(name: str, params: dict | None = None) -> Descriptor:
+    if not DESCRIPTORS.names():
+        _register()
+    return DESCRIPTORS[name].make(params)

@@ -1,0 +1,213 @@
+"""From structures to a table of environments: frames -> centres -> descriptors -> Table.
+
+The resulting :class:`~atomatlas.io.tables.Table` has id columns ``structure``,
+``frame`` and ``atom`` (atom centres, with ``species``, ``x``, ``y``, ``z``) or
+``structure``, ``frame``, ``point``, ``x``, ``y``, ``z`` (probe points), plus one column per
+descriptor feature; from there the table flow (scale, reduce, cluster, evaluate) is
+unchanged. :func:`write_structure_outputs` adds what only structures have: per-atom
+labels in extxyz and an ASE database, a site map and representative environments.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.errors import AtlasError
+from atomatlas.io.structures import Frame, read_frames
+from atomatlas.io.tables import Table
+
+STRUCTURE_KEYS = {"paths": [], "build": [], "index": ":", "format": None, "repeat": None, "displacement": 0.0,
+                  "copies": 1, "label": None}
+CENTER_KEYS = {"kind": "atoms", "species": [], "n": 100, "height": 1.0, "endpoint": True}
+DESCRIPTOR_KEYS = {"method": "soap", "n_jobs": 1, "cache": True}
+LABELS = ("source", "site", "tag")
+
+
+@dataclass
+class Described:
+    """Structures turned into an environment table."""
+
+    frames: list
+    centers: list
+    descriptor: object
+    table: Table
+    cached: bool
+
+
+def normalise_structures(config: dict, base: Path | None) -> dict:
+    """Check the [structures], [centers] and [descriptor] sections and fill in defaults."""
+    from atomatlas import datasets
+    from atomatlas.descriptors.base import DESCRIPTORS, _register
+    from atomatlas.recipes.schema import _check_keys, _split_method
+
+    structures = config.get("structures") or {}
+    _check_keys(structures, STRUCTURE_KEYS, "structures")
+    out = {**copy.deepcopy(STRUCTURE_KEYS), **structures}
+    out["paths"] = [datasets.resolve_structure(p, base) for p in out["paths"]]
+    if not out["paths"] and not out["build"]:
+        raise AtlasError("config: [structures] needs paths = [files or globs] or build = [{kind = ...}].")
+    if out["label"] not in (None, *LABELS):
+        raise AtlasError(f"config: [structures] label must be one of {list(LABELS)}; got {out['label']!r}.")
+    centers = config.get("centers") or {}
+    _check_keys(centers, CENTER_KEYS, "centers")
+    centers = {**copy.deepcopy(CENTER_KEYS), **centers}
+    if centers["kind"] not in ("atoms", "species", "surface_grid"):
+        raise AtlasError(f"config: [centers] kind must be atoms, species or surface_grid; got {centers['kind']!r}.")
+    if not DESCRIPTORS.names():
+        _register()
+    descriptor = _split_method(config.get("descriptor") or {}, DESCRIPTOR_KEYS, DESCRIPTORS, "descriptor")
+    return {"structures": out, "centers": centers, "descriptor": descriptor}
+
+
+def load_frames(section: dict, seed: int) -> list[Frame]:
+    """Read the files and build the generated structures; thermal copies when asked."""
+    from atomatlas.datasets.structures import bcc_fcc_stack, build_surface, thermal_supercells
+
+    frames = read_frames(section["paths"], index=section["index"], format=section["format"]) if section["paths"] \
+        else []
+    for spec in section["build"]:
+        spec = dict(spec)
+        kind = spec.pop("kind", None)
+        try:
+            atoms = bcc_fcc_stack(**spec) if kind == "bcc_fcc_stack" else build_surface(kind, **spec)
+        except TypeError as exc:
+            raise AtlasError(f"config: [structures] build {kind!r}: {exc}.") from exc
+        frames.append(Frame(atoms=atoms, source=kind, index=0))
+    if section["repeat"] is not None or section["displacement"] or section["copies"] > 1:
+        shaken = []
+        for number, frame in enumerate(frames):
+            shaken += thermal_supercells(frame.atoms, repeat=section["repeat"] or (1, 1, 1),
+                                         displacement=section["displacement"], copies=section["copies"],
+                                         seed=seed + number, source=frame.source)
+        frames = shaken
+    return frames
+
+
+def frame_centers(frame: Frame, centers: dict):
+    """Centres of one frame: None (all atoms), atom indices or probe positions."""
+    from atomatlas.descriptors.centers import species_centers, surface_grid
+
+    if centers["kind"] == "atoms":
+        return None
+    if centers["kind"] == "species":
+        return species_centers(frame.atoms, centers["species"])
+    return surface_grid(frame.atoms, n=centers["n"], height=centers["height"], endpoint=centers["endpoint"])
+
+
+def describe(config: dict, seed: int, progress: bool = False) -> Described:
+    """Frames, centres and the environment Table for a normalised structures config."""
+    from atomatlas.descriptors.base import create_cached, make_descriptor
+
+    frames = load_frames(config["structures"], seed)
+    centers = [frame_centers(f, config["centers"]) for f in frames]
+    spec = config["descriptor"]
+    descriptor = make_descriptor(spec["method"], spec["params"])
+    structures = [f.atoms for f in frames]
+    if descriptor.species is None:
+        descriptor.fit_species(structures)
+    for frame in frames:  # before any work: a bad frame is named with its file and index
+        descriptor.check_structure(frame.atoms, f"{frame.source}, frame {frame.index}")
+    use_centers = None if all(c is None for c in centers) else [
+        np.arange(len(f.atoms)) if c is None else c for f, c in zip(frames, centers)]
+    X, cached = create_cached(descriptor, structures, use_centers, n_jobs=spec["n_jobs"], progress=progress,
+                              cache="default" if spec["cache"] else None)
+    ids = _ids(frames, centers, config)
+    frame = pd.concat([ids, pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+    label = config["structures"]["label"]
+    table = Table(frame=frame, path=f"{len(frames)} structure(s)",
+                  id_columns=[c for c in ids.columns if c not in LABELS],
+                  feature_names=descriptor.feature_names(), label_column=label)
+    return Described(frames=frames, centers=centers, descriptor=descriptor, table=table, cached=cached)
+
+
+def _ids(frames, centers, config) -> pd.DataFrame:
+    from atomatlas.sites import site_types
+
+    parts = []
+    for f, c in zip(frames, centers):
+        atoms = f.atoms
+        if c is not None and np.asarray(c).ndim == 2:  # probe points
+            part = pd.DataFrame({"structure": f.source, "frame": f.index, "point": np.arange(len(c)),
+                                 "x": c[:, 0], "y": c[:, 1], "z": c[:, 2]})
+            if config["structures"]["label"] == "site":
+                part["site"] = site_types(atoms, c)
+        else:
+            index = np.arange(len(atoms)) if c is None else np.asarray(c)
+            part = pd.DataFrame({"structure": f.source, "frame": f.index, "atom": index,
+                                 "species": np.array(atoms.get_chemical_symbols())[index],
+                                 "x": atoms.positions[index, 0], "y": atoms.positions[index, 1],
+                                 "z": atoms.positions[index, 2]})
+            part["tag"] = atoms.get_tags()[index]
+        part["source"] = Path(f.source).stem
+        parts.append(part)
+    ids = pd.concat(parts, ignore_index=True)
+    if config["structures"]["label"] != "tag" and "tag" in ids:
+        ids = ids.drop(columns="tag")
+    if config["structures"]["label"] != "source":
+        ids = ids.drop(columns="source")
+    return ids
+
+
+def write_structure_outputs(folder: Path, described: Described, labels: pd.DataFrame, config: dict) -> dict:
+    """features.parquet, per-atom labels (extxyz, ASE db), the site map; returns metrics."""
+    table = described.table
+    table.frame.to_parquet(folder / "features.parquet", index=False)
+    metrics = {"n_frames": len(described.frames), "n_centres": len(table),
+               "descriptor": {"method": config["descriptor"]["method"], "params": config["descriptor"]["params"],
+                              "species": described.descriptor.species,
+                              "n_features": len(table.feature_names)},
+               "centers": config["centers"], "descriptor_cache_hit": described.cached}
+    if "cluster" not in labels:
+        return metrics
+    clusters = labels["cluster"].to_numpy()
+    if "atom" in labels:
+        _write_atoms(folder, described, labels)
+    else:
+        metrics.update(_site_outputs(folder, described, labels, config))
+    return metrics
+
+
+def _write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> None:
+    """Every frame with a per-atom ``cluster`` array (-1: not a centre) in extxyz and an ASE db."""
+    import ase.db
+    import ase.io
+
+    images = []
+    start = 0
+    for frame, centres in zip(described.frames, described.centers):
+        atoms = frame.atoms.copy()
+        n = len(atoms) if centres is None else len(centres)
+        rows = labels.iloc[start:start + n]
+        start += n
+        cluster = np.full(len(atoms), -1, dtype=int)
+        cluster[rows["atom"].to_numpy()] = rows["cluster"].to_numpy()
+        atoms.arrays["cluster"] = cluster
+        atoms.info.update({"source": frame.source, "frame": frame.index})
+        images.append(atoms)
+    ase.io.write(folder / "structures.extxyz", images, format="extxyz")
+    with ase.db.connect(folder / "structures.db", append=False) as db:
+        for atoms in images:
+            db.write(atoms, source=str(atoms.info["source"]), frame=int(atoms.info["frame"]),
+                     data={"cluster": atoms.arrays["cluster"]})
+
+
+def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, config: dict) -> dict:
+    from atomatlas.pipeline import _save_figure
+    from atomatlas.plots.structures import site_map
+
+    out = {}
+    atoms = described.frames[0].atoms
+    first = labels[labels["frame"] == labels["frame"].iloc[0]]
+    first = first[first["structure"] == first["structure"].iloc[0]]
+    _save_figure(folder, "site_map.png", site_map(atoms, first[["x", "y"]].to_numpy(), first["cluster"].to_numpy(),
+                                                  title=config["name"]))
+    if "site" in described.table.frame:
+        from atomatlas.sites import site_purity
+
+        out["site_purity"] = site_purity(described.table.frame["site"].to_numpy(), labels["cluster"].to_numpy())
+    return out
