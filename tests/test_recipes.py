@@ -62,7 +62,7 @@ def test_shipped_recipes_are_valid():
 
 
 @pytest.mark.parametrize("config, message", [
-    ({}, r"a \[data\] section with a path is required"),
+    ({}, r"a \[data\] section with a path \(or a \[structures\] section\) is required"),
     ({"data": {"path": "x.csv"}, "clusters": {}}, r"unknown key 'clusters' in \[top level\]"),
     ({"data": {"path": "x.csv", "label": "y"}}, r"unknown key 'label' in \[data\]"),
     ({"data": {"path": "x.csv"}, "cluster": {"method": "kmeans", "k": "many"}}, r"k must be an integer or \"auto\""),

@@ -64,6 +64,16 @@ def normalise_structures(config: dict, base: Path | None) -> dict:
     return {"structures": out, "centers": centers, "descriptor": descriptor}
 
 
+def describe_new(paths, build, model_meta: dict, seed: int = 0) -> Described:
+    """Environments of new structures with the descriptor (and species) a saved run was fit with."""
+    saved = model_meta["structures"]
+    config = {"structures": {**STRUCTURE_KEYS, "paths": list(paths), "build": list(build)},
+              "centers": saved["centers"], "descriptor": {**saved["descriptor"],
+                                                          "params": {**saved["descriptor"]["params"],
+                                                                     "species": saved["species"]}}}
+    return describe(config, seed)
+
+
 def load_frames(section: dict, seed: int) -> list[Frame]:
     """Read the files and build the generated structures; thermal copies when asked."""
     from atomatlas.datasets.structures import bcc_fcc_stack, build_surface, thermal_supercells

@@ -175,7 +175,11 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
         if config["classify"] is not None:
             labels, metrics = _classify(config, table, tmp)
         else:
-            labels, metrics = _cluster_or_reduce(config, table, label_sets, tmp, progress)
+            # structure runs: predict must describe new structures with the same descriptor and species
+            extra = None if described is None else {"structures": {
+                "descriptor": config["descriptor"], "centers": config["centers"],
+                "species": described.descriptor.species}}
+            labels, metrics = _cluster_or_reduce(config, table, label_sets, tmp, progress, model_extra=extra)
         if described is not None:
             from atomatlas.environments import write_structure_outputs
 
@@ -187,12 +191,14 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
         (tmp / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
         if config["predict"] is not None and config["classify"] is None and config["cluster"] is not None:
             model, meta = load_model(tmp)
-            _predict_into(model, meta, config["predict"]["path"], tmp / "predict", config["predict"]["delimiter"],
-                          training=labels)
+            predict = config["predict"]
+            _predict_into(model, meta, predict["path"] or predict["paths"], tmp / "predict", predict["delimiter"],
+                          training=labels, build=predict["build"])
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
 
-def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Path, progress: bool):
+def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Path, progress: bool,
+                       model_extra: dict | None = None):
     from atomatlas.learn.cluster import AtlasCluster
     from atomatlas.learn.reduce import explained_variance_ratio, make_reducer
     from atomatlas.learn.scale import make_scaler
@@ -287,10 +293,11 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     metrics["figures"] = figures
     write_csv(folder / "labels.csv", frame)
     if clusterer is not None:
-        save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer},
-                   {"kind": "cluster", "feature_names": table.feature_names, "id_columns": table.id_columns,
-                    "label_column": table.label_column, "cluster_on": cluster["on"],
-                    "embedding_columns": list(_embedding_columns(embedding))})
+        meta = {"kind": "cluster", "feature_names": table.feature_names, "id_columns": table.id_columns,
+                "label_column": table.label_column, "cluster_on": cluster["on"],
+                "embedding_columns": list(_embedding_columns(embedding))}
+        meta.update(model_extra or {})
+        save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer}, meta)
     return frame, metrics
 
 
@@ -396,20 +403,30 @@ def predict_run(run_dir: str | Path, path: str | Path, out: str | Path, *, overw
     return RunResult(path=Path(out), labels=frame, metrics=metrics)
 
 
-def _predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, training=None, mkdir=True):
+def _predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, training=None, mkdir=True,
+                  build=()):
     from atomatlas.io.tables import read_frame
 
-    path = str(path)
     if mkdir:
         folder.mkdir()
+    described = None
     features = meta["feature_names"]
-    columns = read_frame(path, delimiter).columns
-    missing = [c for c in features if c not in columns]
-    if missing:
-        raise AtlasError(f"{path}: lacks {len(missing)} feature column(s) the model was fit on, e.g. {missing[:3]}; "
-                         "give a table with the same feature columns.")
-    label = meta.get("label_column") if meta.get("label_column") in columns else None
-    table = read_table(path, features=features, label_column=label, delimiter=delimiter, constant="keep")
+    if "structures" in meta:  # a structure run: describe the new structures the same way
+        from atomatlas.environments import describe_new
+
+        paths = [str(p) for p in (path if isinstance(path, (list, tuple)) else [path] if path else [])]
+        described = describe_new(paths, build, meta)
+        table, label = described.table, None
+        path = ", ".join(paths) or "built structures"
+    else:
+        path = str(path)
+        columns = read_frame(path, delimiter).columns
+        missing = [c for c in features if c not in columns]
+        if missing:
+            raise AtlasError(f"{path}: lacks {len(missing)} feature column(s) the model was fit on, e.g. "
+                             f"{missing[:3]}; give a table with the same feature columns.")
+        label = meta.get("label_column") if meta.get("label_column") in columns else None
+        table = read_table(path, features=features, label_column=label, delimiter=delimiter, constant="keep")
     frame = table.ids.copy()
     metrics = {"atomatlas_version": __version__, "input": {"path": path, "n_rows": len(table)},
                "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}
@@ -445,6 +462,13 @@ def _predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, t
                     ax.scatter(training["embedding_1"], training["embedding_2"], s=6, color="#cccccc", zorder=0,
                                label="training rows")
             _save_figure(folder, "map.png", fig)
+    if described is not None and "cluster" in frame:
+        from atomatlas.environments import write_structure_outputs
+
+        described.table.frame = frame.join(described.table.frame[features])
+        metrics["structures"] = write_structure_outputs(folder, described, frame, {
+            "name": "predict", "descriptor": meta["structures"]["descriptor"],
+            "centers": meta["structures"]["centers"]})
     write_csv(folder / "labels.csv", frame)
     write_json(folder / "metrics.json", metrics)
     return frame, metrics

@@ -22,7 +22,7 @@ CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min"
                 "name": None}
 CLASSIFY_KEYS = {"method": "logistic", "folds": 5}
 EVALUATE_KEYS = {"name": None, "labels": None, "on": None, "column": None, "transform": "none"}
-PREDICT_KEYS = {"path": None, "delimiter": None}
+PREDICT_KEYS = {"path": None, "delimiter": None, "paths": [], "build": []}
 
 
 def _check_keys(section: dict, allowed, where: str) -> None:
@@ -132,7 +132,13 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     predict = config.get("predict")
     if predict:
         _check_keys(predict, PREDICT_KEYS, "predict")
-        out["predict"] = {**PREDICT_KEYS, **predict, "path": _path(predict.get("path"), base, "[predict] path")}
+        out["predict"] = {**copy.deepcopy(PREDICT_KEYS), **predict}
+        if out["data"] is not None:
+            out["predict"]["path"] = _path(predict.get("path"), base, "[predict] path")
+        else:
+            out["predict"]["paths"] = [datasets.resolve_structure(p, base) for p in out["predict"]["paths"]]
+            if not out["predict"]["paths"] and not out["predict"]["build"]:
+                raise AtlasError("config: [predict] for structures needs paths = [...] or build = [...].")
     else:
         out["predict"] = None
     return out
