@@ -41,9 +41,11 @@ class ACSF(Descriptor):
         return state
 
     def feature_names(self) -> list[str]:
+        self._require_species()
         return [f"acsf_{i}" for i in range(self._model().get_number_of_features())]
 
     def _create_one(self, atoms, centers) -> np.ndarray:
+        atoms, centers = self._wrapped(atoms, centers)
         if centers is not None and np.asarray(centers).ndim != 1:
             from atomatlas.errors import AtlasError
 

@@ -59,6 +59,23 @@ class Descriptor(ABC):
     def get_number_of_features(self) -> int:
         return len(self.feature_names())
 
+    def _require_species(self) -> None:
+        if self.species is None:
+            raise AtlasError(f"the {self.name} features depend on the species: give species=[...] or call create() "
+                             "first.")
+
+    def _wrapped(self, atoms, centers):
+        """A wrapped copy of a periodic structure (DScribe assumes atoms inside the cell) and wrapped probe points."""
+        if not self.periodic:
+            return atoms, centers
+        atoms = atoms.copy()
+        atoms.wrap()
+        if centers is not None and np.asarray(centers).ndim == 2:
+            from ase.geometry import wrap_positions
+
+            centers = wrap_positions(np.asarray(centers, dtype=float), atoms.cell, atoms.pbc)
+        return atoms, centers
+
     @abstractmethod
     def feature_names(self) -> list[str]: ...
 

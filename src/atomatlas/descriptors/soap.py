@@ -51,6 +51,7 @@ class SOAP(Descriptor):
         return state
 
     def feature_names(self) -> list[str]:
+        self._require_species()
         model = self._model()
         names = [""] * model.get_number_of_features()
         for a in self.species:
@@ -63,6 +64,7 @@ class SOAP(Descriptor):
         return names
 
     def _create_one(self, atoms, centers) -> np.ndarray:
+        atoms, centers = self._wrapped(atoms, centers)
         import warnings
 
         with warnings.catch_warnings():
