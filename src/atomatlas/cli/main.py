@@ -17,6 +17,7 @@ from atomatlas.errors import AtlasError
 # name -> (module, one-line help)
 COMMANDS = {
     "cluster": ("atomatlas.cli.cluster", "cluster the rows of a descriptor table (automatic k)"),
+    "environments": ("atomatlas.cli.environments", "cluster the atomic environments of structure files"),
     "reduce": ("atomatlas.cli.reduce", "map a descriptor table to 2-D (PCA, kernel PCA, t-SNE, UMAP, MDS)"),
     "fit-classifier": ("atomatlas.cli.fit_classifier", "train a classifier on a labelled table"),
     "predict": ("atomatlas.cli.predict", "label new rows with a saved run"),
@@ -30,6 +31,7 @@ EPILOG = """examples:
   atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe
   atomatlas predict runs/fe new.csv --out runs/fe-new
   atomatlas run carbon-coordination --out runs/carbon
+  atomatlas environments structures.extxyz --descriptor soap --out runs/atoms
   atomatlas list
 """
 

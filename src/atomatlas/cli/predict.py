@@ -16,7 +16,8 @@ EXAMPLES = """examples:
 
 def add_arguments(parser) -> None:
     parser.add_argument("run_dir", help="run folder of an earlier cluster, run or fit-classifier command")
-    parser.add_argument("table", help="table of new rows with the same feature columns")
+    parser.add_argument("table", help="table of new rows with the same feature columns, or structure file(s) "
+                        "(a glob) for a run made from structures")
     parser.add_argument("--delimiter", metavar="CHAR", help="field separator of the new table")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
@@ -26,7 +27,7 @@ def run(args) -> int:
     from atomatlas import datasets
     from atomatlas.pipeline import predict_run
 
-    result = predict_run(args.run_dir, datasets.resolve(args.table), args.out, overwrite=args.overwrite,
+    result = predict_run(args.run_dir, datasets.resolve_structure(args.table), args.out, overwrite=args.overwrite,
                          delimiter=args.delimiter)
     counts = result.metrics.get("cluster_sizes") or result.metrics.get("counts")
     print(f"predict: labelled {len(result.labels)} rows from {args.table}: {counts}")

@@ -1,0 +1,65 @@
+"""Find and label the distinct local environments in your own structure files.
+
+Reads any format ASE reads (one file, many files or globs; every frame), describes each
+atom (or probe points above a surface) with SOAP, ACSF or a radial histogram, clusters
+the environments and writes per-atom labels: labels.csv, features.parquet, and
+structures.extxyz / structures.db with a per-atom `cluster` array (ASE and OVITO read it).
+"""
+
+from __future__ import annotations
+
+from atomatlas.cli import common
+
+EXAMPLES = """examples:
+  atomatlas environments dump.lammpstrj --descriptor soap --param r_cut=5 --out runs/dump
+  atomatlas environments 'frames/*.extxyz' --centers species --species Cu --k auto --out runs/cu
+  atomatlas environments slab.vasp --centers surface_grid --grid 60 --height 1.0 --out runs/sites
+  atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
+  atomatlas predict runs/phases interface.extxyz --out runs/interface
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="+", help="structure files or globs (any format ASE reads)")
+    parser.add_argument("--format", help="ASE format name when the file name does not tell")
+    parser.add_argument("--index", default=":", help="frames to read, ASE syntax (default ':' = all)")
+    group = parser.add_argument_group("environments")
+    group.add_argument("--descriptor", default="soap", help="soap (default), acsf or rdf")
+    group.add_argument("--descriptor-param", action="append", metavar="NAME=VALUE",
+                       help="descriptor parameter, e.g. r_cut=5.0 or species=['Cu','O'] (repeatable)")
+    group.add_argument("--centers", choices=("atoms", "species", "surface_grid"), default="atoms",
+                       help="describe every atom (default), atoms of --species, or a probe grid above a surface")
+    group.add_argument("--species", help="comma-separated species for --centers species")
+    group.add_argument("--grid", type=int, default=100, help="probe points per side for surface_grid (default 100)")
+    group.add_argument("--height", type=float, default=1.0, help="probe height above the top atom (A, default 1)")
+    group.add_argument("--labels", choices=("source", "site"), help="score against the source file or the site type")
+    group.add_argument("--n-jobs", type=int, default=1, help="processes for the descriptors (default 1)")
+    group.add_argument("--no-cache", action="store_true", help="recompute descriptors even if cached")
+    parser.add_argument("--scale", default="none", help="none (default: SOAP is used raw), standard, minmax, robust")
+    group = common.add_method_arguments(parser, "clustering", "kmeans", "clustering method")
+    group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
+    group.add_argument("--select", default="silhouette", help="criterion for --k auto (default silhouette)")
+    group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")
+    common.add_output_arguments(parser)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from atomatlas.pipeline import run_config
+
+    config = {
+        "name": "environments", "seed": args.seed,
+        "structures": {"paths": [str(Path(f).absolute()) for f in args.files], "index": args.index,
+                       "format": args.format, "label": args.labels},
+        "centers": {"kind": args.centers, "species": common.split_list(args.species) or [], "n": args.grid,
+                    "height": args.height},
+        "descriptor": {"method": args.descriptor, "n_jobs": args.n_jobs, "cache": not args.no_cache,
+                       **common.parse_params(args.descriptor_param)},
+        "scale": {"method": args.scale},
+        "cluster": {"method": args.method, "k": args.k, "select": args.select, "k_max": args.k_max,
+                    **common.parse_params(args.param)},
+    }
+    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
+    common.report(result, what="environments")
+    return 0

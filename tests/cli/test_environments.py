@@ -1,0 +1,112 @@
+"""Structures through the CLI: per-atom labels out, and every bad structure input named in one line."""
+
+import json
+import re
+
+import ase.io
+import numpy as np
+import pandas as pd
+import pytest
+from ase import Atoms
+from ase.build import bulk
+
+from atomatlas.datasets.structures import thermal_supercells
+
+
+@pytest.fixture
+def phases(tmp_path):
+    """Two extxyz files: rattled bcc and fcc iron, two frames each."""
+    paths = []
+    for name, atoms in (("bcc", bulk("Fe", "bcc", a=2.866, cubic=True)), ("fcc", bulk("Fe", "fcc", a=3.6, cubic=True))):
+        frames = thermal_supercells(atoms, (3, 3, 3), 0.01, copies=2, seed=1)
+        path = tmp_path / f"{name}.extxyz"
+        ase.io.write(path, [f.atoms for f in frames])
+        paths.append(path)
+    return paths
+
+
+SMALL_SOAP = ["--descriptor-param", "r_cut=4.5", "--descriptor-param", "n_max=4", "--descriptor-param", "l_max=4"]
+
+
+def test_environments_labels_every_atom(cli, phases, tmp_path):
+    status, stdout, stderr = cli("environments", *phases, "--labels", "source", "--descriptor-param", "r_cut=4.5",
+                                 "--no-cache",
+                                 "--out", tmp_path / "run")
+    assert status == 0, stderr
+    assert "k = 2 (chosen by silhouette)" in stdout and "ARI 1.000" in stdout
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv")
+    assert list(labels.columns[:7]) == ["structure", "frame", "atom", "species", "x", "y", "z"]
+    assert len(labels) == 2 * 54 + 2 * 108 and labels["frame"].tolist()[:3] == [0, 0, 0]
+    images = ase.io.read(tmp_path / "run" / "structures.extxyz", ":")
+    assert len(images) == 4
+    assert np.array_equal(np.concatenate([a.arrays["cluster"] for a in images]), labels["cluster"].to_numpy())
+    from ase.db import connect
+
+    with connect(tmp_path / "run" / "structures.db") as db:
+        rows = list(db.select())
+    assert len(rows) == 4 and np.array_equal(rows[0].data["cluster"], images[0].arrays["cluster"])
+    features = pd.read_parquet(tmp_path / "run" / "features.parquet")
+    assert len(features) == len(labels) and "soap_Fe-Fe_0" in features
+    # one representative per cluster, each from its own phase
+    representatives = pd.read_csv(tmp_path / "run" / "representatives.csv")
+    assert sorted(representatives["cluster"]) == [0, 1]
+    # the saved model labels a new file of one phase with that phase's cluster
+    status, _, stderr = cli("predict", tmp_path / "run", phases[1], "--out", tmp_path / "new")
+    assert status == 0, stderr
+    new = pd.read_csv(tmp_path / "new" / "labels.csv")
+    fcc_cluster = labels.loc[labels["structure"].str.endswith("fcc.extxyz"), "cluster"].iloc[0]
+    assert (new["cluster"] == fcc_cluster).all()
+
+
+def _write(tmp_path, name, content):
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        ase.io.write(path, content)
+    return path
+
+
+BAD = [
+    ("unreadable file", lambda p: _write(p, "POSCAR", "not a poscar\n1.0\nbroken lines\n"),
+     r"POSCAR: cannot read as a structure"),
+    ("file without structures", lambda p: _write(p, "broken.cif", "data_x\n_cell_length_a 3\nloop_\n_atom_site_label\n"),
+     r"broken\.cif: the file holds no structure"),
+    ("unknown format", lambda p: _write(p, "thing.unknownext", "hello"), r"thing\.unknownext: unknown structure format"),
+    ("empty frame", lambda p: _write(p, "empty.extxyz", "0\nLattice=\"3 0 0 0 3 0 0 0 3\" pbc=\"T T T\"\n"),
+     r"empty\.extxyz, frame 0: the frame has no atoms"),
+    ("overlapping atoms", lambda p: _write(p, "overlap.extxyz", Atoms("Fe2", positions=[[0, 0, 0], [0.1, 0, 0]],
+                                                                          cell=[5, 5, 5], pbc=True)),
+     r"overlap\.extxyz, frame 0: atoms 0 and 1 are 0\.100 A apart"),
+    ("no cell for a periodic descriptor", lambda p: _write(p, "molecule.xyz", Atoms("Fe2", positions=[[0, 0, 0],
+                                                                                                      [2.5, 0, 0]])),
+     r"molecule\.xyz, frame 0: the soap descriptor is periodic but the structure has no cell"),
+    ("missing file", lambda p: p / "nope.cif", r"nope\.cif: file not found"),
+]
+
+
+@pytest.mark.parametrize("name, make, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_structures_exit_2_with_one_line(cli, tmp_path, name, make, message):
+    path = make(tmp_path)
+    before = set(tmp_path.iterdir())
+    status, _, stderr = cli("environments", path, "--no-cache", "--out", tmp_path / "o")
+    assert status == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(message, lines[0]), stderr
+    assert set(tmp_path.iterdir()) == before  # nothing partial
+
+
+def test_species_missing_from_the_descriptor_list(cli, phases, tmp_path):
+    status, _, stderr = cli("environments", phases[0], "--descriptor-param", "species=['Cu']", "--no-cache",
+                            "--out", tmp_path / "o")
+    assert status == 2
+    assert re.search(r"bcc\.extxyz, frame 0: species \['Fe'\] are not in the descriptor's species \['Cu'\]", stderr)
+
+
+def test_predict_refuses_new_species(cli, phases, tmp_path):
+    status, _, _ = cli("environments", phases[0], *SMALL_SOAP, "--k", "2", "--no-cache", "--out", tmp_path / "run")
+    assert status == 0
+    nickel = _write(tmp_path, "ni.extxyz", bulk("Ni", "fcc", a=3.52, cubic=True).repeat(2))
+    status, _, stderr = cli("predict", tmp_path / "run", nickel, "--out", tmp_path / "o")
+    assert status == 2 and "species ['Ni'] are not in the descriptor's species ['Fe']" in stderr
+    assert not (tmp_path / "o").exists()
