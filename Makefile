@@ -30,6 +30,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_select_k.py
+	$(BIN)/python bench/bench_descriptors.py
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

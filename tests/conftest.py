@@ -10,6 +10,20 @@ from sklearn.datasets import make_blobs
 from atomatlas.cli.main import main
 
 
+@pytest.fixture(autouse=True, scope="session")
+def descriptor_cache(tmp_path_factory):
+    """Tests cache descriptors in their own folder, never in the user's ~/.cache."""
+    import os
+
+    previous = os.environ.get("ATOMATLAS_CACHE")
+    os.environ["ATOMATLAS_CACHE"] = str(tmp_path_factory.mktemp("descriptor-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("ATOMATLAS_CACHE", None)
+    else:
+        os.environ["ATOMATLAS_CACHE"] = previous
+
+
 @pytest.fixture
 def blobs():
     """Three well-separated blobs in 4-D: (X, y)."""

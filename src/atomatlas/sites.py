@@ -56,7 +56,7 @@ def site_types(atoms, points: np.ndarray) -> np.ndarray:
     for kind, sites in site_positions(atoms).items():
         delta = _wrap_2d(points[:, None, :] - sites[None, :, :], cell2)
         distance = np.linalg.norm(delta, axis=-1).min(axis=1)
-        closer = distance < best
+        closer = distance < best - 1e-6  # a tie (a point on a site boundary) keeps the earlier type
         best[closer], kinds[closer] = distance[closer], kind
     return kinds.astype(str)
 

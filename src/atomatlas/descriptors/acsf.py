@@ -35,11 +35,6 @@ class ACSF(Descriptor):
                                         periodic=self.periodic)
         return self._dscribe
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_dscribe"] = None
-        return state
-
     def feature_names(self) -> list[str]:
         self._require_species()
         return [f"acsf_{i}" for i in range(self._model().get_number_of_features())]

@@ -45,16 +45,29 @@ class Descriptor(ABC):
             self.fit_species(structures)
         for i, atoms in enumerate(structures):
             self.check_structure(atoms, f"structure {i}")
+        self.prepare()  # build the (costly) model once here; workers receive it ready-made
         tasks = list(self._tasks(structures, centers, n_jobs))
         if n_jobs == 1 or len(tasks) == 1:
             rows = [self._create_one(structures[s], c) for s, c in _progress(tasks, progress, self.name)]
         else:
             from joblib import Parallel, delayed
 
-            rows = Parallel(n_jobs=n_jobs, backend="loky")(
-                delayed(self._create_one)(structures[s], c) for s, c in _progress(tasks, progress, self.name))
+            # one batch of tasks per process: each task would otherwise pay joblib's round trip
+            batches = [tasks[i::n_jobs] for i in range(n_jobs)]
+            batches = [list(zip(*[(structures[s], c) for s, c in batch])) for batch in batches if batch]
+            done = Parallel(n_jobs=n_jobs, backend="loky")(
+                delayed(_single_threaded)(self, list(atoms), list(chosen)) for atoms, chosen in batches)
+            rows = [None] * len(tasks)
+            for i, batch_rows in enumerate(done):
+                rows[i::n_jobs] = batch_rows
         rows = [np.atleast_2d(r) for r in rows]
         return np.vstack(rows) if rows else np.empty((0, self.get_number_of_features()))
+
+    def prepare(self) -> None:
+        """Build whatever is costly and shared by all structures (DScribe objects)."""
+        model = getattr(self, "_model", None)
+        if model is not None and self.species is not None:
+            model()
 
     def get_number_of_features(self) -> int:
         return len(self.feature_names())
@@ -68,8 +81,10 @@ class Descriptor(ABC):
         """A wrapped copy of a periodic structure (DScribe assumes atoms inside the cell) and wrapped probe points."""
         if not self.periodic:
             return atoms, centers
-        atoms = atoms.copy()
-        atoms.wrap()
+        scaled = atoms.cell.scaled_positions(atoms.positions)
+        if ((scaled < 0) | (scaled >= 1))[:, atoms.pbc].any():  # copy only when something lies outside
+            atoms = atoms.copy()
+            atoms.wrap()
         if centers is not None and np.asarray(centers).ndim == 2:
             from ase.geometry import wrap_positions
 
@@ -103,16 +118,22 @@ class Descriptor(ABC):
 
     # -- work splitting
     def _tasks(self, structures, centers, n_jobs):
-        """(structure index, centre chunk) pairs; centres are split only when that can use idle cores."""
+        """(structure index, centre chunk) pairs.
+
+        Every call pays a fixed set-up (DScribe extends the periodic system to the
+        cut-off), so centres are split only when there are fewer structures than
+        processes, and then into as few chunks as keep every process busy.
+        """
+        per_structure = max(1, -(-n_jobs // len(structures)))  # ceil(n_jobs / structures)
         for s, atoms in enumerate(structures):
             chosen = None if centers is None else centers[s]
             n = len(atoms) if chosen is None else len(chosen)
-            if self.averaged or n_jobs == 1 or n < 2 * MIN_CHUNK:
+            n_chunks = min(per_structure, n // MIN_CHUNK)
+            if self.averaged or n_jobs == 1 or n_chunks < 2:
                 yield s, chosen
                 continue
             if chosen is None:
                 chosen = np.arange(len(atoms))
-            n_chunks = max(1, min(n // MIN_CHUNK, 4 * n_jobs))
             for chunk in np.array_split(np.asarray(chosen), n_chunks):
                 yield s, chunk
 
@@ -127,6 +148,14 @@ class Descriptor(ABC):
             if centers is not None:
                 digest.update(np.ascontiguousarray(centers[i]).tobytes())
         return digest.hexdigest()[:32]
+
+
+def _single_threaded(descriptor: Descriptor, structures, centers) -> list:
+    """Run a batch in a worker process: one process per core, so no BLAS threads on top."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return [descriptor._create_one(atoms, chosen) for atoms, chosen in zip(structures, centers)]
 
 
 def _versions() -> dict:

@@ -45,11 +45,6 @@ class SOAP(Descriptor):
                 self._dscribe = DScribeSOAP(species=self.species, **params)
         return self._dscribe
 
-    def __getstate__(self):  # the DScribe object is rebuilt in worker processes
-        state = dict(self.__dict__)
-        state["_dscribe"] = None
-        return state
-
     def feature_names(self) -> list[str]:
         self._require_species()
         model = self._model()
