@@ -110,6 +110,10 @@ def report(result, *, what: str) -> None:
     for row in metrics.get("comparison", []):
         scores = ", ".join(f"{label} ARI {value['adjusted_rand_index']:.3f}" for label, value in row["evaluation"].items())
         lines.append(f"  compare {row['name']}: k = {row['k']}" + (f", {scores}" if scores else ""))
+    purity = metrics.get("structures", {}).get("site_purity")
+    if purity:
+        owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())
+        lines.append(f"  site purity {purity['overall_purity']:.3f}; clusters owned by each site type: {owners}")
     if "cross_validation" in metrics:
         cv = metrics["cross_validation"]
         lines.append(f"  {metrics['classify']['method']}: cross-validated accuracy {cv['accuracy']:.3f}, "
