@@ -120,9 +120,9 @@ class Descriptor(ABC):
     def _tasks(self, structures, centers, n_jobs):
         """(structure index, centre chunk) pairs.
 
-        Every call pays a fixed set-up (DScribe extends the periodic system to the
-        cut-off), so centres are split only when there are fewer structures than
-        processes, and then into as few chunks as keep every process busy.
+        Centres are split only when there are fewer structures than processes, and then
+        into as few chunks as keep every process busy: each extra chunk costs a round
+        trip to a worker and a copy of its rows, and buys nothing on equal-cost centres.
         """
         per_structure = max(1, -(-n_jobs // len(structures)))  # ceil(n_jobs / structures)
         for s, atoms in enumerate(structures):
