@@ -58,6 +58,9 @@ def normalise_structures(config: dict, base: Path | None) -> dict:
     centers = {**copy.deepcopy(CENTER_KEYS), **centers}
     if centers["kind"] not in ("atoms", "species", "surface_grid"):
         raise AtlasError(f"config: [centers] kind must be atoms, species or surface_grid; got {centers['kind']!r}.")
+    if (out["label"] == "site") != (centers["kind"] == "surface_grid") and out["label"] in ("site", "tag"):
+        raise AtlasError(f"config: label = {out['label']!r} needs "
+                         f"{'probe points (centers kind = surface_grid)' if out['label'] == 'site' else 'atom centres'}.")
     if not DESCRIPTORS.names():
         _register()
     descriptor = _split_method(config.get("descriptor") or {}, DESCRIPTOR_KEYS, DESCRIPTORS, "descriptor")
@@ -117,6 +120,9 @@ def describe(config: dict, seed: int, progress: bool = False) -> Described:
     centers = [frame_centers(f, config["centers"]) for f in frames]
     spec = config["descriptor"]
     descriptor = make_descriptor(spec["method"], spec["params"])
+    if descriptor.averaged:
+        raise AtlasError("average = 'inner'/'outer' gives one row per structure; environments are per atom: use "
+                         "average = 'off' (averaged SOAP is available from Python, atomatlas.descriptors).")
     structures = [f.atoms for f in frames]
     if descriptor.species is None:
         descriptor.fit_species(structures)
@@ -174,7 +180,6 @@ def write_structure_outputs(folder: Path, described: Described, labels: pd.DataF
                "centers": config["centers"], "descriptor_cache_hit": described.cached}
     if "cluster" not in labels:
         return metrics
-    clusters = labels["cluster"].to_numpy()
     if "atom" in labels:
         _write_atoms(folder, described, labels)
     else:

@@ -22,7 +22,8 @@ def test_help_has_examples_and_imports_no_heavy_libraries():
     assert "atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe" in out
 
 
-@pytest.mark.parametrize("command", ["cluster", "reduce", "fit-classifier", "predict", "run", "demo", "list"])
+@pytest.mark.parametrize("command", ["cluster", "environments", "reduce", "fit-classifier", "predict", "run", "demo",
+                                     "list"])
 def test_every_command_has_help_with_examples(cli, command, capsys):
     with pytest.raises(SystemExit) as info:
         cli(command, "--help")
@@ -130,7 +131,8 @@ def test_reduce_command(cli, blobs_csv, tmp_path, method):
 def test_list_shows_methods_parameters_and_recipes(cli):
     status, stdout, _ = cli("list")
     assert status == 0
-    for word in ("kmeans", "hdbscan", "nested", "tsne", "umap", "robust", "logistic", "covariance_type",
+    for word in ("soap", "acsf", "rdf", "kmeans", "hdbscan", "nested", "tsne", "umap", "robust", "logistic",
+                 "covariance_type", "cu111-sites", "fe-structures",
                  "fe-phases", "carbon-coordination", "carbon-environments"):
         assert word in stdout
 

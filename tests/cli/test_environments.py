@@ -110,3 +110,8 @@ def test_predict_refuses_new_species(cli, phases, tmp_path):
     status, _, stderr = cli("predict", tmp_path / "run", nickel, "--out", tmp_path / "o")
     assert status == 2 and "species ['Ni'] are not in the descriptor's species ['Fe']" in stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_site_labels_need_a_probe_grid(cli, phases, tmp_path):
+    status, _, stderr = cli("environments", phases[0], "--labels", "site", "--out", tmp_path / "o")
+    assert status == 2 and "label = 'site' needs probe points" in stderr

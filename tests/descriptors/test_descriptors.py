@@ -89,3 +89,10 @@ def test_cache_reuses_and_is_keyed_by_content(tmp_path, crystal):
     assert not hit
     _, hit = create_cached(make_descriptor("soap", {**SMALL["soap"], "n_max": 3}), [crystal], cache=tmp_path)
     assert not hit and len(list(tmp_path.iterdir())) == 3
+
+
+def test_averaged_soap_gives_one_row_per_structure(crystal):
+    soap = make_descriptor("soap", {**SMALL["soap"], "average": "inner"})
+    rows = soap.create([crystal, crystal[:40]], n_jobs=2)
+    assert rows.shape == (2, soap.get_number_of_features())
+    testing.check_rotation(soap, crystal)

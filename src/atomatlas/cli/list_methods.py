@@ -8,7 +8,7 @@ EXAMPLES = """examples:
   atomatlas list recipes
 """
 
-STEPS = ("scale", "reduce", "cluster", "classifier", "recipes")
+STEPS = ("descriptor", "scale", "reduce", "cluster", "classifier", "recipes")
 
 
 def add_arguments(parser) -> None:
@@ -22,7 +22,12 @@ def run(args) -> int:
     from atomatlas.learn.scale import SCALERS
     from atomatlas.learn.supervised import CLASSIFIERS
 
-    registries = {"scale": SCALERS, "reduce": REDUCERS, "cluster": CLUSTERERS, "classifier": CLASSIFIERS}
+    from atomatlas.descriptors.base import DESCRIPTORS, _register
+
+    if not DESCRIPTORS.names():
+        _register()
+    registries = {"descriptor": DESCRIPTORS, "scale": SCALERS, "reduce": REDUCERS, "cluster": CLUSTERERS,
+                  "classifier": CLASSIFIERS}
     for step in [args.what] if args.what else STEPS:
         if step == "recipes":
             print("recipes (atomatlas run NAME --out DIR):")
