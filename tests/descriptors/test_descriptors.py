@@ -96,3 +96,16 @@ def test_averaged_soap_gives_one_row_per_structure(crystal):
     rows = soap.create([crystal, crystal[:40]], n_jobs=2)
     assert rows.shape == (2, soap.get_number_of_features())
     testing.check_rotation(soap, crystal)
+
+
+@pytest.mark.parametrize("name", ["soap", "rdf"])
+def test_many_probe_points_split_over_processes(name, crystal):
+    """More centres than one chunk: split within one structure, same numbers for any n_jobs."""
+    from atomatlas.descriptors.base import CHUNK
+
+    descriptor = make_descriptor(name, SMALL[name])
+    points = np.random.default_rng(2).uniform(0, 1, (CHUNK + 500, 3)) @ np.asarray(crystal.cell)
+    one = descriptor.create(crystal, centers=points, n_jobs=1)
+    two = descriptor.create(crystal, centers=points, n_jobs=2)
+    assert one.shape == (CHUNK + 500, descriptor.get_number_of_features()) and np.array_equal(one, two)
+    assert np.array_equal(one[:10], descriptor.create(crystal, centers=points[:10]))

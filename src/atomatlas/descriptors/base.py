@@ -13,8 +13,9 @@ import numpy as np
 from atomatlas.errors import AtlasError
 from atomatlas.learn.registry import Registry
 
-# Centre chunks smaller than this cost more in process overhead than they save.
-MIN_CHUNK = 64
+# Centres per task: small enough for a live progress bar and an even load, large enough
+# that a round trip to a worker process is a small part of the task.
+CHUNK = 1000
 
 
 class Descriptor(ABC):
@@ -46,20 +47,24 @@ class Descriptor(ABC):
         for i, atoms in enumerate(structures):
             self.check_structure(atoms, f"structure {i}")
         self.prepare()  # build the (costly) model once here; workers receive it ready-made
-        tasks = list(self._tasks(structures, centers, n_jobs))
-        if n_jobs == 1 or len(tasks) == 1:
-            rows = [self._create_one(structures[s], c) for s, c in _progress(tasks, progress, self.name)]
+        tasks = list(self._tasks(structures, centers))
+        batches = _batches(tasks, structures, n_jobs)
+        bar = _progress_bar(sum(_size(structures[s], c) for s, c in tasks), progress, self.name)
+        rows = []
+        if n_jobs == 1 or len(batches) == 1:
+            for batch in batches:
+                rows += self._create_many([structures[s] for s, _ in batch], [c for _, c in batch])
+                bar.update(sum(_size(structures[s], c) for s, c in batch))
         else:
             from joblib import Parallel, delayed
 
-            # one batch of tasks per process: each task would otherwise pay joblib's round trip
-            batches = [tasks[i::n_jobs] for i in range(n_jobs)]
-            batches = [list(zip(*[(structures[s], c) for s, c in batch])) for batch in batches if batch]
-            done = Parallel(n_jobs=n_jobs, backend="loky")(
-                delayed(_single_threaded)(self, list(atoms), list(chosen)) for atoms, chosen in batches)
-            rows = [None] * len(tasks)
-            for i, batch_rows in enumerate(done):
-                rows[i::n_jobs] = batch_rows
+            done = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+                delayed(_single_threaded)(self, [structures[s] for s, _ in batch], [c for _, c in batch])
+                for batch in batches)
+            for batch, batch_rows in zip(batches, done):  # in order, as each batch finishes
+                rows += batch_rows
+                bar.update(sum(_size(structures[s], c) for s, c in batch))
+        bar.close()
         rows = [np.atleast_2d(r) for r in rows]
         return np.vstack(rows) if rows else np.empty((0, self.get_number_of_features()))
 
@@ -97,6 +102,10 @@ class Descriptor(ABC):
     @abstractmethod
     def _create_one(self, atoms, centers) -> np.ndarray: ...
 
+    def _create_many(self, structures, centers) -> list[np.ndarray]:
+        """Rows of several structures; subclasses may do it in one library call."""
+        return [self._create_one(atoms, chosen) for atoms, chosen in zip(structures, centers)]
+
     # -- species handling
     species: list[str] | None = None
 
@@ -117,25 +126,20 @@ class Descriptor(ABC):
                              "add a cell and pbc, or pass --param periodic=false.")
 
     # -- work splitting
-    def _tasks(self, structures, centers, n_jobs):
-        """(structure index, centre chunk) pairs.
+    def _tasks(self, structures, centers):
+        """(structure index, centres) pairs of at most CHUNK centres each, in order.
 
-        Centres are split only when there are fewer structures than processes, and then
-        into as few chunks as keep every process busy: each extra chunk costs a round
-        trip to a worker and a copy of its rows, and buys nothing on equal-cost centres.
+        DScribe's time grows linearly with the centres, so chunks cost little: they keep
+        the progress bar live and every process busy until the end.
         """
-        per_structure = max(1, -(-n_jobs // len(structures)))  # ceil(n_jobs / structures)
         for s, atoms in enumerate(structures):
             chosen = None if centers is None else centers[s]
             n = len(atoms) if chosen is None else len(chosen)
-            n_chunks = min(per_structure, n // MIN_CHUNK)
-            if self.averaged or n_jobs == 1 or n_chunks < 2:
+            if self.averaged or n <= CHUNK:
                 yield s, chosen
                 continue
-            if chosen is None:
-                chosen = np.arange(len(atoms))
-            for chunk in np.array_split(np.asarray(chosen), n_chunks):
-                yield s, chunk
+            chosen = np.arange(len(atoms)) if chosen is None else np.asarray(chosen)
+            yield from ((s, chunk) for chunk in np.array_split(chosen, -(-n // CHUNK)))
 
     def cache_key(self, structures, centers) -> str:
         """Content hash of the structures, centres, parameters and library versions."""
@@ -155,7 +159,7 @@ def _single_threaded(descriptor: Descriptor, structures, centers) -> list:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return [descriptor._create_one(atoms, chosen) for atoms, chosen in zip(structures, centers)]
+        return descriptor._create_many(structures, centers)
 
 
 def _versions() -> dict:
@@ -174,12 +178,44 @@ def _is_atoms(system) -> bool:
     return hasattr(system, "get_chemical_symbols") and hasattr(system, "positions")
 
 
-def _progress(tasks, progress: bool, name: str):
-    if not progress or len(tasks) < 2:
-        return tasks
+def _size(atoms, centers) -> int:
+    return len(atoms) if centers is None else len(centers)
+
+
+def _batches(tasks, structures, n_jobs: int) -> list[list]:
+    """Consecutive tasks grouped into batches of about CHUNK centres (many small structures).
+
+    Batches are kept small enough that every process gets at least two.
+    """
+    total = sum(_size(structures[s], c) for s, c in tasks)
+    target = max(1, min(CHUNK, total // (2 * n_jobs)))
+    batches, current, size = [], [], 0
+    for s, c in tasks:
+        current.append((s, c))
+        size += _size(structures[s], c)
+        if size >= target:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total: int, progress: bool, name: str):
+    """A tqdm bar over centres (shown on a terminal only), or a stand-in that does nothing."""
+    if not progress:
+        return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(tasks, desc=f"{name} descriptors", unit="chunk", leave=False, disable=None)
+    return tqdm(total=total, desc=f"{name} descriptors", unit="centre", leave=False, disable=None)
 
 
 def cache_dir() -> Path | None:

@@ -51,9 +51,11 @@ class RDF(Descriptor):
         i, d = i[keep], d[keep]
         row_of = np.full(len(system), -1)
         row_of[centre_index] = np.arange(len(centre_index))
-        rows, d = row_of[i], d
+        rows = row_of[i]
         keep = rows >= 0
         rows, d = rows[keep], d[keep]
+        order = np.lexsort((d, rows))  # a fixed summation order: same numbers however centres are chunked
+        rows, d = rows[order], d[order]
         bins = self._bins()
         weights = np.exp(-0.5 * ((bins[None, :] - d[:, None]) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
         out = np.zeros((len(centre_index), len(bins)))
