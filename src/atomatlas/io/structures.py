@@ -27,10 +27,6 @@ class Frame:
     source: str
     index: int
 
-    @property
-    def name(self) -> str:
-        return f"{self.source}@{self.index}"
-
 
 def expand_paths(paths) -> list[str]:
     """Files from paths and glob patterns, in the order given (each glob sorted)."""
@@ -87,11 +83,3 @@ def check_frame(frame: Frame, overlap: float = OVERLAP_DISTANCE) -> None:
             k = int(np.argmin(d))
             raise AtlasError(f"{frame.source}, frame {frame.index}: atoms {i[k]} and {j[k]} are {d[k]:.3f} A apart "
                              f"(closer than {overlap} A); fix the coordinates or the cell.")
-
-
-def needs_cell(frame: Frame) -> None:
-    """Refuse a periodic descriptor on a frame without a full cell."""
-    atoms = frame.atoms
-    if not atoms.pbc.any() or atoms.cell.rank < 3:
-        raise AtlasError(f"{frame.source}, frame {frame.index}: a periodic descriptor needs a cell and pbc, and this "
-                         "frame has none; add them to the file or pass --param periodic=false.")
