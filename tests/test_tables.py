@@ -82,3 +82,9 @@ def test_parquet_round_trip(tmp_path):
     frame.to_parquet(tmp_path / "t.parquet")
     table = read_table(tmp_path / "t.parquet")
     assert table.id_columns == ["key"] and np.allclose(table.X, frame[["x", "y"]].to_numpy())
+
+
+def test_a_column_named_row_is_a_feature(tmp_path):
+    """Element tables (mono_structure.csv) have `row`, the periodic-table row: a feature, not an id."""
+    table = read_table(write(tmp_path, "Z,symbol,row,X\n1,H,1,2.2\n3,Li,2,0.98\n11,Na,3,0.93\n"))
+    assert table.id_columns == ["symbol"] and table.feature_names == ["Z", "row", "X"]

@@ -306,14 +306,15 @@ def _write_picks(folder: Path, ids: pd.DataFrame, X: np.ndarray, labels: np.ndar
     from atomatlas.learn.sampling import farthest_point_sampling, representatives
 
     chosen = representatives(X, labels)
-    picked = ids.drop(columns=[c for c in ("cluster",) if c in ids]).iloc[list(chosen.values())].copy()
-    picked.insert(0, "cluster", list(chosen))
-    picked.insert(1, "row", list(chosen.values()))
+    # `input_row` (0-based position in the input) first, then the row's own ids
+    picked = ids.drop(columns=[c for c in ("cluster", "input_row") if c in ids]).iloc[list(chosen.values())]
+    picked = pd.concat([pd.DataFrame({"cluster": list(chosen), "input_row": list(chosen.values())}),
+                        picked.reset_index(drop=True)], axis=1)
     write_csv(folder / "representatives.csv", picked)
     order = farthest_point_sampling(X, n_diverse)
-    diverse = ids.iloc[order].copy()
-    diverse.insert(0, "rank", np.arange(len(order)))
-    diverse.insert(1, "row", order)
+    diverse = pd.concat([pd.DataFrame({"rank": np.arange(len(order)), "input_row": order}),
+                         ids.drop(columns=[c for c in ("input_row",) if c in ids]).iloc[order].reset_index(drop=True)],
+                        axis=1)
     write_csv(folder / "diverse.csv", diverse)
 
 

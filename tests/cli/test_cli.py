@@ -229,3 +229,16 @@ def test_best_k_at_the_edge_of_the_range_is_flagged(cli, blobs_csv, tmp_path):
     assert selection["at_edge"] is True and selection["chosen_k"] == 3
     status, stdout, _ = cli("cluster", blobs_csv, "--out", tmp_path / "inside")
     assert "largest k tried" not in stdout
+
+
+def test_representatives_and_diverse_picks(cli, blobs_csv, tmp_path):
+    status, _, stderr = cli("cluster", blobs_csv, "--k", "3", "--out", tmp_path / "run")
+    assert status == 0, stderr
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv")
+    picks = pd.read_csv(tmp_path / "run" / "representatives.csv")
+    assert sorted(picks["cluster"]) == [0, 1, 2]
+    assert (labels["cluster"].to_numpy()[picks["input_row"]] == picks["cluster"]).all()
+    assert (labels["name"].to_numpy()[picks["input_row"]] == picks["name"]).all()
+    diverse = pd.read_csv(tmp_path / "run" / "diverse.csv")
+    assert len(diverse) == 20 and diverse["input_row"].is_unique
+    assert diverse["input_row"].iloc[:3].map(labels["cluster"]).nunique() == 3  # the first picks span the clusters

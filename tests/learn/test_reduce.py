@@ -51,5 +51,5 @@ def test_non_metric_mds(blobs):
 
 def test_tsne_perplexity_too_large(blobs):
     X, _ = blobs
-    with pytest.raises(AtlasError, match=r"perplexity 50 is too large for 90 rows"):
+    with pytest.raises(AtlasError, match=r"perplexity 50 is too large for 90 rows \(it must stay below rows / 3 = 30\)"):
         make_reducer("tsne", {"perplexity": 50.0}).fit(X)

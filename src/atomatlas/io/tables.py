@@ -16,7 +16,8 @@ import pandas as pd
 from atomatlas.errors import AtlasError
 
 # Columns with these names identify rows; they are never features unless asked for.
-ID_COLUMN_NAMES = ("id", "key", "atom", "index", "name", "structure", "frame", "file", "row")
+# ("row" is not among them: in element tables it is the periodic-table row, a feature.)
+ID_COLUMN_NAMES = ("id", "key", "atom", "index", "name", "structure", "frame", "file")
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'", " ": "space"}
 
 

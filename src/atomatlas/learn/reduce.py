@@ -72,8 +72,9 @@ class TSNE(NeighbourEmbedding):
         import openTSNE
 
         if self.perplexity * 3 >= X.shape[0]:
-            raise AtlasError(f"t-SNE perplexity {self.perplexity:g} is too large for {X.shape[0]} rows; "
-                             f"use a perplexity below {max(1, (X.shape[0] - 1) // 3)} (--param perplexity=...).")
+            raise AtlasError(f"t-SNE perplexity {self.perplexity:g} is too large for {X.shape[0]} rows (it must stay "
+                             f"below rows / 3 = {X.shape[0] / 3:.3g}); set a smaller perplexity with "
+                             "--param perplexity=... or use pca.")
         # n_jobs=1 keeps the optimisation bit-for-bit reproducible for a seed.
         model = openTSNE.TSNE(n_components=self.n_components, perplexity=self.perplexity, metric=self.metric,
                               n_iter=self.n_iter, learning_rate=self.learning_rate, n_jobs=1,
