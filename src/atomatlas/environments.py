@@ -58,6 +58,8 @@ def normalise_structures(config: dict, base: Path | None) -> dict:
     centers = {**copy.deepcopy(CENTER_KEYS), **centers}
     if centers["kind"] not in ("atoms", "species", "surface_grid"):
         raise AtlasError(f"config: [centers] kind must be atoms, species or surface_grid; got {centers['kind']!r}.")
+    if centers["kind"] == "species" and not centers["species"]:
+        raise AtlasError("config: [centers] kind = \"species\" needs species = [...] (on the command line: --species).")
     if (out["label"] == "site") != (centers["kind"] == "surface_grid") and out["label"] in ("site", "tag"):
         raise AtlasError(f"config: label = {out['label']!r} needs "
                          f"{'probe points (centers kind = surface_grid)' if out['label'] == 'site' else 'atom centres'}.")

@@ -115,3 +115,15 @@ def test_predict_refuses_new_species(cli, phases, tmp_path):
 def test_site_labels_need_a_probe_grid(cli, phases, tmp_path):
     status, _, stderr = cli("environments", phases[0], "--labels", "site", "--out", tmp_path / "o")
     assert status == 2 and "label = 'site' needs probe points" in stderr
+
+
+def test_species_centres(cli, phases, tmp_path):
+    status, _, stderr = cli("environments", phases[0], "--centers", "species", "--out", tmp_path / "o")
+    assert status == 2 and "needs species" in stderr
+    status, _, stderr = cli("environments", phases[0], "--centers", "species", "--species", "Cu", "--no-cache",
+                            "--out", tmp_path / "o")
+    assert status == 2 and "no atom of species ['Cu']" in stderr
+    status, _, stderr = cli("environments", phases[0], "--centers", "species", "--species", "Fe", "--k", "2",
+                            *SMALL_SOAP, "--no-cache", "--out", tmp_path / "fe")
+    assert status == 0, stderr
+    assert len(pd.read_csv(tmp_path / "fe" / "labels.csv")) == 2 * 54
