@@ -372,6 +372,12 @@ def _classify(config: dict, table: Table, folder: Path):
     figures = [_save_figure(folder, "confusion.png", confusion(
         cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
         xlabel="predicted", ylabel="true"))]
+    if len(table.feature_names) == 2:  # two features: the class regions can be drawn
+        from atomatlas.plots.decision import decision_boundary
+
+        figures.append(_save_figure(folder, "decision_boundary.png", decision_boundary(
+            model, table.X, y, title=f"{classify['method']} (cross-validated accuracy {cv['accuracy']:.3f})",
+            axis_names=table.feature_names)))
     estimator = model.named_steps["model"]
     metrics = {**_run_header(config, table),
                "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],

@@ -33,6 +33,7 @@ ATOMATLAS_TYPES = frozenset({
     "atomatlas.learn.reduce.TSNE",
     "atomatlas.learn.reduce.UMAP",
     "atomatlas.learn.reduce.MDS",
+    "atomatlas.learn.nn.mlp.TorchMLPClassifier",
 })
 
 

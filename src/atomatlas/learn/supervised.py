@@ -51,6 +51,18 @@ CLASSIFIERS.add("mlp", "small multi-layer perceptron (scikit-learn MLPClassifier
                 defaults={"hidden_layer_sizes": [32, 16], "alpha": 1e-3, "max_iter": 2000})
 
 
+def _torch_mlp(hidden_layer_sizes, epochs, batch_size, learning_rate, weight_decay, random_state):
+    from atomatlas.learn.nn.mlp import TorchMLPClassifier
+
+    return TorchMLPClassifier(hidden_layer_sizes=tuple(hidden_layer_sizes), epochs=epochs, batch_size=batch_size,
+                              learning_rate=learning_rate, weight_decay=weight_decay, random_state=random_state)
+
+
+CLASSIFIERS.add("torch_mlp", "small ReLU MLP trained with PyTorch (seed 003); needs the nn extra", _torch_mlp,
+                defaults={"hidden_layer_sizes": [16, 16], "epochs": 300, "batch_size": 32, "learning_rate": 0.01,
+                          "weight_decay": 1e-4}, requires="torch")
+
+
 def make_classifier(method: str, params: dict | None = None, random_state=None):
     return CLASSIFIERS[method].make(params, random_state=random_state)
 

@@ -1,0 +1,1 @@
+"""Neural models (PyTorch, CPU). torch is imported only inside ``fit``: install the ``nn`` extra."""
