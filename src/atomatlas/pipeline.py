@@ -360,8 +360,14 @@ def _classify(config: dict, table: Table, folder: Path):
     seed = config["seed"]
     classify = config["classify"]
     y = table.labels.astype(str).to_numpy()
-    model = Pipeline([("scale", make_scaler(config["scale"]["method"], config["scale"]["params"])),
-                      ("model", make_classifier(classify["method"], classify["params"], random_state=seed))])
+    steps = [("scale", make_scaler(config["scale"]["method"], config["scale"]["params"]))]
+    if config["reduce"] is not None:  # classify in a reduced space (refit inside every CV fold)
+        from atomatlas.learn.reduce import make_reducer
+
+        steps.append(("reduce", make_reducer(config["reduce"]["method"], config["reduce"]["params"],
+                                             random_state=seed)))
+    model = Pipeline([*steps, ("model", make_classifier(classify["method"], classify["params"],
+                                                        random_state=seed))])
     cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
     model.fit(table.X, y)
     frame = table.ids.copy()
@@ -372,12 +378,15 @@ def _classify(config: dict, table: Table, folder: Path):
     figures = [_save_figure(folder, "confusion.png", confusion(
         cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
         xlabel="predicted", ylabel="true"))]
-    if len(table.feature_names) == 2:  # two features: the class regions can be drawn
+    inputs = model[:-1].transform(table.X)  # what the classifier itself sees
+    if inputs.shape[1] == 2:  # two inputs (features or a 2-D reduction): draw the class regions
         from atomatlas.plots.decision import decision_boundary
 
+        names = (table.feature_names if config["reduce"] is None
+                 else [f"{config['reduce']['method']} {i}" for i in (1, 2)])
         figures.append(_save_figure(folder, "decision_boundary.png", decision_boundary(
-            model, table.X, y, title=f"{classify['method']} (cross-validated accuracy {cv['accuracy']:.3f})",
-            axis_names=table.feature_names)))
+            model[-1], inputs, y, title=f"{classify['method']} (cross-validated accuracy {cv['accuracy']:.3f})",
+            axis_names=names)))
     estimator = model.named_steps["model"]
     metrics = {**_run_header(config, table),
                "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],

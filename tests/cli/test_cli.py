@@ -242,3 +242,14 @@ def test_representatives_and_diverse_picks(cli, blobs_csv, tmp_path):
     diverse = pd.read_csv(tmp_path / "run" / "diverse.csv")
     assert len(diverse) == 20 and diverse["input_row"].is_unique
     assert diverse["input_row"].iloc[:3].map(labels["cluster"]).nunique() == 3  # the first picks span the clusters
+
+
+def test_classifier_on_a_2d_reduction_draws_its_boundary(cli, tmp_path):
+    status, stdout, stderr = cli("fit-classifier", FE, "--labels", "polytype", "--reduce", "pca", "--out",
+                                 tmp_path / "pca")
+    assert status == 0, stderr
+    assert "cross-validated accuracy 1.000" in stdout
+    assert (tmp_path / "pca" / "decision_boundary.png").exists()
+    status, _, stderr = cli("predict", tmp_path / "pca", FE_NEW, "--out", tmp_path / "new")
+    assert status == 0, stderr
+    assert json.loads((tmp_path / "new" / "metrics.json").read_text())["accuracy"] == pytest.approx(1.0)

@@ -11,6 +11,7 @@ from atomatlas.cli import common
 EXAMPLES = """examples:
   atomatlas fit-classifier dataset:Fe2_descriptor.csv --labels polytype --out runs/fe-logreg
   atomatlas fit-classifier data.csv --labels phase --method mlp --folds 3 --out runs/mlp
+  atomatlas fit-classifier data.csv --labels phase --reduce pca --method torch_mlp --out runs/pca-mlp
   atomatlas predict runs/fe-logreg dataset:Fe2_descriptor_newdata.csv --out runs/fe-logreg-new
 """
 
@@ -20,6 +21,9 @@ def add_arguments(parser) -> None:
     common.add_scale_argument(parser)
     group = common.add_method_arguments(parser, "classifier", "logistic", "logistic (LogisticRegressionCV) or mlp")
     group.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds (default 5)")
+    group.add_argument("--reduce", metavar="METHOD", help="classify in a reduced space (pca, kernel_pca, ...); "
+                       "with 2 components the decision boundary is drawn")
+    group.add_argument("--n-components", type=int, default=2, help="components of --reduce (default 2)")
     common.add_output_arguments(parser)
 
 
@@ -32,6 +36,8 @@ def run(args) -> int:
     config = {"name": "fit-classifier", "seed": args.seed, "data": common.data_section(args),
               "scale": {"method": args.scale},
               "classify": {"method": args.method, "folds": args.folds, **common.parse_params(args.param)}}
+    if args.reduce:
+        config["reduce"] = {"method": args.reduce, "n_components": args.n_components}
     result = run_config(config, args.out, overwrite=args.overwrite)
     common.report(result, what="fit-classifier")
     return 0
