@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-import pytest
 
 from atomatlas.plots import cluster as cluster_plots
 from atomatlas.plots import evaluate as evaluate_plots

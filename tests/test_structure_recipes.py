@@ -5,7 +5,6 @@ import json
 import ase.io
 import numpy as np
 import pandas as pd
-import pytest
 
 from atomatlas.datasets.structures import bcc_fcc_stack, build_surface
 from atomatlas.descriptors import make_descriptor

@@ -1,6 +1,5 @@
 """Structures through the CLI: per-atom labels out, and every bad structure input named in one line."""
 
-import json
 import re
 
 import ase.io

@@ -37,7 +37,8 @@ def run(args) -> int:
             continue
         print(f"{step} methods:")
         for method in registries[step]:
-            print(f"  {method.name:18s} {method.summary}")
+            needs = f" (needs {method.requires})" if method.requires else ""
+            print(f"  {method.name:18s} {method.summary}{needs}")
             for key, default in method.defaults.items():
                 choices = f"  one of {list(method.choices[key])}" if key in method.choices else ""
                 print(f"      {key} = {default!r}{choices}")

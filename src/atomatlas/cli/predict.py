@@ -6,7 +6,6 @@ The new table needs the same feature columns. Cluster runs give each row a clust
 
 from __future__ import annotations
 
-from atomatlas.cli import common
 
 EXAMPLES = """examples:
   atomatlas run fe-phases --out runs/fe

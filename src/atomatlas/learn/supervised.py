@@ -58,9 +58,9 @@ def _torch_mlp(hidden_layer_sizes, epochs, batch_size, learning_rate, weight_dec
                               learning_rate=learning_rate, weight_decay=weight_decay, random_state=random_state)
 
 
-CLASSIFIERS.add("torch_mlp", "small ReLU MLP trained with PyTorch (seed 003); needs the nn extra", _torch_mlp,
+CLASSIFIERS.add("torch_mlp", "small ReLU MLP trained with PyTorch (seed 003)", _torch_mlp,
                 defaults={"hidden_layer_sizes": [16, 16], "epochs": 300, "batch_size": 32, "learning_rate": 0.01,
-                          "weight_decay": 1e-4}, requires="torch")
+                          "weight_decay": 1e-4}, requires="torch, the nn extra")
 
 
 def make_classifier(method: str, params: dict | None = None, random_state=None):
