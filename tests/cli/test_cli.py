@@ -132,7 +132,7 @@ def test_list_shows_methods_parameters_and_recipes(cli):
     status, stdout, _ = cli("list")
     assert status == 0
     for word in ("torch_mlp", "soap", "acsf", "rdf", "kmeans", "hdbscan", "nested", "tsne", "umap", "robust", "logistic",
-                 "covariance_type", "cu111-sites", "fe-structures", "(needs torch)",
+                 "covariance_type", "cu111-sites", "fe-structures", "(needs torch, the nn extra)",
                  "fe-phases", "carbon-coordination", "carbon-environments"):
         assert word in stdout
 
