@@ -18,7 +18,7 @@ _LAZY = {
     "make_classifier": "atomatlas.learn.supervised",
     "read_table": "atomatlas.io.tables",
     "run_config": "atomatlas.pipeline",
-    "predict_run": "atomatlas.pipeline",
+    "predict_run": "atomatlas.predict",
     "evaluate_clusters": "atomatlas.evaluate",
     "cluster_accuracy": "atomatlas.evaluate",
 }

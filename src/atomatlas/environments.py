@@ -214,7 +214,7 @@ def _write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> No
 
 
 def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, config: dict) -> dict:
-    from atomatlas.pipeline import _save_figure
+    from atomatlas.runfiles import save_figure as _save_figure
     from atomatlas.plots.structures import site_map
 
     out = {}

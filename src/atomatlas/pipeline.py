@@ -10,23 +10,21 @@ PNG figures and the saved model.
 
 from __future__ import annotations
 
-import json
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from atomatlas import __version__
 from atomatlas.errors import AtlasError
 from atomatlas.evaluate import contingency, evaluate_clusters, transform_labels
 from atomatlas.io.models import load_model, save_model
 from atomatlas.io.rundir import RunFolder
-from atomatlas.io.tables import Table, join_labels, read_table
+from atomatlas.io.tables import Table, join_labels
 from atomatlas.recipes.schema import normalise, to_toml_dict
+from atomatlas.runfiles import (embedding_columns, package_versions, read_input, run_header, save_figure, write_csv,
+                                write_json)
 
-FLOAT_FORMAT = "%.8g"  # fixed text form: the same seed gives byte-identical CSV files
 
 
 @dataclass
@@ -39,58 +37,6 @@ class RunResult:
 
 
 # ---------------------------------------------------------------- helpers
-
-def package_versions() -> dict:
-    import importlib.metadata as md
-
-    versions = {"python": platform.python_version(), "atomatlas": __version__}
-    for name in ("numpy", "scipy", "pandas", "scikit-learn", "skops", "matplotlib", "openTSNE", "umap-learn"):
-        try:
-            versions[name] = md.version(name)
-        except md.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def _json_ready(value):
-    """Plain JSON: numpy scalars to Python, NaN/inf to null, keys to strings."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_ready(value.tolist())
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(_json_ready(data), indent=2) + "\n")
-
-
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-
-
-def _save_figure(folder: Path, name: str, fig) -> str:
-    from atomatlas.plots import save
-
-    save(fig, folder / name)
-    return name
-
-
-def read_input(config: dict) -> Table:
-    data = config["data"]
-    return read_table(data["path"], id_columns=data["id_columns"], features=data["features"],
-                      features_regex=data["features_regex"], exclude=data["exclude"],
-                      label_column=data["label_column"], delimiter=data["delimiter"],
-                      drop_constant=data["drop_constant"])
-
 
 def collect_labels(config: dict, table: Table) -> dict[str, pd.Series]:
     """Every label set to evaluate against, aligned with the table's rows (NaN = unlabelled)."""
@@ -120,7 +66,7 @@ def _check_components(config: dict, n_rows: int, n_features: int) -> None:
                          f"for {n_rows} rows and {n_features} features.")
 
 
-def _evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix: str = "") -> dict:
+def evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix: str = "") -> dict:
     from atomatlas.plots.evaluate import confusion
 
     results = {}
@@ -129,26 +75,11 @@ def _evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix:
         known = truth.notna().to_numpy()
         table = contingency(truth[known].astype(str).to_numpy(), predicted[known])
         write_csv(folder / f"{prefix}contingency_{name}.csv", table.reset_index())
-        _save_figure(folder, f"{prefix}confusion_{name}.png",
+        save_figure(folder, f"{prefix}confusion_{name}.png",
                      confusion(table, title=f"{name}: ARI {scores['adjusted_rand_index']:.3f}, "
                                             f"accuracy {scores['cluster_accuracy']:.3f}"))
         results[name] = scores
     return results
-
-
-def _run_header(config: dict, table: Table) -> dict:
-    """The part of metrics.json every run shares: what ran, on what input."""
-    return {"name": config["name"], "atomatlas_version": __version__, "seed": config["seed"],
-            "input": {"path": table.path, "n_rows": len(table), "n_features": len(table.feature_names),
-                      "features": table.feature_names, "id_columns": table.id_columns,
-                      "label_column": table.label_column, "dropped_constant": table.dropped_constant},
-            "scale": {"method": config["scale"]["method"], "params": config["scale"]["params"]}}
-
-
-def _embedding_columns(embedding: np.ndarray | None) -> dict:
-    if embedding is None or embedding.shape[1] > 3:
-        return {}
-    return {f"embedding_{i + 1}": embedding[:, i] for i in range(embedding.shape[1])}
 
 
 # ---------------------------------------------------------------- runs
@@ -190,9 +121,11 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
 
         (tmp / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
         if config["predict"] is not None and config["classify"] is None and config["cluster"] is not None:
+            from atomatlas.predict import predict_into
+
             model, meta = load_model(tmp)
             predict = config["predict"]
-            _predict_into(model, meta, predict["path"] or predict["paths"], tmp / "predict", predict["delimiter"],
+            predict_into(model, meta, predict["path"] or predict["paths"], tmp / "predict", predict["delimiter"],
                           training=labels, build=predict["build"])
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
@@ -210,7 +143,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     X = table.X
     scaler = make_scaler(config["scale"]["method"], config["scale"]["params"])
     X_scaled = scaler.fit_transform(X)
-    metrics = _run_header(config, table)
+    metrics = run_header(config, table)
     figures = []
     reducer, embedding = None, None
     if config["reduce"] is not None:
@@ -224,7 +157,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
             metrics["reduce"]["explained_variance_ratio"] = ratio
             full = make_reducer("pca", {"n_components": min(X_scaled.shape)}).fit(X_scaled)
             metrics["reduce"]["explained_variance_ratio_all"] = full.explained_variance_ratio_
-            figures.append(_save_figure(folder, "scree.png", reduce_plots.scree(full.explained_variance_ratio_)))
+            figures.append(save_figure(folder, "scree.png", reduce_plots.scree(full.explained_variance_ratio_)))
         if hasattr(reducer, "stress_"):
             metrics["reduce"]["stress"] = reducer.stress_
 
@@ -258,35 +191,35 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
                                                  "at_edge": bool(chosen_k == int(scores["k"].max())
                                                                  and scores["k"].max() > scores["k"].min()),
                                                  "scores": scores.to_dict(orient="records")}
-            figures.append(_save_figure(folder, "k_selection.png", cluster_plots.k_selection(
+            figures.append(save_figure(folder, "k_selection.png", cluster_plots.k_selection(
                 scores, chosen_k, clusterer.selected_by_)))
         _write_picks(folder, frame, X_cluster, labels)
         if hasattr(clusterer.estimator_, "splits_"):
             metrics["cluster"]["splits"] = clusterer.estimator_.splits_
-        figures.append(_save_figure(folder, "silhouette.png", cluster_plots.silhouette_diagram(
+        figures.append(save_figure(folder, "silhouette.png", cluster_plots.silhouette_diagram(
             X_cluster, labels, title=f"silhouette per row ({cluster['method']}, k = {clusterer.k_})")))
         leaf_labels = table.ids.astype(str).agg(" ".join, axis=1).tolist()
         if cluster["method"] == "agglomerative":
-            figures.append(_save_figure(folder, "dendrogram.png", cluster_plots.dendrogram(
+            figures.append(save_figure(folder, "dendrogram.png", cluster_plots.dendrogram(
                 X_cluster, linkage=clusterer.estimator_.linkage, metric=clusterer.estimator_.metric,
                 leaf_labels=leaf_labels)))
         if label_sets:
-            metrics["evaluation"] = _evaluate_all(label_sets, labels, folder)
+            metrics["evaluation"] = evaluate_all(label_sets, labels, folder)
             figures += [f"confusion_{name}.png" for name in label_sets]
         if config["compare"]:
             metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder, leaf_labels,
                                              progress)
             figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
     if len(table.feature_names) >= 3:
-        figures.append(_save_figure(folder, "feature_dendrogram.png",
+        figures.append(save_figure(folder, "feature_dendrogram.png",
                                     cluster_plots.feature_dendrogram(X, table.feature_names)))
-    for name, values in _embedding_columns(embedding).items():
+    for name, values in embedding_columns(embedding).items():
         frame[name] = values
     view, axis = embedding, (config["reduce"]["method"] if config["reduce"] else "")
     if view is None or view.shape[1] < 2:
         view, axis = make_reducer("pca", {"n_components": min(2, X_scaled.shape[1])}).fit_transform(X_scaled), "PC"
     if view.shape[1] >= 2:
-        figures.append(_save_figure(folder, "map.png", reduce_plots.embedding_map(
+        figures.append(save_figure(folder, "map.png", reduce_plots.embedding_map(
             view, frame["cluster"].to_numpy() if cluster is not None else None,
             classes.to_numpy(dtype=object) if classes is not None else None,
             title=config["name"], axis_name=axis)))
@@ -295,7 +228,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     if clusterer is not None:
         meta = {"kind": "cluster", "feature_names": table.feature_names, "id_columns": table.id_columns,
                 "label_column": table.label_column, "cluster_on": cluster["on"],
-                "embedding_columns": list(_embedding_columns(embedding))}
+                "embedding_columns": list(embedding_columns(embedding))}
         meta.update(model_extra or {})
         save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer}, meta)
     return frame, metrics
@@ -338,7 +271,7 @@ def _compare(config: dict, X_scaled, embedding, label_sets: dict, seed: int, fol
                "evaluation": {label: evaluate_clusters(truth, model.labels_) for label, truth in label_sets.items()}}
         if entry["method"] == "agglomerative":
             est = model.estimator_
-            row["figure"] = _save_figure(folder, f"dendrogram_{est.linkage}_{est.metric}.png",
+            row["figure"] = save_figure(folder, f"dendrogram_{est.linkage}_{est.metric}.png",
                                          cluster_plots.dendrogram(X_cluster, linkage=est.linkage, metric=est.metric,
                                                                   leaf_labels=leaf_labels))
         rows.append(row)
@@ -375,7 +308,7 @@ def _classify(config: dict, table: Table, folder: Path):
     frame["cv_predicted"] = cv["predicted"]
     (folder / "classification_report.txt").write_text(cv["report_text"])
     write_csv(folder / "confusion.csv", cv["confusion"].rename_axis("class").reset_index())
-    figures = [_save_figure(folder, "confusion.png", confusion(
+    figures = [save_figure(folder, "confusion.png", confusion(
         cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
         xlabel="predicted", ylabel="true"))]
     inputs = model[:-1].transform(table.X)  # what the classifier itself sees
@@ -384,11 +317,11 @@ def _classify(config: dict, table: Table, folder: Path):
 
         names = (table.feature_names if config["reduce"] is None
                  else [f"{config['reduce']['method']} {i}" for i in (1, 2)])
-        figures.append(_save_figure(folder, "decision_boundary.png", decision_boundary(
+        figures.append(save_figure(folder, "decision_boundary.png", decision_boundary(
             model[-1], inputs, y, title=f"{classify['method']} (cross-validated accuracy {cv['accuracy']:.3f})",
             axis_names=names)))
     estimator = model.named_steps["model"]
-    metrics = {**_run_header(config, table),
+    metrics = {**run_header(config, table),
                "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],
                             "classes": cv["classes"]},
                "cross_validation": {"accuracy": cv["accuracy"], "f1_weighted": cv["f1_weighted"],
@@ -400,91 +333,4 @@ def _classify(config: dict, table: Table, folder: Path):
     save_model(folder, {"classifier": model},
                {"kind": "classifier", "feature_names": table.feature_names, "id_columns": table.id_columns,
                 "label_column": table.label_column, "classes": list(map(str, model.classes_))})
-    return frame, metrics
-
-
-# ---------------------------------------------------------------- predict
-
-def predict_run(run_dir: str | Path, path: str | Path, out: str | Path, *, overwrite: bool = False,
-                delimiter: str | None = None) -> RunResult:
-    """Label the rows of a new table with the model saved in ``run_dir``; write a run folder."""
-    model, meta = load_model(run_dir)
-    folder = RunFolder(out, overwrite=overwrite)
-    folder.check()
-    training = None
-    if (Path(run_dir) / "labels.csv").exists():
-        training = pd.read_csv(Path(run_dir) / "labels.csv")
-    with folder as tmp:
-        frame, metrics = _predict_into(model, meta, path, tmp, delimiter, training=training, mkdir=False)
-    return RunResult(path=Path(out), labels=frame, metrics=metrics)
-
-
-def _predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, training=None, mkdir=True,
-                  build=()):
-    from atomatlas.io.tables import read_frame
-
-    if mkdir:
-        folder.mkdir()
-    described = None
-    features = meta["feature_names"]
-    if "structures" in meta:  # a structure run: describe the new structures the same way
-        from atomatlas.environments import describe_new
-
-        paths = [str(p) for p in (path if isinstance(path, (list, tuple)) else [path] if path else [])]
-        described = describe_new(paths, build, meta)
-        table, label = described.table, None
-        path = ", ".join(paths) or "built structures"
-    else:
-        path = str(path)
-        columns = read_frame(path, delimiter).columns
-        missing = [c for c in features if c not in columns]
-        if missing:
-            raise AtlasError(f"{path}: lacks {len(missing)} feature column(s) the model was fit on, e.g. "
-                             f"{missing[:3]}; give a table with the same feature columns.")
-        label = meta.get("label_column") if meta.get("label_column") in columns else None
-        table = read_table(path, features=features, label_column=label, delimiter=delimiter, constant="keep")
-    frame = table.ids.copy()
-    metrics = {"atomatlas_version": __version__, "input": {"path": path, "n_rows": len(table)},
-               "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}
-    if meta["kind"] == "classifier":
-        classifier = model["classifier"]
-        frame["predicted"] = classifier.predict(table.X)
-        if hasattr(classifier, "predict_proba"):
-            proba = classifier.predict_proba(table.X)
-            frame["probability"] = proba.max(axis=1)
-            for i, name in enumerate(classifier.classes_):
-                frame[f"probability_{name}"] = proba[:, i]
-        metrics["counts"] = frame["predicted"].value_counts().sort_index().to_dict()
-        if label is not None:
-            truth = table.labels.astype(str).to_numpy()
-            metrics["accuracy"] = float((truth == frame["predicted"].to_numpy()).mean())
-    else:
-        X_scaled = model["scaler"].transform(table.X)
-        embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
-        X_cluster = embedding if meta["cluster_on"] == "reduced" else X_scaled
-        labels = model["clusterer"].predict(X_cluster)
-        frame["cluster"] = labels
-        for name, values in _embedding_columns(embedding).items():
-            frame[name] = values
-        metrics["cluster_sizes"] = {int(k): int(v) for k, v in pd.Series(labels).value_counts().sort_index().items()}
-        if label is not None:
-            metrics["evaluation"] = _evaluate_all({label: table.labels}, labels, folder)
-        if embedding is not None and embedding.shape[1] >= 2 and training is not None:
-            from atomatlas.plots.reduce import embedding_map
-
-            fig = embedding_map(embedding, labels, title="new rows", axis_name=meta.get("reduce", "embedding"))
-            if {"embedding_1", "embedding_2"} <= set(training.columns):
-                for ax in fig.axes[:1]:
-                    ax.scatter(training["embedding_1"], training["embedding_2"], s=6, color="#cccccc", zorder=0,
-                               label="training rows")
-            _save_figure(folder, "map.png", fig)
-    if described is not None and "cluster" in frame:
-        from atomatlas.environments import write_structure_outputs
-
-        described.table.frame = frame.join(described.table.frame[features])
-        metrics["structures"] = write_structure_outputs(folder, described, frame, {
-            "name": "predict", "descriptor": meta["structures"]["descriptor"],
-            "centers": meta["structures"]["centers"]})
-    write_csv(folder / "labels.csv", frame)
-    write_json(folder / "metrics.json", metrics)
     return frame, metrics

@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atomatlas import datasets
-    from atomatlas.pipeline import predict_run
+    from atomatlas.predict import predict_run
 
     result = predict_run(args.run_dir, datasets.resolve_structure(args.table), args.out, overwrite=args.overwrite,
                          delimiter=args.delimiter)

@@ -42,11 +42,23 @@ class Dataset:
 
 
 def names() -> list[str]:
-    return sorted(DESCRIPTIONS)
+    from atomatlas.datasets.generated import GENERATED
+
+    return sorted([*DESCRIPTIONS, *GENERATED])
+
+
+def describe(name: str) -> str:
+    from atomatlas.datasets.generated import GENERATED
+
+    return DESCRIPTIONS[name] if name in DESCRIPTIONS else GENERATED[name][1]
 
 
 def path_of(name: str) -> Path:
-    """The installed path of a bundled file."""
+    """The installed path of a bundled file (generated tables are written on first use)."""
+    from atomatlas.datasets.generated import GENERATED, materialise
+
+    if name in GENERATED:
+        return materialise(name)
     if name not in DESCRIPTIONS:
         raise AtlasError(f"unknown bundled dataset {name!r}; choose one of {names()}.")
     return Path(str(resources.files("atomatlas.datasets") / "data" / name))
@@ -76,7 +88,7 @@ def resolve_structure(path: str, base: Path | None = None) -> str:
 
 
 def load(name: str) -> Dataset:
-    return Dataset(frame=pd.read_csv(path_of(name)), name=name, description=DESCRIPTIONS[name])
+    return Dataset(frame=pd.read_csv(path_of(name)), name=name, description=describe(name))
 
 
 def load_fe2() -> Dataset:

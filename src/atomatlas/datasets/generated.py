@@ -1,0 +1,74 @@
+"""Tables made on first use from data inside registry packages or from the seeds' recipes.
+
+Nothing is downloaded: the digits come with scikit-learn, the rest are drawn with fixed
+seeds exactly as seed 004 draws them. Each is written once, as CSV, into
+``$ATOMATLAS_CACHE/datasets`` (default ``~/.cache/atomatlas/datasets``; with
+``ATOMATLAS_CACHE=off`` a folder under the system temporary directory) and read from there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _digits() -> pd.DataFrame:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    frame = pd.DataFrame(X.astype(int), columns=[f"pixel_{i}" for i in range(X.shape[1])])
+    frame.insert(0, "index", np.arange(len(frame)))
+    frame["digit"] = y
+    return frame
+
+
+def _blobs() -> pd.DataFrame:
+    from atomatlas.datasets.synthetic import mixture_blobs
+
+    X, y = mixture_blobs()
+    return pd.DataFrame({"index": np.arange(len(X)), "x1": X[:, 0], "x2": X[:, 1], "blob": y})
+
+
+def _moons(noise: float, n_samples: int, random_state: int):
+    def make() -> pd.DataFrame:
+        from sklearn.datasets import make_moons
+
+        X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+        return pd.DataFrame({"index": np.arange(len(X)), "x1": X[:, 0], "x2": X[:, 1], "moon": y})
+    return make
+
+
+# name -> (maker, description)
+GENERATED = {
+    "digits.csv": (_digits, "scikit-learn's bundled 8x8 handwritten digits (1797 rows): pixel_0..pixel_63 "
+                            "(0-16), label digit; seed 004's label-few and preprocessing examples."),
+    "seed004-blobs.csv": (_blobs, "seed 004's Gaussian-mixture data: two sheared blobs and a round one "
+                                  "(1250 rows, x1, x2, label blob)."),
+    "moons.csv": (_moons(0.05, 1000, 42), "make_moons(1000, noise 0.05, random_state 42): seed 004's DBSCAN data "
+                                          "(x1, x2, label moon)."),
+    "moons-noisy.csv": (_moons(0.2, 200, 42), "make_moons(200, noise 0.2, random_state 42): seed 003's neural "
+                                              "classifier data (x1, x2, label moon)."),
+}
+
+
+def folder() -> Path:
+    value = os.environ.get("ATOMATLAS_CACHE")
+    if value == "off":
+        return Path(tempfile.gettempdir()) / "atomatlas-datasets"
+    return (Path(value) if value else Path.home() / ".cache" / "atomatlas") / "datasets"
+
+
+def materialise(name: str) -> Path:
+    """The path of generated table ``name``, writing it (atomically) the first time."""
+    path = folder() / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        maker, _ = GENERATED[name]
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        maker().to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        tmp.replace(path)
+    return path
