@@ -180,17 +180,21 @@ def write_structure_outputs(folder: Path, described: Described, labels: pd.DataF
                               "species": described.descriptor.species,
                               "n_features": len(table.feature_names)},
                "centers": config["centers"], "descriptor_cache_hit": described.cached}
-    if "cluster" not in labels:
+    if "cluster" not in labels and "anomaly" not in labels:
         return metrics
     if "atom" in labels:
         _write_atoms(folder, described, labels)
-    else:
+    elif "cluster" in labels:
         metrics.update(_site_outputs(folder, described, labels, config))
     return metrics
 
 
+# per-atom arrays written into structures.extxyz, with the value for atoms that are not centres
+PER_ATOM_COLUMNS = {"cluster": -1, "anomaly": -1, "anomaly_score": float("nan")}
+
+
 def _write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> None:
-    """Every frame with a per-atom ``cluster`` array (-1: not a centre) in extxyz and an ASE db."""
+    """Every frame with per-atom ``cluster`` / ``anomaly`` arrays (-1: not a centre) in extxyz and an ASE db."""
     import ase.db
     import ase.io
 
@@ -201,16 +205,18 @@ def _write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> No
         n = len(atoms) if centres is None else len(centres)
         rows = labels.iloc[start:start + n]
         start += n
-        cluster = np.full(len(atoms), -1, dtype=int)
-        cluster[rows["atom"].to_numpy()] = rows["cluster"].to_numpy()
-        atoms.arrays["cluster"] = cluster
+        for column, missing in PER_ATOM_COLUMNS.items():
+            if column in rows:
+                values = np.full(len(atoms), missing, dtype=type(missing))
+                values[rows["atom"].to_numpy()] = rows[column].to_numpy()
+                atoms.arrays[column] = values
         atoms.info.update({"source": frame.source, "frame": frame.index})
         images.append(atoms)
     ase.io.write(folder / "structures.extxyz", images, format="extxyz")
     with ase.db.connect(folder / "structures.db", append=False) as db:
         for atoms in images:
             db.write(atoms, source=str(atoms.info["source"]), frame=int(atoms.info["frame"]),
-                     data={"cluster": atoms.arrays["cluster"]})
+                     data={c: atoms.arrays[c] for c in PER_ATOM_COLUMNS if c in atoms.arrays})
 
 
 def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, config: dict) -> dict:

@@ -85,8 +85,11 @@ def evaluate_all(label_sets: dict, predicted: np.ndarray, folder: Path, prefix: 
 # ---------------------------------------------------------------- runs
 
 def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: Path | None = None,
-               progress: bool = False) -> RunResult:
-    """Run one config into the run folder ``out`` (atomically: all or nothing)."""
+               progress: bool = False, ask=None) -> RunResult:
+    """Run one config into the run folder ``out`` (atomically: all or nothing).
+
+    ``ask(ids, cluster, size)`` answers a label-few run's questions interactively.
+    """
     config = normalise(config, base)
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()  # before any work: a bad --out should not cost a long fit
@@ -103,7 +106,11 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
     if config["classify"] is not None and table.label_column is None:
         raise AtlasError(f"{table.path}: a classifier needs a label column; pass --labels COLUMN.")
     with folder as tmp:
-        if config["classify"] is not None:
+        if config["label_few"] is not None:
+            from atomatlas.label_few import run_label_few
+
+            labels, metrics = run_label_few(config, table, tmp, ask=ask)
+        elif config["classify"] is not None:
             labels, metrics = _classify(config, table, tmp)
         else:
             # structure runs: predict must describe new structures with the same descriptor and species
@@ -218,6 +225,12 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     view, axis = embedding, (config["reduce"]["method"] if config["reduce"] else "")
     if view is None or view.shape[1] < 2:
         view, axis = make_reducer("pca", {"n_components": min(2, X_scaled.shape[1])}).fit_transform(X_scaled), "PC"
+    detector = None
+    if config["anomaly"] is not None:
+        from atomatlas.anomalies import detect
+
+        detector, metrics["anomaly"], anomaly_figures = detect(config, X_scaled, frame, folder, view)
+        figures += anomaly_figures
     if view.shape[1] >= 2:
         figures.append(save_figure(folder, "map.png", reduce_plots.embedding_map(
             view, frame["cluster"].to_numpy() if cluster is not None else None,
@@ -225,12 +238,12 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
             title=config["name"], axis_name=axis)))
     metrics["figures"] = figures
     write_csv(folder / "labels.csv", frame)
-    if clusterer is not None:
-        meta = {"kind": "cluster", "feature_names": table.feature_names, "id_columns": table.id_columns,
+    if clusterer is not None or detector is not None:
+        meta = {"kind": "cluster" if clusterer is not None else "anomaly", "feature_names": table.feature_names, "id_columns": table.id_columns,
                 "label_column": table.label_column, "cluster_on": cluster["on"],
                 "embedding_columns": list(embedding_columns(embedding))}
         meta.update(model_extra or {})
-        save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer}, meta)
+        save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer, "anomaly": detector}, meta)
     return frame, metrics
 
 

@@ -72,14 +72,21 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
         X_scaled = model["scaler"].transform(table.X)
         embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
         X_cluster = embedding if meta["cluster_on"] == "reduced" else X_scaled
-        labels = model["clusterer"].predict(X_cluster)
-        frame["cluster"] = labels
+        labels = None
+        if model["clusterer"] is not None:
+            labels = model["clusterer"].predict(X_cluster)
+            frame["cluster"] = labels
+            metrics["cluster_sizes"] = {int(k): int(v)
+                                        for k, v in pd.Series(labels).value_counts().sort_index().items()}
+            if label is not None:
+                metrics["evaluation"] = evaluate_all({label: table.labels}, labels, folder)
         for name, values in embedding_columns(embedding).items():
             frame[name] = values
-        metrics["cluster_sizes"] = {int(k): int(v) for k, v in pd.Series(labels).value_counts().sort_index().items()}
-        if label is not None:
-            metrics["evaluation"] = evaluate_all({label: table.labels}, labels, folder)
-        if embedding is not None and embedding.shape[1] >= 2 and training is not None:
+        if model.get("anomaly") is not None:
+            from atomatlas.anomalies import flag_new
+
+            metrics["anomaly"] = flag_new(model["anomaly"], X_scaled, frame)
+        if labels is not None and embedding is not None and embedding.shape[1] >= 2 and training is not None:
             from atomatlas.plots.reduce import embedding_map
 
             fig = embedding_map(embedding, labels, title="new rows", axis_name=meta.get("reduce", "embedding"))
@@ -88,7 +95,7 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
                     ax.scatter(training["embedding_1"], training["embedding_2"], s=6, color="#cccccc", zorder=0,
                                label="training rows")
             save_figure(folder, "map.png", fig)
-    if described is not None and "cluster" in frame:
+    if described is not None and ("cluster" in frame or "anomaly" in frame):
         from atomatlas.environments import write_structure_outputs
 
         described.table.frame = frame.join(described.table.frame[features])

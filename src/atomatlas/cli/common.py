@@ -110,6 +110,10 @@ def report(result, *, what: str) -> None:
     for row in metrics.get("comparison", []):
         scores = ", ".join(f"{label} ARI {value['adjusted_rand_index']:.3f}" for label, value in row["evaluation"].items())
         lines.append(f"  compare {row['name']}: k = {row['k']}" + (f", {scores}" if scores else ""))
+    if "anomaly" in metrics:
+        anomaly = metrics["anomaly"]
+        lines.append(f"  anomalies: {anomaly['method']}, {anomaly['n_flagged']} rows flagged ({anomaly['rule']}, "
+                     f"score > {anomaly['threshold']:.4g})")
     purity = metrics.get("structures", {}).get("site_purity")
     if purity:
         owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())

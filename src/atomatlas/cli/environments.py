@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   atomatlas environments slab.vasp --centers surface_grid --grid 60 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
   atomatlas predict runs/phases interface.extxyz --out runs/interface
+  atomatlas environments vacancy.extxyz --anomaly gmm --param n_components=1 --threshold mad --out runs/odd
 """
 
 
@@ -40,6 +41,13 @@ def add_arguments(parser) -> None:
     group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
     group.add_argument("--select", default="silhouette", help="criterion for --k auto (default silhouette)")
     group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")
+    from atomatlas.cli.anomalies import add_threshold_arguments
+
+    group = parser.add_argument_group("odd atoms (optional)")
+    group.add_argument("--anomaly", metavar="METHOD", help="also score every atom: gmm, pca_error, isolation_forest "
+                       "or lof; adds anomaly and anomaly_score per atom to labels.csv and structures.extxyz")
+    group.add_argument("--anomaly-param", action="append", metavar="NAME=VALUE", help="detector parameter")
+    add_threshold_arguments(group)
     common.add_output_arguments(parser)
 
 
@@ -60,6 +68,10 @@ def run(args) -> int:
         "cluster": {"method": args.method, "k": args.k, "select": args.select, "k_max": args.k_max,
                     **common.parse_params(args.param)},
     }
+    if args.anomaly:
+        from atomatlas.cli.anomalies import anomaly_section
+
+        config["anomaly"] = anomaly_section(args, args.anomaly, args.anomaly_param)
     result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
     common.report(result, what="environments")
     return 0

@@ -34,6 +34,7 @@ ATOMATLAS_TYPES = frozenset({
     "atomatlas.learn.reduce.UMAP",
     "atomatlas.learn.reduce.MDS",
     "atomatlas.learn.nn.mlp.TorchMLPClassifier",
+    "atomatlas.learn.anomaly.AnomalyDetector",
 })
 
 

@@ -15,13 +15,15 @@ from atomatlas import datasets
 from atomatlas.errors import AtlasError
 
 TOP_KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "classify", "evaluate",
-            "compare", "predict", "structures", "centers", "descriptor"}
+            "compare", "predict", "structures", "centers", "descriptor", "label_few", "anomaly"}
 DATA_KEYS = {"path": None, "id_columns": None, "features": None, "features_regex": None, "exclude": [],
              "label_column": None, "delimiter": None, "drop_constant": False}
 CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min": 2, "k_max": 10, "on": None,
                 "name": None}
 CLASSIFY_KEYS = {"method": "logistic", "folds": 5}
 EVALUATE_KEYS = {"name": None, "labels": None, "on": None, "column": None, "transform": "none"}
+LABEL_FEW_KEYS = {"budget": None, "k": None, "propagate": "cluster", "fraction": 1.0, "oracle": None,
+                  "label_file": None, "test_size": 0.0, "split_seed": None, "next": 10}
 PREDICT_KEYS = {"path": None, "delimiter": None, "paths": [], "build": []}
 
 
@@ -63,6 +65,54 @@ def _cluster_section(section: dict, where: str) -> dict:
     return out
 
 
+def _number(section: dict, key: str, where: str, low: float, high: float, integer: bool = False,
+            closed_low: bool = True):
+    value = section[key]
+    kind = int if integer else (int, float)
+    ok = isinstance(value, kind) and not isinstance(value, bool) and (value >= low if closed_low else value > low) \
+        and value <= high
+    if not ok:
+        bound = "[" if closed_low else "("
+        raise AtlasError(f"config: [{where}] {key} must be {'an integer' if integer else 'a number'} in "
+                         f"{bound}{low}, {high}]; got {value!r}.")
+    return value
+
+
+def _label_few_section(section: dict, base: Path | None) -> dict:
+    from atomatlas.learn.label_few import PROPAGATIONS
+
+    _check_keys(section, LABEL_FEW_KEYS, "label_few")
+    out = {**LABEL_FEW_KEYS, **section}
+    if out["budget"] is None:
+        raise AtlasError("config: [label_few] needs budget = N (how many rows an expert will label).")
+    _number(out, "budget", "label_few", 1, float("inf"), integer=True)
+    if out["k"] is not None:
+        _number(out, "k", "label_few", 1, float("inf"), integer=True)
+    _number(out, "fraction", "label_few", 0, 1, closed_low=False)
+    _number(out, "test_size", "label_few", 0, 0.9)
+    _number(out, "next", "label_few", 0, float("inf"), integer=True)
+    if out["split_seed"] is not None:
+        _number(out, "split_seed", "label_few", 0, float("inf"), integer=True)
+    if out["propagate"] not in PROPAGATIONS:
+        raise AtlasError(f"config: [label_few] propagate must be one of {list(PROPAGATIONS)}; "
+                         f"got {out['propagate']!r}.")
+    if out["label_file"] is not None:
+        out["label_file"] = _path(out["label_file"], base, "[label_few] label_file")
+    return out
+
+
+def _anomaly_section(section: dict) -> dict:
+    from atomatlas.learn.anomaly import DETECTORS, THRESHOLDS
+
+    out = _split_method(section, {"method": "gmm", "threshold": "percentile", "percentile": 4.0, "n_mad": 5.0},
+                        DETECTORS, "anomaly")
+    if out["threshold"] not in THRESHOLDS:
+        raise AtlasError(f"config: [anomaly] threshold must be one of {list(THRESHOLDS)}; got {out['threshold']!r}.")
+    _number(out, "percentile", "anomaly", 0, 50, closed_low=False)
+    _number(out, "n_mad", "anomaly", 0, float("inf"), closed_low=False)
+    return out
+
+
 def normalise(config: dict, base: Path | None = None) -> dict:
     """A complete, checked copy of ``config`` with every path resolved and every default explicit."""
     from atomatlas.learn.reduce import REDUCERS
@@ -95,8 +145,13 @@ def normalise(config: dict, base: Path | None = None) -> dict:
                                  "scale")
     out["reduce"] = (_split_method(config["reduce"], {"method": "pca"}, REDUCERS, "reduce")
                      if "reduce" in config else None)
-    if "cluster" in config and "classify" in config:
-        raise AtlasError("config: give [cluster] or [classify], not both.")
+    tasks = [name for name in ("cluster", "classify", "label_few") if name in config]
+    if len(tasks) > 1:
+        raise AtlasError(f"config: give one of [cluster], [classify] or [label_few], not {' and '.join(tasks)}.")
+    out["label_few"] = _label_few_section(config["label_few"], base) if "label_few" in config else None
+    if out["label_few"] is not None and out["data"] is None:
+        raise AtlasError("config: [label_few] works on a [data] table.")
+    out["anomaly"] = _anomaly_section(config["anomaly"]) if "anomaly" in config else None
     out["cluster"] = _cluster_section(config["cluster"], "cluster") if "cluster" in config else None
     out["classify"] = (_split_method(config["classify"], CLASSIFY_KEYS, CLASSIFIERS, "classify")
                        if "classify" in config else None)
@@ -155,7 +210,7 @@ def to_toml_dict(config: dict) -> dict:
         return value
 
     flat = copy.deepcopy(config)
-    for section in ("scale", "reduce", "cluster", "classify", "descriptor"):
+    for section in ("scale", "reduce", "cluster", "classify", "descriptor", "anomaly"):
         if flat.get(section):
             flat[section] = {**{k: v for k, v in flat[section].items() if k != "params"}, **flat[section]["params"]}
     flat["compare"] = [{**{k: v for k, v in c.items() if k != "params"}, **c["params"]} for c in flat["compare"]]
