@@ -5,6 +5,7 @@ import json
 import ase.io
 import numpy as np
 import pandas as pd
+import pytest
 
 from atomatlas.datasets.structures import bcc_fcc_stack, build_surface
 from atomatlas.descriptors import make_descriptor
@@ -60,3 +61,17 @@ def test_cu111_labels_survive_a_surface_lattice_shift():
     assert unchanged >= 0.99
     # and the shift maps site types onto themselves
     assert (site_types(slab, shifted) == site_types(slab, grid)).mean() >= 0.99
+
+
+@pytest.mark.parametrize("recipe, shells", [("fe-vacancy", [1, 2]), ("fe-interstitial", [1, 2, 3, 4, 9])])
+def test_anomalies_flag_the_atoms_around_a_point_defect(cli, tmp_path, recipe, shells):
+    """Issue 6's acceptance example: in an otherwise perfect crystal the defect's neighbours are flagged."""
+    status, out, err = cli("run", recipe, "--out", tmp_path / "run")
+    assert status == 0, err
+    by_tag = pd.read_csv(tmp_path / "run" / "anomaly_by_tag.csv").set_index("tag")
+    for shell in shells:  # every atom of the inner shells (and the interstitial itself)
+        assert by_tag.loc[shell, "flagged_fraction"] == 1.0, by_tag
+    assert by_tag.loc[0, "flagged"] <= 2  # of more than 200 atoms far from the defect
+    atoms = ase.io.read(tmp_path / "run" / "structures.extxyz")
+    assert atoms.arrays["anomaly"].sum() == by_tag["flagged"].sum()
+    assert (tmp_path / "run" / "anomaly_scores.png").exists()

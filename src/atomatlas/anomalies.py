@@ -13,11 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atomatlas.runfiles import save_figure
+from atomatlas.runfiles import save_figure, write_csv
 
 
-def detect(config: dict, X: np.ndarray, frame: pd.DataFrame, folder: Path, view: np.ndarray | None = None):
-    """Fit the configured detector on ``X``; add its columns to ``frame``; returns (detector, metrics, figures)."""
+def detect(config: dict, X: np.ndarray, frame: pd.DataFrame, folder: Path, view: np.ndarray | None = None,
+           label_sets: dict | None = None):
+    """Fit the configured detector on ``X``; add its columns to ``frame``; returns (detector, metrics, figures).
+
+    With known labels (e.g. tags marking a defect's neighbours), ``by_label`` counts the
+    flagged rows of each label value (also written as ``anomaly_by_NAME.csv``).
+    """
     from atomatlas.learn.anomaly import AnomalyDetector
     from atomatlas.plots.anomaly import anomaly_map, score_histogram
 
@@ -34,6 +39,12 @@ def detect(config: dict, X: np.ndarray, frame: pd.DataFrame, folder: Path, view:
                "flagged_fraction": float(detector.flags_.mean()),
                "score_quantiles": dict(zip(["min", "q25", "median", "q75", "max"],
                                            np.quantile(detector.scores_, [0, 0.25, 0.5, 0.75, 1]).tolist()))}
+    for name, truth in (label_sets or {}).items():
+        table = (pd.DataFrame({name: truth.astype(str).to_numpy(), "flagged": detector.flags_.astype(int)})
+                 .groupby(name)["flagged"].agg(rows="size", flagged="sum").reset_index())
+        table["flagged_fraction"] = table["flagged"] / table["rows"]
+        write_csv(folder / f"anomaly_by_{name}.csv", table)
+        metrics.setdefault("by_label", {})[name] = table.set_index(name).to_dict(orient="index")
     title = f"{section['method']}: {metrics['n_flagged']} of {len(X)} rows flagged ({rule})"
     figures = [save_figure(folder, "anomaly_scores.png", score_histogram(detector.scores_, detector.threshold_,
                                                                           title=title))]

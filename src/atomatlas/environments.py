@@ -81,7 +81,9 @@ def describe_new(paths, build, model_meta: dict, seed: int = 0) -> Described:
 
 def load_frames(section: dict, seed: int) -> list[Frame]:
     """Read the files and build the generated structures; thermal copies when asked."""
-    from atomatlas.datasets.structures import bcc_fcc_stack, build_surface, thermal_supercells
+    from atomatlas.datasets.structures import bcc_fcc_stack, build_surface, point_defect, thermal_supercells
+
+    builders = {"bcc_fcc_stack": bcc_fcc_stack, "point_defect": point_defect}
 
     frames = read_frames(section["paths"], index=section["index"], format=section["format"]) if section["paths"] \
         else []
@@ -89,7 +91,7 @@ def load_frames(section: dict, seed: int) -> list[Frame]:
         spec = dict(spec)
         kind = spec.pop("kind", None)
         try:
-            atoms = bcc_fcc_stack(**spec) if kind == "bcc_fcc_stack" else build_surface(kind, **spec)
+            atoms = builders[kind](**spec) if kind in builders else build_surface(kind, **spec)
         except TypeError as exc:
             raise AtlasError(f"config: [structures] build {kind!r}: {exc}.") from exc
         frames.append(Frame(atoms=atoms, source=kind, index=0))

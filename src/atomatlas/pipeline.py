@@ -229,7 +229,8 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     if config["anomaly"] is not None:
         from atomatlas.anomalies import detect
 
-        detector, metrics["anomaly"], anomaly_figures = detect(config, X_scaled, frame, folder, view)
+        detector, metrics["anomaly"], anomaly_figures = detect(config, X_scaled, frame, folder, view,
+                                                                    label_sets)
         figures += anomaly_figures
     if view.shape[1] >= 2:
         figures.append(save_figure(folder, "map.png", reduce_plots.embedding_map(
@@ -240,7 +241,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     write_csv(folder / "labels.csv", frame)
     if clusterer is not None or detector is not None:
         meta = {"kind": "cluster" if clusterer is not None else "anomaly", "feature_names": table.feature_names, "id_columns": table.id_columns,
-                "label_column": table.label_column, "cluster_on": cluster["on"],
+                "label_column": table.label_column, "cluster_on": cluster["on"] if cluster else None,
                 "embedding_columns": list(embedding_columns(embedding))}
         meta.update(model_extra or {})
         save_model(folder, {"scaler": scaler, "reducer": reducer, "clusterer": clusterer, "anomaly": detector}, meta)
@@ -300,7 +301,7 @@ def _classify(config: dict, table: Table, folder: Path):
     from sklearn.pipeline import Pipeline
 
     from atomatlas.learn.scale import make_scaler
-    from atomatlas.learn.supervised import cross_validate, make_classifier
+    from atomatlas.learn.supervised import cross_validate, holdout, make_classifier
     from atomatlas.plots.evaluate import confusion
 
     seed = config["seed"]
@@ -314,15 +315,23 @@ def _classify(config: dict, table: Table, folder: Path):
                                              random_state=seed)))
     model = Pipeline([*steps, ("model", make_classifier(classify["method"], classify["params"],
                                                         random_state=seed))])
-    cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
-    model.fit(table.X, y)
     frame = table.ids.copy()
     frame[table.label_column] = y
-    frame["cv_predicted"] = cv["predicted"]
+    if classify["test_size"]:  # the seed's protocol: fit on a split, score the held-out rows, keep that model
+        cv = holdout(model, table.X, y, test_size=classify["test_size"], random_state=seed)
+        frame["split"] = "train"
+        frame.loc[cv["test_rows"], "split"] = "test"
+        frame["predicted"] = model.predict(table.X)
+        scored = f"held-out accuracy ({len(cv['test_rows'])} rows)"
+    else:
+        cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
+        model.fit(table.X, y)
+        frame["cv_predicted"] = cv["predicted"]
+        scored = "cross-validated accuracy"
     (folder / "classification_report.txt").write_text(cv["report_text"])
     write_csv(folder / "confusion.csv", cv["confusion"].rename_axis("class").reset_index())
     figures = [save_figure(folder, "confusion.png", confusion(
-        cv["confusion"], title=f"{classify['method']}: cross-validated accuracy {cv['accuracy']:.3f}",
+        cv["confusion"], title=f"{classify['method']}: {scored} {cv['accuracy']:.3f}",
         xlabel="predicted", ylabel="true"))]
     inputs = model[:-1].transform(table.X)  # what the classifier itself sees
     if inputs.shape[1] == 2:  # two inputs (features or a 2-D reduction): draw the class regions
@@ -331,17 +340,27 @@ def _classify(config: dict, table: Table, folder: Path):
         names = (table.feature_names if config["reduce"] is None
                  else [f"{config['reduce']['method']} {i}" for i in (1, 2)])
         figures.append(save_figure(folder, "decision_boundary.png", decision_boundary(
-            model[-1], inputs, y, title=f"{classify['method']} (cross-validated accuracy {cv['accuracy']:.3f})",
+            model[-1], inputs, y, title=f"{classify['method']} ({scored} {cv['accuracy']:.3f})",
             axis_names=names)))
     estimator = model.named_steps["model"]
     metrics = {**run_header(config, table),
                "classify": {"method": classify["method"], "params": classify["params"], "folds": classify["folds"],
                             "classes": cv["classes"]},
-               "cross_validation": {"accuracy": cv["accuracy"], "f1_weighted": cv["f1_weighted"],
-                                    "report": cv["report"]},
+               "holdout" if classify["test_size"] else "cross_validation": {
+                   "accuracy": cv["accuracy"], "f1_weighted": cv["f1_weighted"], "report": cv["report"]},
                "figures": figures}
     if hasattr(estimator, "C_"):
         metrics["classify"]["chosen_C"] = np.atleast_1d(estimator.C_).tolist()
+    if hasattr(estimator, "best_params_"):  # a grid search (kmeans_logistic over k)
+        from atomatlas.plots.evaluate import grid_scores
+
+        results = pd.DataFrame(estimator.cv_results_)
+        param = next(iter(estimator.best_params_))
+        metrics["classify"]["grid_search"] = {"best": estimator.best_params_, "values": results[f"param_{param}"]
+                                              .astype(float).tolist(), "mean_accuracy": results["mean_test_score"]
+                                              .tolist(), "std_accuracy": results["std_test_score"].tolist()}
+        figures.append(save_figure(folder, "grid_search.png", grid_scores(
+            metrics["classify"]["grid_search"], param.split("__")[-1])))
     write_csv(folder / "labels.csv", frame)
     save_model(folder, {"classifier": model},
                {"kind": "classifier", "feature_names": table.feature_names, "id_columns": table.id_columns,

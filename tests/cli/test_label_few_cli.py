@@ -108,3 +108,45 @@ def test_bad_settings_are_refused(cli, blobs_csv, tmp_path):
     assert status == 2 and "oracle column 'f0' is also a feature" in err
     status, _, err = cli("label-few", blobs_csv, "--id", "name,id", "--budget", "3", "--oracle", "nope", "--out", tmp_path / "r")
     assert status == 2 and "oracle column 'nope' not found" in err
+
+
+def test_fit_classifier_holdout_and_grid_search(cli, blobs_csv, tmp_path):
+    status, out, err = cli("fit-classifier", blobs_csv, "--id", "name,id", "--labels", "phase", "--method",
+                           "kmeans_logistic", "--param", "k=[2,3]", "--param", "cv=2", "--test-size", "0.3",
+                           "--out", tmp_path / "run")
+    assert status == 0, err
+    assert "held-out accuracy 1.0000" in out and "grid search chose" in out
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["holdout"]["accuracy"] == 1.0 and "cross_validation" not in metrics
+    assert metrics["classify"]["grid_search"]["values"] == [2.0, 3.0]
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv")
+    assert (labels["split"] == "test").sum() == 27
+    assert (tmp_path / "run" / "grid_search.png").exists()
+    status, _, err = cli("fit-classifier", blobs_csv, "--labels", "phase", "--method", "kmeans_logistic",
+                         "--param", "k=50", "--out", tmp_path / "bad")
+    assert status == 2 and "k=50 should be a list" in err
+
+
+def test_anomalies_cli_writes_scores_flags_and_predicts_new_rows(cli, tmp_path):
+    status, out, err = cli("anomalies", "dataset:seed004-blobs.csv", "--exclude", "blob", "--scale", "none",
+                           "--method", "gmm", "--param", "n_components=3", "--percentile", "4", "--seed", "42",
+                           "--out", tmp_path / "run")
+    assert status == 0, err
+    assert "50 rows flagged (top 4% of scores" in out
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv")
+    assert labels["anomaly"].sum() == 50 and list(labels.columns) == ["index", "anomaly_score", "anomaly"]
+    for name in ("anomaly_scores.png", "anomaly_map.png", "model.skops"):
+        assert (tmp_path / "run" / name).exists()
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"index": [0, 1], "x1": [0.0, 10.0], "x2": [2.0, 10.0]}).to_csv(new, index=False)
+    status, _, err = cli("predict", tmp_path / "run", new, "--out", tmp_path / "new")
+    assert status == 0, err
+    assert pd.read_csv(tmp_path / "new" / "labels.csv")["anomaly"].tolist() == [0, 1]
+
+
+def test_anomalies_cli_bad_input(cli, blobs_csv, tmp_path):
+    status, _, err = cli("anomalies", blobs_csv, "--percentile", "80", "--out", tmp_path / "run")
+    assert status == 2 and "percentile must be a number in (0, 50]" in err
+    status, _, err = cli("anomalies", blobs_csv, "--method", "nope", "--out", tmp_path / "run")
+    assert status == 2 and "nope" in err
+    assert not (tmp_path / "run").exists()

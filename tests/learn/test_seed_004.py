@@ -44,3 +44,42 @@ def test_dbscan_on_moons_small_and_large_eps():
     labels = large.predict(np.array([[-0.5, 0], [0, 0.5], [1, -0.1], [2, 1]]))
     assert labels[0] == -1 and labels[3] == -1
     assert labels[1] >= 0 and labels[2] >= 0 and labels[1] != labels[2]
+
+
+def _digits_split():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, random_state=42)
+
+
+def test_logistic_ovr_is_the_seed_baseline_on_digits():
+    from atomatlas.learn.supervised import make_classifier
+
+    X_train, X_test, y_train, y_test = _digits_split()
+    model = make_classifier("logistic_ovr", random_state=42).fit(X_train, y_train)
+    assert model.score(X_test, y_test) == pytest.approx(0.9689, abs=0.0005)  # seed: 0.968888...
+
+
+def test_kmeans_distances_as_features_beat_the_baseline_on_digits():
+    from atomatlas.learn.supervised import make_classifier
+
+    X_train, X_test, y_train, y_test = _digits_split()
+    scores = [make_classifier("kmeans_logistic", {"k": [50]}, random_state=seed).fit(X_train, y_train)
+              .score(X_test, y_test) for seed in (0, 42)]
+    assert np.mean(scores) == pytest.approx(0.9778, abs=0.01)  # seed: 97.78% with k = 50
+    assert min(scores) > 0.9689
+
+
+def test_kmeans_logistic_grid_search_picks_k_by_cross_validation():
+    from sklearn.model_selection import GridSearchCV
+
+    from atomatlas.learn.supervised import make_classifier
+
+    X_train, X_test, y_train, y_test = _digits_split()
+    model = make_classifier("kmeans_logistic", {"k": [5, 60]}, random_state=42)
+    assert isinstance(model, GridSearchCV)
+    model.fit(X_train, y_train)
+    assert model.best_params_ == {"kmeans__n_clusters": 60}
+    assert model.score(X_test, y_test) > 0.97

@@ -118,10 +118,13 @@ def report(result, *, what: str) -> None:
     if purity:
         owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())
         lines.append(f"  site purity {purity['overall_purity']:.3f}; clusters owned by each site type: {owners}")
-    if "cross_validation" in metrics:
-        cv = metrics["cross_validation"]
-        lines.append(f"  {metrics['classify']['method']}: cross-validated accuracy {cv['accuracy']:.3f}, "
-                     f"weighted F1 {cv['f1_weighted']:.3f}")
+    for key, what in (("cross_validation", "cross-validated"), ("holdout", "held-out")):
+        if key in metrics:
+            cv = metrics[key]
+            lines.append(f"  {metrics['classify']['method']}: {what} accuracy {cv['accuracy']:.4f}, "
+                         f"weighted F1 {cv['f1_weighted']:.4f}")
+    if "grid_search" in metrics.get("classify", {}):
+        lines.append(f"  grid search chose {metrics['classify']['grid_search']['best']}")
     lines.append(f"  wrote {result.path}/ (labels.csv, metrics.json, config.toml, "
                  f"{len(metrics.get('figures', []))} figures)")
     print("\n".join(lines), file=sys.stdout)

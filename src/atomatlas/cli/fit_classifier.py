@@ -12,6 +12,8 @@ EXAMPLES = """examples:
   atomatlas fit-classifier dataset:Fe2_descriptor.csv --labels polytype --out runs/fe-logreg
   atomatlas fit-classifier data.csv --labels phase --method mlp --folds 3 --out runs/mlp
   atomatlas fit-classifier data.csv --labels phase --reduce pca --method torch_mlp --out runs/pca-mlp
+  atomatlas fit-classifier dataset:digits.csv --labels digit --scale none --drop-constant --method kmeans_logistic \
+      --param "k=[30,50,90]" --test-size 0.25 --seed 42 --out runs/digits-kmeans   # seed 004
   atomatlas predict runs/fe-logreg dataset:Fe2_descriptor_newdata.csv --out runs/fe-logreg-new
 """
 
@@ -19,8 +21,11 @@ EXAMPLES = """examples:
 def add_arguments(parser) -> None:
     common.add_table_arguments(parser)
     common.add_scale_argument(parser)
-    group = common.add_method_arguments(parser, "classifier", "logistic", "logistic (LogisticRegressionCV) or mlp")
+    group = common.add_method_arguments(parser, "classifier", "logistic", "logistic (LogisticRegressionCV), logistic_ovr, kmeans_logistic, mlp or torch_mlp")
     group.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds (default 5)")
+    group.add_argument("--test-size", type=float, default=0.0,
+                       help="instead of cross-validation, hold out this fraction of rows (split by --seed) and "
+                            "score on them, as seed 004 does")
     group.add_argument("--reduce", metavar="METHOD", help="classify in a reduced space (pca, kernel_pca, ...); "
                        "with 2 components the decision boundary is drawn")
     group.add_argument("--n-components", type=int, default=2, help="components of --reduce (default 2)")
@@ -35,7 +40,8 @@ def run(args) -> int:
         raise AtlasError("fit-classifier needs the label column: pass --labels COLUMN.")
     config = {"name": "fit-classifier", "seed": args.seed, "data": common.data_section(args),
               "scale": {"method": args.scale},
-              "classify": {"method": args.method, "folds": args.folds, **common.parse_params(args.param)}}
+              "classify": {"method": args.method, "folds": args.folds, "test_size": args.test_size,
+                           **common.parse_params(args.param)}}
     if args.reduce:
         config["reduce"] = {"method": args.reduce, "n_components": args.n_components}
     result = run_config(config, args.out, overwrite=args.overwrite)

@@ -79,3 +79,42 @@ def bcc_fcc_stack(a_bcc: float = 2.866, a_fcc: float = 3.59, n_bcc: int = 5, n_f
                   cell=[width, width, height], pbc=True)
     stack.set_tags(np.r_[np.zeros(len(bcc), int), np.ones(len(fcc), int)])
     return stack
+
+
+def point_defect(defect: str = "vacancy", symbol: str = "Fe", crystal: str = "bcc", a: float = 2.866,
+                 repeat: int = 4, interstitial: str = "C", mark_radius: float = 3.5):
+    """A cubic supercell with one vacancy or one octahedral interstitial near its centre.
+
+    Tags mark what an anomaly detector should find: ``n`` for atoms in the defect's n-th
+    neighbour shell within ``mark_radius`` A (the atoms whose environment, seen within a
+    descriptor cutoff of that size, contains the defect), 9 for the interstitial atom
+    itself, 0 for the rest.
+    The structure is not relaxed: it is a test of finding odd environments, not a defect energy.
+    """
+    from ase import Atom
+    from ase.build import bulk
+
+    if defect not in ("vacancy", "interstitial"):
+        raise AtlasError(f"point_defect: defect must be 'vacancy' or 'interstitial'; got {defect!r}.")
+    if crystal not in ("bcc", "fcc"):
+        raise AtlasError(f"point_defect: crystal must be 'bcc' or 'fcc'; got {crystal!r}.")
+    atoms = bulk(symbol, crystal, a=a, cubic=True).repeat((repeat,) * 3)
+    centre = np.full(3, repeat // 2 * a)
+    if defect == "vacancy":
+        site = int(np.argmin(np.linalg.norm(atoms.positions - centre, axis=1)))
+        position = atoms.positions[site].copy()
+        del atoms[site]
+    else:  # octahedral site: bcc (1/2, 1/2, 0), fcc (1/2, 1/2, 1/2) of a cubic cell
+        position = centre + (np.array([0.5, 0.5, 0.0]) if crystal == "bcc" else np.full(3, 0.5)) * a
+        atoms.append(Atom(interstitial, position))
+    side = repeat * a  # cubic cell: minimum-image distances by rounding
+    offset = atoms.positions - position
+    distance = np.linalg.norm(offset - side * np.round(offset / side), axis=1)
+    shells = np.unique(np.round(distance[(distance > 1e-6) & (distance <= mark_radius)], 2))
+    tags = np.zeros(len(atoms), dtype=int)
+    for number, radius in enumerate(shells, start=1):
+        tags[np.isclose(distance, radius, atol=0.01)] = number
+    if defect == "interstitial":
+        tags[-1] = 9
+    atoms.set_tags(tags)
+    return atoms

@@ -63,6 +63,41 @@ CLASSIFIERS.add("torch_mlp", "small ReLU MLP trained with PyTorch (seed 003)", _
                           "weight_decay": 1e-4}, requires="torch, the nn extra")
 
 
+def _logistic_ovr(C, max_iter, random_state):
+    from atomatlas.learn.label_few import seed_classifier
+
+    model = seed_classifier(random_state)
+    model.estimator.set_params(C=C, max_iter=max_iter)
+    return model
+
+
+CLASSIFIERS.add("logistic_ovr", "one-vs-rest logistic regression with a fixed C (seed 004's baseline)",
+                _logistic_ovr, defaults={"C": 1.0, "max_iter": 5000})
+
+
+def _kmeans_logistic(k, cv, C, max_iter, n_jobs, random_state):
+    """Rows -> distances to k KMeans centroids -> one-vs-rest logistic regression; k tuned by CV if a list."""
+    from sklearn.cluster import KMeans
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    ks = [int(v) for v in k]
+    if not ks or min(ks) < 1:
+        raise AtlasError(f"kmeans_logistic: k must be a list of positive cluster counts, e.g. [50] or "
+                         f"[20, 50, 90]; got {k!r}.")
+    pipeline = Pipeline([("kmeans", KMeans(n_clusters=ks[0], n_init=10, random_state=random_state)),
+                         ("log_reg", _logistic_ovr(C, max_iter, random_state))])
+    if len(ks) == 1:
+        return pipeline
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    return GridSearchCV(pipeline, {"kmeans__n_clusters": ks}, cv=folds, n_jobs=n_jobs)
+
+
+CLASSIFIERS.add("kmeans_logistic", "KMeans distances as features, then logistic regression; k from a list "
+                "by cross-validated grid search (seed 004's clustering as preprocessing)", _kmeans_logistic,
+                defaults={"k": [50], "cv": 3, "C": 1.0, "max_iter": 5000, "n_jobs": 1})
+
+
 def make_classifier(method: str, params: dict | None = None, random_state=None):
     return CLASSIFIERS[method].make(params, random_state=random_state)
 
@@ -83,8 +118,22 @@ def cross_validate(model, X: np.ndarray, y: np.ndarray, *, n_splits: int = 5, ra
     """Stratified cross-validated predictions and their scores."""
     check_folds(y, n_splits)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    predicted = cross_val_predict(model, X, y, cv=folds)
-    classes = sorted(pd.unique(y).tolist(), key=str)
+    return score_predictions(y, cross_val_predict(model, X, y, cv=folds))
+
+
+def holdout(model, X: np.ndarray, y: np.ndarray, *, test_size: float, random_state=0) -> dict:
+    """Fit on a split of the rows, score on the rest (the seed's train_test_split); the model stays fitted."""
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(y))
+    train, test = train_test_split(rows, test_size=test_size, random_state=random_state)
+    model.fit(X[train], y[train])
+    return {**score_predictions(y[test], model.predict(X[test])), "train_rows": train, "test_rows": test}
+
+
+def score_predictions(y, predicted) -> dict:
+    """Accuracy, weighted F1, the report and the confusion table of ``predicted`` against ``y``."""
+    classes = sorted(pd.unique(np.concatenate([y, predicted])).tolist(), key=str)
     return {
         "predicted": predicted,
         "classes": classes,

@@ -25,3 +25,19 @@ def confusion(table: pd.DataFrame, title: str = "confusion matrix", xlabel: str 
     ax.set_title(title)
     fig.colorbar(image, ax=ax, shrink=0.8)
     return fig
+
+
+def grid_scores(search: dict, name: str):
+    """Cross-validated accuracy over a grid of one parameter (e.g. k of kmeans_logistic)."""
+    import numpy as np
+
+    fig, ax = new_figure(6.0, 3.8)
+    values = np.asarray(search["values"])
+    mean, std = np.asarray(search["mean_accuracy"]), np.asarray(search["std_accuracy"])
+    ax.errorbar(values, mean, yerr=std, fmt="o-", color="#4c72b0", capsize=3)
+    best = next(iter(search["best"].values()))
+    ax.axvline(best, color="#c44e52", linestyle="--", label=f"chosen {name} = {best}")
+    ax.set_xlabel(name)
+    ax.set_ylabel("cross-validated accuracy")
+    ax.legend()
+    return fig

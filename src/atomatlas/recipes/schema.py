@@ -20,7 +20,7 @@ DATA_KEYS = {"path": None, "id_columns": None, "features": None, "features_regex
              "label_column": None, "delimiter": None, "drop_constant": False}
 CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min": 2, "k_max": 10, "on": None,
                 "name": None}
-CLASSIFY_KEYS = {"method": "logistic", "folds": 5}
+CLASSIFY_KEYS = {"method": "logistic", "folds": 5, "test_size": 0.0}
 EVALUATE_KEYS = {"name": None, "labels": None, "on": None, "column": None, "transform": "none"}
 LABEL_FEW_KEYS = {"budget": None, "k": None, "propagate": "cluster", "fraction": 1.0, "oracle": None,
                   "label_file": None, "test_size": 0.0, "split_seed": None, "next": 10}
@@ -155,6 +155,8 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     out["cluster"] = _cluster_section(config["cluster"], "cluster") if "cluster" in config else None
     out["classify"] = (_split_method(config["classify"], CLASSIFY_KEYS, CLASSIFIERS, "classify")
                        if "classify" in config else None)
+    if out["classify"] is not None:
+        _number(out["classify"], "test_size", "classify", 0, 0.9)
     if out["cluster"] is not None and out["cluster"]["on"] is None:
         out["cluster"]["on"] = "reduced" if out["reduce"] is not None else "scaled"
     if out["cluster"] is not None and out["cluster"]["on"] == "reduced" and out["reduce"] is None:
