@@ -69,7 +69,12 @@ def test_shipped_recipes_are_valid():
     ({"data": {"path": "x.csv"}, "cluster": {"on": "reduced"}}, r"needs a \[reduce\] section"),
     ({"data": {"path": "x.csv"}, "seed": -1}, r"seed must be a non-negative integer"),
     ({"data": {"path": "x.csv"}, "evaluate": [{"labels": "y.csv", "column": "c"}]}, r"needs on = \[join columns\]"),
-    ({"data": {"path": "x.csv"}, "cluster": {}, "classify": {}}, r"give \[cluster\] or \[classify\], not both"),
+    ({"data": {"path": "x.csv"}, "cluster": {}, "classify": {}}, r"give one of \[cluster\], \[classify\] or \[label_few\], not cluster and classify"),
+    ({"data": {"path": "x.csv"}, "label_few": {}}, r"\[label_few\] needs budget = N"),
+    ({"data": {"path": "x.csv"}, "label_few": {"budget": 5, "propagate": "magic"}}, r"propagate must be one of"),
+    ({"data": {"path": "x.csv"}, "anomaly": {"threshold": "top"}}, r"\[anomaly\] threshold must be one of"),
+    ({"image": {"path": "x.png"}, "cluster": {}, "anomaly": {}}, r"\[image\] is segmented by a \[cluster\]"),
+    ({"image": {"path": "x.png"}, "data": {"path": "x.csv"}}, r"give \[image\], \[data\] or \[structures\]"),
 ])
 def test_bad_configs(config, message):
     with pytest.raises(AtlasError, match=message):

@@ -93,6 +93,8 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
     config = normalise(config, base)
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()  # before any work: a bad --out should not cost a long fit
+    if "image" in config:
+        return _run_image(config, folder, out, progress)
     described = None
     if config["data"] is None:
         from atomatlas.environments import describe
@@ -122,11 +124,7 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
             from atomatlas.environments import write_structure_outputs
 
             metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
-        metrics["versions"] = package_versions()
-        write_json(tmp / "metrics.json", metrics)
-        import tomli_w
-
-        (tmp / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
+        _write_metrics_and_config(tmp, metrics, config)
         if config["predict"] is not None and config["classify"] is None and config["cluster"] is not None:
             from atomatlas.predict import predict_into
 
@@ -134,6 +132,23 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
             predict = config["predict"]
             predict_into(model, meta, predict["path"] or predict["paths"], tmp / "predict", predict["delimiter"],
                           training=labels, build=predict["build"])
+    return RunResult(path=Path(out), labels=labels, metrics=metrics)
+
+
+def _write_metrics_and_config(folder: Path, metrics: dict, config: dict) -> None:
+    import tomli_w
+
+    metrics["versions"] = package_versions()
+    write_json(folder / "metrics.json", metrics)
+    (folder / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
+
+
+def _run_image(config: dict, folder: RunFolder, out, progress: bool) -> RunResult:
+    from atomatlas.segment import run_segment
+
+    with folder as tmp:
+        labels, metrics = run_segment(config, tmp, progress)
+        _write_metrics_and_config(tmp, metrics, config)
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
 

@@ -87,6 +87,11 @@ def parse_k(text: str):
 def report(result, *, what: str) -> None:
     """A short human summary of a finished run on stdout."""
     metrics = result.metrics
+    if "phases" in metrics or "label_few" in metrics:  # runs with their own summaries
+        from atomatlas.cli import label_few, segment
+
+        print((segment if "phases" in metrics else label_few).summary(result), file=sys.stdout)
+        return
     lines = [f"{what}: {metrics['input']['n_rows']} rows x {metrics['input']['n_features']} features "
              f"from {metrics['input']['path']}"]
     if "reduce" in metrics:

@@ -70,21 +70,26 @@ def run(args) -> int:
     config["label_few"] = {k: v for k, v in config["label_few"].items() if v is not None}
     result = run_config(config, args.out, overwrite=args.overwrite,
                         ask=ask_on_terminal if args.interactive else None)
-    summary = result.metrics["label_few"]
-    lines = [f"label-few: {summary['n_train_rows']} rows, k = {summary['k']} clusters, "
-             f"{summary['n_expert_labels']} expert labels"]
-    if "status" in summary:
-        lines.append(f"  {summary['status']}: fill the label column of {result.path}/to_label.csv, then rerun "
+    common.report(result, what="label-few")
+    return 0
+
+
+def summary(result) -> str:
+    """What the run found, for the terminal."""
+    info = result.metrics["label_few"]
+    lines = [f"label-few: {info['n_train_rows']} rows, k = {info['k']} clusters, "
+             f"{info['n_expert_labels']} expert labels"]
+    if "status" in info:
+        lines.append(f"  {info['status']}: fill the label column of {result.path}/to_label.csv, then rerun "
                      f"with --label-file {result.path}/to_label.csv")
     else:
-        lines.append(f"  {summary['n_propagated']} rows took a propagated label ({summary['propagate']})")
-        if summary.get("accuracy") is not None:
-            lines.append(f"  classifier accuracy {summary['accuracy']:.3f} on {summary['scored_on']}; "
-                         f"propagated labels correct {summary['propagated_label_accuracy']:.3f}")
-        for row in summary.get("comparison", []):
+        lines.append(f"  {info['n_propagated']} rows took a propagated label ({info['propagate']})")
+        if info.get("accuracy") is not None:
+            lines.append(f"  classifier accuracy {info['accuracy']:.3f} on {info['scored_on']}; "
+                         f"propagated labels correct {info['propagated_label_accuracy']:.3f}")
+        for row in info.get("comparison", []):
             if row["accuracy"] is not None:
                 lines.append(f"    {row['strategy']}: {row['accuracy']:.3f}")
         lines.append(f"  label next: {result.path}/to_label_next.csv")
     lines.append(f"  wrote {result.path}/")
-    print("\n".join(lines))
-    return 0
+    return "\n".join(lines)

@@ -22,6 +22,7 @@ COMMANDS = {
     "fit-classifier": ("atomatlas.cli.fit_classifier", "train a classifier on a labelled table"),
     "label-few": ("atomatlas.cli.label_few", "label many rows from a few expert labels (seed 004)"),
     "anomalies": ("atomatlas.cli.anomalies", "score every row and flag the odd ones (GMM, PCA error, ...)"),
+    "segment": ("atomatlas.cli.segment", "segment a micrograph into phases and their area fractions"),
     "predict": ("atomatlas.cli.predict", "label new rows with a saved run"),
     "run": ("atomatlas.cli.run", "run a recipe (shipped name or TOML file)"),
     "demo": ("atomatlas.cli.demo", "run the built-in example end to end"),

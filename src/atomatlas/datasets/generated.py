@@ -42,7 +42,16 @@ def _moons(noise: float, n_samples: int, random_state: int):
     return make
 
 
-# name -> (maker, description)
+def _micrograph() -> "PIL.Image.Image":  # noqa: F821
+    from PIL import Image
+
+    from atomatlas.datasets.micrograph import micrograph
+
+    image, _ = micrograph()
+    return Image.fromarray((image * 255).round().astype("uint8"))
+
+
+# name -> (maker, description); makers return a DataFrame (written as CSV) or a PIL image (PNG)
 GENERATED = {
     "digits.csv": (_digits, "scikit-learn's bundled 8x8 handwritten digits (1797 rows): pixel_0..pixel_63 "
                             "(0-16), label digit; seed 004's label-few and preprocessing examples."),
@@ -52,6 +61,9 @@ GENERATED = {
                                           "(x1, x2, label moon)."),
     "moons-noisy.csv": (_moons(0.2, 200, 42), "make_moons(200, noise 0.2, random_state 42): seed 003's neural "
                                               "classifier data (x1, x2, label moon)."),
+    "micrograph.png": (_micrograph, "a synthetic 256 x 256 colour micrograph with three phases of area fractions "
+                                    "0.55 (light matrix), 0.30 (dark) and 0.15 (tinted); "
+                                    "atomatlas.datasets.micrograph makes it and its true phase map."),
 }
 
 
@@ -69,6 +81,10 @@ def materialise(name: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         maker, _ = GENERATED[name]
         tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-        maker().to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        made = maker()
+        if isinstance(made, pd.DataFrame):
+            made.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        else:
+            made.save(tmp, format="PNG")
         tmp.replace(path)
     return path

@@ -15,7 +15,7 @@ from atomatlas import datasets
 from atomatlas.errors import AtlasError
 
 TOP_KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "classify", "evaluate",
-            "compare", "predict", "structures", "centers", "descriptor", "label_few", "anomaly"}
+            "compare", "predict", "structures", "centers", "descriptor", "label_few", "anomaly", "image"}
 DATA_KEYS = {"path": None, "id_columns": None, "features": None, "features_regex": None, "exclude": [],
              "label_column": None, "delimiter": None, "drop_constant": False}
 CLUSTER_KEYS = {"method": "kmeans", "k": "auto", "select": "silhouette", "k_min": 2, "k_max": 10, "on": None,
@@ -127,7 +127,14 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     out = {"name": str(config.get("name", "run")), "description": str(config.get("description", "")), "seed": seed}
 
     data = config.get("data")
-    if "structures" in config:
+    if "image" in config:
+        if data is not None or "structures" in config:
+            raise AtlasError("config: give [image], [data] or [structures], only one.")
+        from atomatlas.segment import normalise_image
+
+        out["data"] = None
+        out["image"] = normalise_image(config["image"], base)
+    elif "structures" in config:
         if data is not None:
             raise AtlasError("config: give [data] (a table) or [structures], not both.")
         from atomatlas.environments import normalise_structures
@@ -157,6 +164,8 @@ def normalise(config: dict, base: Path | None = None) -> dict:
                        if "classify" in config else None)
     if out["classify"] is not None:
         _number(out["classify"], "test_size", "classify", 0, 0.9)
+    if "image" in out and (out["cluster"] is None or out["classify"] or out["label_few"] or out["anomaly"]):
+        raise AtlasError("config: [image] is segmented by a [cluster] section (method and k) and nothing else.")
     if out["cluster"] is not None and out["cluster"]["on"] is None:
         out["cluster"]["on"] = "reduced" if out["reduce"] is not None else "scaled"
     if out["cluster"] is not None and out["cluster"]["on"] == "reduced" and out["reduce"] is None:
