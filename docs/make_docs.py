@@ -2,14 +2,15 @@
 
     make docs        # or: .venv/bin/python docs/make_docs.py
 
-Runs the three recipes into out/docs/, copies their key figures into docs/figures/,
-and rewrites docs/results.md and docs/carbon-environments.md. Nothing in those two
-files, nor any figure, is edited by hand.
+Runs the recipes into out/docs/, copies their key figures into docs/figures/, and
+rewrites docs/results.md, docs/carbon-environments.md and docs/seed-004.md. Nothing in
+those files, nor any figure, is edited by hand.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from atomatlas.io.tables import join_labels, read_table
 from atomatlas.learn.cluster import AtlasCluster
 from atomatlas.learn.scale import make_scaler
 from atomatlas.pipeline import run_config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed004  # noqa: E402  (docs/seed004.py: the seed 004 page)
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -200,7 +204,8 @@ def main() -> None:
     copy_figures()
     (DOCS / "results.md").write_text(results_table(results))
     (DOCS / "carbon-environments.md").write_text(carbon_page(results, carbon_study()))
-    print("wrote docs/results.md, docs/carbon-environments.md and docs/figures/")
+    seed004.write_page()
+    print("wrote docs/results.md, docs/carbon-environments.md, docs/seed-004.md and docs/figures/")
 
 
 if __name__ == "__main__":
