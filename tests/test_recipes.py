@@ -86,3 +86,24 @@ def test_bad_toml_recipe(cli, tmp_path):
     path.write_text("[data\npath = 1")
     status, _, stderr = cli("run", path, "--out", tmp_path / "o")
     assert status == 2 and "not valid TOML" in stderr
+
+
+def test_carbon_label_few_labels_the_rest_from_15_expert_labels(cli, tmp_path):
+    status, out, err = cli("run", "carbon-label-few", "--out", tmp_path / "run")
+    assert status == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())["label_few"]
+    assert metrics["n_expert_labels"] == 15 and metrics["accuracy"] == 1.0
+    assert "classifier accuracy 1.000 on training rows without an expert label" in out
+
+
+def test_moons_dbscan_recipe_and_the_seeds_new_points(cli, tmp_path):
+    status, _, err = cli("run", "moons-dbscan", "--out", tmp_path / "run")
+    assert status == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["cluster"]["k"] == 2 and metrics["comparison"][0]["k"] == 7
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"index": range(4), "x1": [-0.5, 0, 1, 2], "x2": [0, 0.5, -0.1, 1]}).to_csv(new, index=False)
+    status, _, err = cli("predict", tmp_path / "run", new, "--out", tmp_path / "new")
+    assert status == 0, err
+    labels = pd.read_csv(tmp_path / "new" / "labels.csv")["cluster"].tolist()
+    assert labels[0] == labels[3] == -1 and sorted(labels[1:3]) == [0, 1]

@@ -5,10 +5,11 @@ from __future__ import annotations
 EXAMPLES = """examples:
   atomatlas list            # everything
   atomatlas list cluster    # clustering methods only
+  atomatlas list anomaly    # anomaly detectors
   atomatlas list recipes
 """
 
-STEPS = ("descriptor", "scale", "reduce", "cluster", "classifier", "recipes")
+STEPS = ("descriptor", "scale", "reduce", "cluster", "classifier", "anomaly", "recipes")
 
 
 def add_arguments(parser) -> None:
@@ -17,6 +18,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atomatlas import recipes
+    from atomatlas.learn.anomaly import DETECTORS
     from atomatlas.learn.cluster import CLUSTERERS
     from atomatlas.learn.reduce import REDUCERS
     from atomatlas.learn.scale import SCALERS
@@ -27,13 +29,13 @@ def run(args) -> int:
     if not DESCRIPTORS.names():
         _register()
     registries = {"descriptor": DESCRIPTORS, "scale": SCALERS, "reduce": REDUCERS, "cluster": CLUSTERERS,
-                  "classifier": CLASSIFIERS}
+                  "classifier": CLASSIFIERS, "anomaly": DETECTORS}
     for step in [args.what] if args.what else STEPS:
         if step == "recipes":
             print("recipes (atomatlas run NAME --out DIR):")
             for name in recipes.names():
                 config, _ = recipes.load(name)
-                print(f"  {name:22s} {config.get('description', '')}")
+                print(f"  {name:24s} {config.get('description', '')}")
             continue
         print(f"{step} methods:")
         for method in registries[step]:
