@@ -133,7 +133,7 @@ def anomaly_section() -> list[str]:
 
     from atomatlas.datasets.synthetic import mixture_blobs
 
-    result = _run("blobs-anomalies")
+    _run("blobs-anomalies")
     X, _ = mixture_blobs()
     densities = GaussianMixture(3, n_init=10, random_state=42).fit(X).score_samples(X)
     seed_flags = densities < np.percentile(densities, 4)
