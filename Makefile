@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean docs bench
+.PHONY: demo test install clean docs bench model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,20 @@ test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$status
 
-# Regenerate the figures and tables under docs/ from the shipped recipes.
+# Regenerate the figures and tables under docs/ from the shipped recipes and model.
 docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
+	$(BIN)/python docs/crystals.py
+
+# Retrain the crystal CNN shipped in the package (about 6 minutes on 2 cores).
+model: $(STAMP)
+	$(BIN)/atomatlas train-classifier --out out/crystal-cnn --overwrite
+	cp out/crystal-cnn/crystal_cnn.npz out/crystal-cnn/crystal_cnn.json src/atomatlas/models/
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_select_k.py
 	$(BIN)/python bench/bench_descriptors.py
+	$(BIN)/python bench/bench_diffraction.py
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

@@ -23,6 +23,7 @@ def test_help_has_examples_and_imports_no_heavy_libraries():
 
 
 @pytest.mark.parametrize("command", ["cluster", "environments", "reduce", "fit-classifier", "predict", "run", "demo",
+                                     "classify", "train-classifier", "make-crystals", "segment",
                                      "list", "label-few", "anomalies"])
 def test_every_command_has_help_with_examples(cli, command, capsys):
     with pytest.raises(SystemExit) as info:

@@ -1,0 +1,60 @@
+"""Train the crystal-structure CNN (seed 001) on generated diffraction fingerprints.
+
+Generates --per-class structures of each of the seven classes (sc, bcc, fcc, diamond,
+hex_rh, bct139, bct141) with random orientations, vacancies and displacements,
+computes their diffraction fingerprints, trains the CNN and scores it on fresh test
+sets (pristine, 25% vacancies, 5% displacements). Writes crystal_cnn.npz (weights),
+crystal_cnn.json (classes, settings, training record), metrics.json and training.png;
+`atomatlas classify --model DIR` then uses it. The model shipped in the package is made
+by `make model`, which runs this command with its defaults.
+"""
+
+from __future__ import annotations
+
+EXAMPLES = """examples:
+  atomatlas train-classifier --out runs/cnn                       # the shipped model's recipe (~6 min)
+  atomatlas train-classifier --per-class 50 --epochs 2 --out runs/cnn-small
+  atomatlas classify my.cif --model runs/cnn --out preds.csv
+"""
+
+
+def _range(text: str) -> tuple[float, float]:
+    import argparse
+
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give LOW,HIGH, e.g. 0,0.5; got {text!r}") from None
+    return low, high
+
+
+def add_arguments(parser) -> None:
+    group = parser.add_argument_group("training")
+    group.add_argument("--per-class", type=int, default=500, help="training structures per class (default 500)")
+    group.add_argument("--epochs", type=int, default=5, help="passes over the training set (default 5)")
+    group.add_argument("--test-per-class", type=int, default=50, help="test structures per class and set (50)")
+    group.add_argument("--vacancies", type=_range, default=(0.0, 0.5), metavar="LOW,HIGH",
+                       help="vacancy fraction range of the training structures (default 0,0.5)")
+    group.add_argument("--displacement", type=_range, default=(0.0, 0.08), metavar="LOW,HIGH",
+                       help="displacement range, x nearest-neighbour distance (default 0,0.08)")
+    group.add_argument("--n-jobs", type=int, default=2, help="processes and threads (default 2)")
+    group = parser.add_argument_group("output")
+    group.add_argument("--out", required=True, metavar="DIR", help="model folder to write (atomically)")
+    group.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    group.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def run(args) -> int:
+    from atomatlas.crystals import train_run
+
+    meta = train_run(args.out, per_class=args.per_class, epochs=args.epochs, seed=args.seed,
+                     test_per_class=args.test_per_class, vacancies=args.vacancies, displacement=args.displacement,
+                     n_jobs=args.n_jobs, overwrite=args.overwrite, progress=True)
+    training = meta["training"]
+    lines = [f"train-classifier: {training['n_structures']} structures, {training['epochs']} epochs "
+             f"(fingerprints {training['fingerprint_seconds']:.0f} s, training {training['train_seconds']:.0f} s)"]
+    for name, test in meta["tests"].items():
+        lines.append(f"  test {name}: accuracy {test['accuracy']:.4f} on {test['n']} structures")
+    lines.append(f"  wrote {args.out}/ (crystal_cnn.npz, crystal_cnn.json, metrics.json, training.png)")
+    print("\n".join(lines))
+    return 0

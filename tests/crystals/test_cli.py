@@ -1,0 +1,90 @@
+"""train-classifier, classify and make-crystals from the command line; the shipped model on real file formats."""
+
+import json
+
+import ase.io
+import numpy as np
+import pandas as pd
+import pytest
+from ase import Atoms
+from ase.build import bulk
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from atomatlas.cli.main import main
+
+    out = tmp_path_factory.mktemp("cnn") / "model"
+    assert main(["train-classifier", "--per-class", "4", "--epochs", "1", "--test-per-class", "1",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_train_classifier_writes_a_loadable_model(tiny_model):
+    from atomatlas.learn.nn.crystal_cnn import load
+
+    model, meta = load(tiny_model)
+    assert meta["classes"] == ["sc", "bcc", "fcc", "diamond", "hex_rh", "bct139", "bct141"]
+    assert meta["training"]["n_structures"] == 28 and len(meta["training"]["history"]) == 1
+    assert set(meta["tests"]) == {"pristine", "vacancies 25%", "displacement 5%"}
+    assert (tiny_model / "training.png").exists()
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
+    assert metrics["tests"]["pristine"]["n"] == 7
+
+
+def test_classify_cif_poscar_and_extxyz_with_the_shipped_model(cli, tmp_path):
+    cif, poscar, frames = tmp_path / "Cu.cif", tmp_path / "POSCAR", tmp_path / "frames.extxyz"
+    ase.io.write(cif, bulk("Cu", "fcc", a=3.61))  # a primitive cell: made conventional, then repeated
+    ase.io.write(poscar, bulk("W", "bcc", a=3.16, cubic=True), format="vasp")
+    ase.io.write(frames, [bulk("Si", "diamond", a=5.43, cubic=True), bulk("Mg", "hcp", a=3.21, c=5.21)])
+    status, out, err = cli("classify", cif, poscar, frames, "--out", tmp_path / "preds.csv", "--maps",
+                           tmp_path / "maps")
+    assert status == 0, err
+    preds = pd.read_csv(tmp_path / "preds.csv")
+    assert list(preds.columns[:5]) == ["file", "frame", "class", "probability", "uncertainty"]
+    assert preds["frame"].tolist() == [0, 0, 0, 1]
+    assert preds["class"].tolist() == ["fcc", "bcc", "diamond", "hex_rh"]
+    assert (preds["probability"] > 0.5).all() and (preds["uncertainty"] >= 0).all()
+    probabilities = preds[[c for c in preds.columns if c.startswith("probability_")]].to_numpy()
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert len(list((tmp_path / "maps").glob("*.png"))) == 4
+
+
+def test_classify_with_a_trained_model_folder(cli, tmp_path, tiny_model):
+    path = tmp_path / "Fe.cif"
+    ase.io.write(path, bulk("Fe", "bcc", a=2.87, cubic=True))
+    status, _, err = cli("classify", path, "--model", tiny_model, "--mc", "0", "--out", tmp_path / "p.csv")
+    assert status == 0, err
+    assert pd.read_csv(tmp_path / "p.csv")["uncertainty"].tolist() == [0.0]
+
+
+def test_classify_bad_input(cli, tmp_path):
+    lone = tmp_path / "lone.xyz"
+    ase.io.write(lone, Atoms("Cu", positions=[[0, 0, 0]]))
+    status, _, err = cli("classify", lone, "--out", tmp_path / "p.csv")
+    assert status == 2 and "1 atom(s) and no periodic cell" in err
+    odd = tmp_path / "odd.extxyz"
+    ase.io.write(odd, Atoms("Cu2", positions=[[0, 0, 0], [2.5, 0, 0]], cell=[[0, 0, 0]] * 3))
+    status, _, err = cli("classify", odd, "--out", tmp_path / "p.txt")
+    assert status == 2 and "give a .csv file name" in err
+    huge = tmp_path / "huge.extxyz"
+    ase.io.write(huge, bulk("Cu", "fcc", a=3.6, cubic=True).repeat((12, 12, 12)))
+    status, _, err = cli("classify", huge, "--out", tmp_path / "p.csv")
+    assert status == 2 and "more than the 5000" in err
+    status, _, err = cli("classify", tmp_path / "missing.cif", "--out", tmp_path / "p.csv")
+    assert status == 2
+    status, _, err = cli("classify", lone, "--model", tmp_path, "--out", tmp_path / "p.csv")
+    assert status == 2 and "no crystal_cnn.json" in err
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_make_crystals_writes_a_labelled_dataset(cli, tmp_path):
+    status, out, err = cli("make-crystals", "--per-class", "2", "--vacancies", "0.25,0.25", "--out",
+                           tmp_path / "c.extxyz")
+    assert status == 0, err
+    frames = ase.io.read(tmp_path / "c.extxyz", ":")
+    assert len(frames) == 14 and frames[0].info["crystal_class"] == "sc" and frames[0].info["vacancies"] == 0.25
+    status, _, err = cli("make-crystals", "--per-class", "2", "--out", tmp_path / "c.xyz")
+    assert status == 2 and ".extxyz" in err
