@@ -34,15 +34,15 @@ def averaged_soap(structures) -> np.ndarray:
 
     from atomatlas.datasets.crystals import nearest_neighbour
 
-    species = sorted({s for atoms in structures for s in atoms.get_chemical_symbols()})
-    soap = SOAP(species=species, r_cut=2.2, n_max=6, l_max=6, sigma=0.15, periodic=False, average="inner")
+    # species-blind (every atom one element): the classes are arrangements, not chemistries
+    soap = SOAP(species=["Cu"], r_cut=2.2, n_max=6, l_max=6, sigma=0.15, periodic=False, average="inner")
     rows = []
     for atoms in structures:
         scaled = atoms.copy()
         scaled.pbc = False
+        scaled.set_chemical_symbols(["Cu"] * len(scaled))
         scaled.positions = scaled.positions / nearest_neighbour(atoms)
         rows.append(soap.create(scaled))
-    # species-blind: sum the species channels so an element change is not a class change
     return np.asarray(rows)
 
 

@@ -31,6 +31,7 @@ from atomatlas.errors import AtlasError
 
 DEFAULTS = {"n_pixels": 64, "pixel_size": 0.4e-3, "distance": 0.1, "wavelength": 5.0e-12, "r_min": 10.0,
             "r_max": 30.0, "angle": 45.0}
+CHUNK_ELEMENTS = 1 << 17  # phases per block (512 kB of float32): blocks stay in the core's cache
 MAX_ATOMS = 5000  # a fingerprint is a cluster property: beyond this the cost, not the answer, changes
 CHANNEL_AXES = ("x", "y", "z")
 
@@ -185,11 +186,19 @@ class Fingerprinter:
     def one(self, atoms) -> np.ndarray:
         """The (3, n, n) fingerprint of one structure."""
         positions, species, index = prepare(atoms)
-        phase = self.q_rotated @ positions.astype(np.float32).T  # (6 * kept, atoms)
+        positions = np.ascontiguousarray(positions.T, dtype=np.float32)
         onehot = np.zeros((len(index), len(species)), dtype=np.float32)
         onehot[np.arange(len(index)), index] = 1.0
-        real = np.cos(phase) @ onehot  # per-species sums: (6 * kept, species)
-        imaginary = np.sin(phase, out=phase) @ onehot
+        rows = len(self.q_rotated)
+        real = np.empty((rows, len(species)), dtype=np.float32)  # per-species sums
+        imaginary = np.empty_like(real)
+        step = max(64, CHUNK_ELEMENTS // max(len(index), 1))  # keep each block of phases in cache
+        for start in range(0, rows, step):
+            phase = self.q_rotated[start:start + step] @ positions  # (block, atoms)
+            trig = np.cos(phase)
+            real[start:start + step] = trig @ onehot
+            np.sin(phase, out=trig)
+            imaginary[start:start + step] = trig @ onehot
         kept = len(self.solid_angle)
         f = np.stack([np.tile(self._form_factor(symbol), 6) for symbol in species], axis=1)
         real = (real * f).sum(axis=1)
