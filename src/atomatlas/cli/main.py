@@ -38,6 +38,9 @@ EPILOG = """examples:
   atomatlas predict runs/fe new.csv --out runs/fe-new
   atomatlas run carbon-coordination --out runs/carbon
   atomatlas environments structures.extxyz --descriptor soap --out runs/atoms
+  atomatlas classify Cu.cif POSCAR frames.extxyz --out preds.csv
+  atomatlas label-few data.csv --budget 20 --out runs/ask
+  atomatlas segment micrograph.png --k 3 --out runs/seg
   atomatlas list
 """
 
