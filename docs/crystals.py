@@ -46,6 +46,33 @@ def averaged_soap(structures) -> np.ndarray:
     return np.asarray(rows)
 
 
+def scaled_rdf(atoms, r_max: float = 3.2, bins: int = 64, width: float = 0.05) -> np.ndarray:
+    """Species-blind radial distribution around interior atoms, bonds scaled to 1 (rotation invariant)."""
+    from scipy.spatial import cKDTree
+
+    from atomatlas.datasets.crystals import nearest_neighbour
+
+    positions = atoms.positions / nearest_neighbour(atoms)
+    depth = np.linalg.norm(positions - positions.mean(axis=0), axis=1)
+    inner = np.flatnonzero(depth < depth.max() - r_max)  # centres whose whole sphere is inside the cluster
+    tree = cKDTree(positions)
+    grid = np.linspace(0.8, r_max, bins)
+    histogram = np.zeros(bins)
+    for i in inner:
+        d = np.linalg.norm(positions[tree.query_ball_point(positions[i], r_max)] - positions[i], axis=1)
+        d = d[d > 1e-6]
+        histogram += np.exp(-((grid[:, None] - d[None]) ** 2) / (2 * width ** 2)).sum(axis=1)
+    return histogram / max(len(inner), 1)
+
+
+def rdf_codes(structures, pca=None):
+    from sklearn.decomposition import PCA
+
+    R = np.array([scaled_rdf(a) for a in structures])
+    pca = pca or PCA(3, random_state=0).fit(R)
+    return pca.transform(R), pca
+
+
 def log_intensity(flat: np.ndarray) -> np.ndarray:
     """Fingerprint intensities on a log scale: weak high-order peaks count as much as strong ones."""
     return np.log1p(100.0 * flat)
@@ -101,7 +128,7 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
     models = {}
 
     def kmeans(Z):
-        return KMeans(k, n_init=10, random_state=0).fit_predict(Z)
+        return KMeans(k, n_init=20, random_state=0).fit_predict(Z)
 
     def gmm(Z):
         Z = Z.astype(float)
@@ -115,6 +142,7 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
             ("log fingerprint, PCA(10) + Gaussian mixture", "", gmm(log_pca)),
             ("PCA(50) + HDBSCAN", "", HDBSCAN(min_cluster_size=15).fit_predict(pca)),
             ("averaged SOAP + KMeans", "", kmeans(soap)),
+            ("scaled radial distribution, PCA(3) + KMeans", "", kmeans(rdf_codes(structures)[0])),
             ("averaged SOAP, PCA(20) + Gaussian mixture", "", gmm(soap_pca))]
     models["by_subclass"] = pd.crosstab(pd.Series([a.info["subclass"] for a in structures], name="prototype"),
                                         pd.Series(gmm(log_pca), name="cluster"))
@@ -134,19 +162,16 @@ def spglib_class(atoms, tolerance: float) -> int:
 
 def robustness(model, meta) -> pd.DataFrame:
     from scipy.optimize import linear_sum_assignment
-    from sklearn.mixture import GaussianMixture
-    from sklearn.decomposition import PCA
-
     from atomatlas.learn.nn import crystal_cnn
 
     # the best unsupervised method, fitted on pristine structures; clusters named by Hungarian matching there
+    from sklearn.cluster import KMeans
+
     reference = generate(SWEEP_PER_CLASS * 3, seed=77)
-    features = log_intensity(fingerprint_structures(reference).reshape(len(reference), -1))
-    pca = PCA(10, random_state=0).fit(features)
-    codes = pca.transform(features)
-    mixture = GaussianMixture(len(CLASSES), n_init=5, random_state=0, reg_covar=1e-4 * codes.var()).fit(codes)
+    codes, pca = rdf_codes(reference)
+    kmeans = KMeans(len(CLASSES), n_init=20, random_state=0).fit(codes)
     truth = labels_of(reference)
-    found = mixture.predict(codes)
+    found = kmeans.labels_
     counts = np.array([[np.sum((truth == c) & (found == g)) for g in range(len(CLASSES))] for c in range(len(CLASSES))])
     rows_, cols = linear_sum_assignment(counts, maximize=True)
     name_of = dict(zip(cols, rows_))
@@ -158,9 +183,9 @@ def robustness(model, meta) -> pd.DataFrame:
             y = labels_of(structures)
             X = fingerprint_structures(structures)
             proba, _ = crystal_cnn.predict(model, X, mc_samples=0)
-            found = mixture.predict(pca.transform(log_intensity(X.reshape(len(X), -1))))
+            found = kmeans.predict(rdf_codes(structures, pca)[0])
             unsupervised = np.array([name_of.get(g, -1) for g in found])
-            results = {"CNN (shipped)": proba.argmax(1), "log fingerprint PCA + GMM (unsupervised)": unsupervised,
+            results = {"CNN (shipped)": proba.argmax(1), "scaled RDF + KMeans (unsupervised)": unsupervised,
                        "spglib, tolerance 0.1 A": [spglib_class(a, 0.1) for a in structures],
                        "spglib, tolerance 1e-4 A": [spglib_class(a, 1e-4) for a in structures]}
             for method, predicted in results.items():
@@ -210,15 +235,26 @@ def write_page() -> None:
               "| method | paper / seed | cluster accuracy | clusters |", "|---|---|---|---|"]
     for row in table.itertuples(index=False):
         lines.append(f"| {row.method} | {row[1]} | {100 * row[2]:.2f}% | {row.clusters} |")
+    from sklearn.cluster import KMeans
+
+    other_sets = []
+    for seed in (7, 11):
+        extra = generate(PER_CLASS, seed=seed)
+        other_sets.append(cluster_accuracy(labels_of(extra), KMeans(len(CLASSES), n_init=20, random_state=0)
+                                           .fit_predict(rdf_codes(extra)[0])))
     best = table.iloc[table["cluster accuracy"].argmax()]
     met = "met" if best["cluster accuracy"] >= 0.95 else "not met"
     lines += ["", f"Best: {best['method']} ({100 * best['cluster accuracy']:.1f}%; the issue's target of 95% is "
-              f"{met}). Why, from the prototypes in each cluster of the log-fingerprint mixture:", "",
+              f"{met} on this set). The fingerprints cluster by prototype; the prototypes in each cluster of the "
+              "log-fingerprint mixture:", "",
               "| prototype | " + " | ".join(f"cluster {c}" for c in models["by_subclass"].columns) + " |",
               "|---|" + "---|" * len(models["by_subclass"].columns)]
     for name, row in models["by_subclass"].iterrows():
         lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
-    lines += ["", "Clusters follow prototypes, not classes: hex_rh and the two body-centred tetragonal classes hold "
+    lines += ["", "The scaled radial distribution on two more generated sets of the same size: "
+              + ", ".join(f"{100 * a:.1f}%" for a in other_sets) + " (so its accuracy varies by a few points "
+              "with the draw).", "",
+              "Fingerprint clusters follow prototypes, not classes: hex_rh and the two body-centred tetragonal classes hold "
               "two or three prototypes each, and a bct cell with c/a near 1 looks like a slightly strained bcc one, "
               "so without labels the seven clusters cannot line up with the seven classes. The seed's 84-87% came "
               "from its own, heavily imbalanced data (4 bcc against 3000 rhombohedral structures), with one "

@@ -133,9 +133,12 @@ def classify(paths, out_csv: str | Path, *, model_dir: str | Path | None = None,
     prepared = structures_for_classification(paths, format=format)
     from atomatlas.descriptors.diffraction import Fingerprinter
 
+    from tqdm.auto import tqdm
+
     maker = Fingerprinter()
     X = []
-    for frame, atoms in prepared:
+    for frame, atoms in tqdm(prepared, desc="diffraction fingerprints", unit="structure", leave=False,
+                             disable=None if len(prepared) > 20 else True):
         try:
             X.append(maker.one(atoms))
         except AtlasError as exc:

@@ -86,9 +86,11 @@ def compare_strategies(X, truth: pd.Series, train: np.ndarray, score_rows: np.nd
     truth_labels = np.asarray([None if pd.isna(v) else str(v) for v in truth], dtype=object)
     rows = []
     labelled_train = np.asarray([r for r in train if truth_labels[r] is not None])
+    from tqdm.auto import tqdm
+
     draws = []
     rng = np.random.default_rng(seed)
-    for _ in range(RANDOM_DRAWS):
+    for _ in tqdm(range(RANDOM_DRAWS), desc="comparing strategies", leave=False, disable=None):
         picked = rng.choice(labelled_train, size=min(budget, len(labelled_train)), replace=False)
         draws.append(_fit_score(X, truth_labels, picked, truth, score_rows, seed))
     draws = [d for d in draws if d is not None]
