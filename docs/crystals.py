@@ -242,6 +242,12 @@ def write_page() -> None:
         extra = generate(PER_CLASS, seed=seed)
         other_sets.append(cluster_accuracy(labels_of(extra), KMeans(len(CLASSES), n_init=20, random_state=0)
                                            .fit_predict(rdf_codes(extra)[0])))
+    # the extra label set: hcp, graphite and rhombohedral inside hex_rh, without labels
+    hex_rows = [i for i, a in enumerate(structures) if a.info["crystal_class"] == "hex_rh"]
+    hex_structures = [structures[i] for i in hex_rows]
+    subclasses = np.array([a.info["subclass"] for a in hex_structures])
+    hex_accuracy = cluster_accuracy(subclasses, KMeans(3, n_init=20, random_state=0)
+                                    .fit_predict(rdf_codes(hex_structures)[0]))
     best = table.iloc[table["cluster accuracy"].argmax()]
     met = "met" if best["cluster accuracy"] >= 0.95 else "not met"
     lines += ["", f"Best: {best['method']} ({100 * best['cluster accuracy']:.1f}%; the issue's target of 95% is "
@@ -259,6 +265,11 @@ def write_page() -> None:
               "so without labels the seven clusters cannot line up with the seven classes. The seed's 84-87% came "
               "from its own, heavily imbalanced data (4 bcc against 3000 rhombohedral structures), with one "
               "prototype per class; here the classes are balanced and varied.", "",
+              "### hcp, graphite and rhombohedral", "",
+              f"The paper merges hexagonal and rhombohedral structures into one class. Inside hex_rh, the scaled "
+              f"radial distribution + KMeans (k = 3) separates the {len(hex_structures)} structures into hcp, "
+              f"graphite and rhombohedral with cluster accuracy {100 * hex_accuracy:.1f}% (no labels used). "
+              "Every generated structure carries this label in `info['subclass']`.", "",
               "## Robustness: what to trust", "",
               "Accuracy against vacancies and displacements for the shipped CNN, the best unsupervised method "
               "(fitted on pristine structures, clusters named by matching on them) and spglib on the defective "
