@@ -7,7 +7,6 @@ Called by docs/make_docs.py (``make docs``); also runnable alone:
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -51,17 +50,17 @@ def _pct(value) -> str:
 def label_few_section() -> list[str]:
     seed_numbers = {"50 random rows": 0.833, "representatives only": 0.922, "propagated to whole clusters": 0.933,
                     "propagated to the 20% closest": 0.940, "label spreading (10-NN graph)": None}
-    runs = []
+    runs, partial = [], []
     for kmeans_seed in KMEANS_SEEDS:
         result = _run("digits-label-few", f"digits-label-few-{kmeans_seed}", seed=kmeans_seed,
                       label_few={"split_seed": 42})
-        runs.append(pd.DataFrame(result.metrics["label_few"]["comparison"]).set_index("strategy")["accuracy"])
+        comparison = result.metrics["label_few"]["comparison"]
+        runs.append(pd.DataFrame(comparison).set_index("strategy")["accuracy"])
+        partial.append(comparison[3])  # propagated to the 20% closest
         if kmeans_seed == 0:
             accuracy = result.metrics["label_few"]["propagated_label_accuracy"]
     table = pd.concat(runs, axis=1)
     table.index = [name.split(" (")[0] if name.startswith("50 random") else name for name in table.index]
-    partial = [json.loads((OUT / f"digits-label-few-{s}" / "metrics.json").read_text())["label_few"]["comparison"][3]
-               for s in KMEANS_SEEDS]
     lines = ["## 1. Label few: 50 labels for 1347 digits", "",
              "`atomatlas run digits-label-few` (one KMeans seed) or, by hand:", "",
              "```", "atomatlas label-few dataset:digits.csv --labels digit --oracle digit --budget 50 --scale none \\",

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from atomatlas.datasets.micrograph import micrograph, write_png
+from atomatlas.datasets.micrograph import micrograph
+from atomatlas.io.images import write_png
 from atomatlas.evaluate import cluster_accuracy
 from atomatlas.learn.segment import majority_filter, order_by_brightness, pixel_features
 

@@ -129,6 +129,10 @@ def classify(paths, out_csv: str | Path, *, model_dir: str | Path | None = None,
         raise AtlasError(f"{out_csv} exists; pass --overwrite to replace it or choose another --out.")
     if out_csv.suffix.lower() != ".csv":
         raise AtlasError(f"--out {out_csv}: give a .csv file name.")
+    if maps is not None:  # refuse an unusable --maps before any work
+        from atomatlas.io.rundir import RunFolder
+
+        RunFolder(maps, overwrite=overwrite).check()
     model, meta = crystal_cnn.load(model_dir or shipped_model_dir())
     prepared = structures_for_classification(paths, format=format)
     from atomatlas.descriptors.diffraction import Fingerprinter

@@ -45,7 +45,7 @@ def normalise_image(section: dict, base: Path | None) -> dict:
 def run_segment(config: dict, folder: Path, progress: bool = False):
     """Segment ``config['image']`` with ``config['cluster']``; returns (labels frame, metrics)."""
     from atomatlas import __version__
-    from atomatlas.io.images import is_grey, read_image
+    from atomatlas.io.images import is_grey, read_image, write_png
     from atomatlas.learn.cluster import AtlasCluster
     from atomatlas.learn.segment import majority_filter, order_by_brightness, pixel_features, sample_rows
     from atomatlas.plots.segment import overview, phase_colours
@@ -83,9 +83,9 @@ def run_segment(config: dict, folder: Path, progress: bool = False):
 
     segmented = np.where(labels[:, None] >= 0, mean_colour[np.clip(labels, 0, None)], 0.0)
     segmented = segmented.reshape(rows, cols, -1)
-    _write_png(folder / "segmented.png", segmented)
+    write_png(folder / "segmented.png", segmented)
     colours = phase_colours(n_phases)
-    _write_png(folder / "phases.png", np.where(label_map[..., None] >= 0, colours[np.clip(label_map, 0, None)], 0.0))
+    write_png(folder / "phases.png", np.where(label_map[..., None] >= 0, colours[np.clip(label_map, 0, None)], 0.0))
     figures = [save_figure(folder, "segmentation.png", overview(image, segmented, label_map, phases, colours))]
     metrics = {"name": config["name"], "atomatlas_version": __version__, "seed": config["seed"],
                "input": {"path": settings["path"], "height": rows, "width": cols, "channels": int(image.shape[2]),
@@ -102,9 +102,3 @@ def run_segment(config: dict, folder: Path, progress: bool = False):
         figures.append(save_figure(folder, "k_selection.png", k_selection(scores, model.k_, model.selected_by_)))
     return frame, metrics
 
-
-def _write_png(path: Path, image: np.ndarray) -> None:
-    from PIL import Image
-
-    data = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    Image.fromarray(data[..., 0] if data.shape[2] == 1 else data).save(path, format="PNG")

@@ -88,3 +88,19 @@ def test_make_crystals_writes_a_labelled_dataset(cli, tmp_path):
     assert len(frames) == 14 and frames[0].info["crystal_class"] == "sc" and frames[0].info["vacancies"] == 0.25
     status, _, err = cli("make-crystals", "--per-class", "2", "--out", tmp_path / "c.xyz")
     assert status == 2 and ".extxyz" in err
+
+
+def test_bad_training_and_classify_options(cli, tmp_path):
+    status, _, err = cli("train-classifier", "--per-class", "1", "--out", tmp_path / "m")
+    assert status == 2 and "--per-class must be at least 2" in err
+    status, _, err = cli("train-classifier", "--vacancies", "0.5,0.2", "--out", tmp_path / "m")
+    assert status == 2 and "vacancies range 0.5,0.2 must satisfy 0 <= low <= high <= 0.9" in err
+    assert not (tmp_path / "m").exists()
+    path = tmp_path / "Fe.cif"
+    ase.io.write(path, bulk("Fe", "bcc", a=2.87, cubic=True))
+    status, _, err = cli("classify", path, "--mc", "-1", "--out", tmp_path / "p.csv")
+    assert status == 2 and "--mc must be 0 or more" in err
+    (tmp_path / "maps").write_text("a file")
+    status, _, err = cli("classify", path, "--maps", tmp_path / "maps", "--out", tmp_path / "p.csv")
+    assert status == 2 and "is an existing file, not a folder" in err
+    assert not (tmp_path / "p.csv").exists()

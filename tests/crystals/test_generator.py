@@ -52,3 +52,8 @@ def test_orientation_does_not_change_the_fingerprint():
 def test_unknown_class():
     with pytest.raises(AtlasError, match="unknown crystal class 'hcp'"):
         generate(1, classes=["hcp"])
+
+
+def test_defect_ranges_are_checked():
+    with pytest.raises(AtlasError, match=r"displacement range 0,0.7 must satisfy 0 <= low <= high <= 0.5"):
+        generate(1, displacement=(0.0, 0.7))

@@ -75,6 +75,25 @@ def data_section(args) -> dict:
             "label_column": args.label_column, "delimiter": args.delimiter, "drop_constant": args.drop_constant}
 
 
+def parse_range(text: str) -> tuple[float, float]:
+    """LOW,HIGH as two floats (e.g. a defect range for generated crystals)."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give LOW,HIGH, e.g. 0,0.5; got {text!r}") from None
+    return low, high
+
+
+def add_defect_arguments(group, vacancies: tuple, displacement: tuple) -> None:
+    """--vacancies and --displacement ranges of generated crystal structures."""
+    group.add_argument("--vacancies", type=parse_range, default=vacancies, metavar="LOW,HIGH",
+                       help=f"fraction of atoms removed, drawn from this range (default {vacancies[0]:g},"
+                            f"{vacancies[1]:g})")
+    group.add_argument("--displacement", type=parse_range, default=displacement, metavar="LOW,HIGH",
+                       help=f"Gaussian displacements, x nearest-neighbour distance (default {displacement[0]:g},"
+                            f"{displacement[1]:g})")
+
+
 def parse_k(text: str):
     if text == "auto":
         return "auto"

@@ -8,6 +8,8 @@ checked with spglib.
 
 from __future__ import annotations
 
+from atomatlas.cli import common
+
 EXAMPLES = """examples:
   atomatlas make-crystals --per-class 100 --out crystals.extxyz
   atomatlas make-crystals --per-class 50 --vacancies 0.25,0.25 --out vacancies25.extxyz
@@ -16,13 +18,8 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser) -> None:
-    from atomatlas.cli.train_classifier import _range
-
     parser.add_argument("--per-class", type=int, default=100, help="structures per class (default 100)")
-    parser.add_argument("--vacancies", type=_range, default=(0.0, 0.0), metavar="LOW,HIGH",
-                        help="vacancy fraction range (default 0,0)")
-    parser.add_argument("--displacement", type=_range, default=(0.0, 0.0), metavar="LOW,HIGH",
-                        help="displacement range, x nearest-neighbour distance (default 0,0)")
+    common.add_defect_arguments(parser, vacancies=(0.0, 0.0), displacement=(0.0, 0.0))
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", required=True, metavar="FILE", help=".extxyz file to write")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")

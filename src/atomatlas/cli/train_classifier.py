@@ -11,6 +11,8 @@ by `make model`, which runs this command with its defaults.
 
 from __future__ import annotations
 
+from atomatlas.cli import common
+
 EXAMPLES = """examples:
   atomatlas train-classifier --out runs/cnn                       # the shipped model's recipe (~6 min)
   atomatlas train-classifier --per-class 50 --epochs 2 --out runs/cnn-small
@@ -18,25 +20,12 @@ EXAMPLES = """examples:
 """
 
 
-def _range(text: str) -> tuple[float, float]:
-    import argparse
-
-    try:
-        low, high = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"give LOW,HIGH, e.g. 0,0.5; got {text!r}") from None
-    return low, high
-
-
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("training")
     group.add_argument("--per-class", type=int, default=500, help="training structures per class (default 500)")
     group.add_argument("--epochs", type=int, default=5, help="passes over the training set (default 5)")
     group.add_argument("--test-per-class", type=int, default=50, help="test structures per class and set (50)")
-    group.add_argument("--vacancies", type=_range, default=(0.0, 0.5), metavar="LOW,HIGH",
-                       help="vacancy fraction range of the training structures (default 0,0.5)")
-    group.add_argument("--displacement", type=_range, default=(0.0, 0.08), metavar="LOW,HIGH",
-                       help="displacement range, x nearest-neighbour distance (default 0,0.08)")
+    common.add_defect_arguments(group, vacancies=(0.0, 0.5), displacement=(0.0, 0.08))
     group.add_argument("--n-jobs", type=int, default=2, help="processes and threads (default 2)")
     group = parser.add_argument_group("output")
     group.add_argument("--out", required=True, metavar="DIR", help="model folder to write (atomically)")

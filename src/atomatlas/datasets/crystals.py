@@ -195,6 +195,9 @@ def make_structure(crystal_class: str, rng, vacancies: float = 0.0, displacement
 def generate(n_per_class: int, seed: int = 0, vacancies=(0.0, 0.0), displacement=(0.0, 0.0),
              classes=CLASSES, n_atoms: int = 250) -> list:
     """``n_per_class`` structures of each class, defects drawn uniformly from the given ranges."""
+    for name, (low, high), limit in (("vacancies", vacancies, 0.9), ("displacement", displacement, 0.5)):
+        if not 0.0 <= low <= high <= limit:
+            raise AtlasError(f"{name} range {low:g},{high:g} must satisfy 0 <= low <= high <= {limit:g}.")
     rng = np.random.default_rng(seed)
     structures = []
     for crystal_class in classes:

@@ -42,16 +42,14 @@ def _moons(noise: float, n_samples: int, random_state: int):
     return make
 
 
-def _micrograph() -> "PIL.Image.Image":  # noqa: F821
-    from PIL import Image
-
+def _micrograph() -> np.ndarray:
     from atomatlas.datasets.micrograph import micrograph
 
     image, _ = micrograph()
-    return Image.fromarray((image * 255).round().astype("uint8"))
+    return image
 
 
-# name -> (maker, description); makers return a DataFrame (written as CSV) or a PIL image (PNG)
+# name -> (maker, description); makers return a DataFrame (written as CSV) or an image array (PNG)
 GENERATED = {
     "digits.csv": (_digits, "scikit-learn's bundled 8x8 handwritten digits (1797 rows): pixel_0..pixel_63 "
                             "(0-16), label digit; seed 004's label-few and preprocessing examples."),
@@ -85,6 +83,8 @@ def materialise(name: str) -> Path:
         if isinstance(made, pd.DataFrame):
             made.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
         else:
-            made.save(tmp, format="PNG")
+            from atomatlas.io.images import write_png
+
+            write_png(tmp, made)
         tmp.replace(path)
     return path

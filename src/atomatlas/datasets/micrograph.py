@@ -28,8 +28,3 @@ def micrograph(size: int = 256, fractions=(0.55, 0.30, 0.15), grain: float = 6.0
     image = np.clip(image + rng.normal(0.0, noise, size=image.shape), 0.0, 1.0)
     return image, truth
 
-
-def write_png(path, image: np.ndarray) -> None:
-    from PIL import Image
-
-    Image.fromarray(np.round(image * 255).astype(np.uint8)).save(path)

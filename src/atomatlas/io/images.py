@@ -1,4 +1,4 @@
-"""Reading micrographs: any format Pillow reads, as floats in [0, 1], with clear errors."""
+"""Micrographs in and out: any format Pillow reads, as floats in [0, 1], with clear errors; PNG out."""
 
 from __future__ import annotations
 
@@ -47,3 +47,13 @@ def is_grey(image: np.ndarray) -> bool:
     """One channel, or three equal channels."""
     return image.shape[2] == 1 or bool(np.allclose(image[..., 0], image[..., 1]) and
                                        np.allclose(image[..., 1], image[..., 2]))
+
+
+def write_png(path: str | Path, image: np.ndarray) -> None:
+    """Write floats in [0, 1], shaped (rows, cols), (rows, cols, 1) or (rows, cols, 3), as an 8-bit PNG."""
+    from PIL import Image
+
+    data = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[..., 0]
+    Image.fromarray(data).save(path, format="PNG")

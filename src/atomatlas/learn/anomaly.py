@@ -65,8 +65,9 @@ DETECTORS.add("lof", "local outlier factor, novelty mode (scikit-learn)", _lof, 
 
 def raw_score(estimator, X) -> np.ndarray:
     """Higher = more anomalous, for every detector."""
-    name = type(estimator).__name__
-    if name == "PCA":
+    from sklearn.decomposition import PCA
+
+    if isinstance(estimator, PCA):
         restored = estimator.inverse_transform(estimator.transform(X))
         return ((X - restored) ** 2).sum(axis=1)
     return -estimator.score_samples(X)

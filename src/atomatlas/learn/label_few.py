@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from atomatlas.errors import AtlasError
+from atomatlas.learn.sampling import representatives
 
 PROPAGATIONS = ("cluster", "spread")
 
@@ -55,7 +56,8 @@ class ClusterPropagation:
         distances = self.kmeans_.fit_transform(X)
         self.labels_ = self.kmeans_.labels_
         self.distance_ = distances[np.arange(len(X)), self.labels_]  # to the row's own centroid
-        self.representatives_ = np.argmin(distances, axis=0)  # row closest to each centroid
+        chosen = representatives(X, self.labels_)  # the row closest to each cluster's centre
+        self.representatives_ = np.array([chosen[c] for c in range(self.n_clusters)])
         return self
 
     def within_fraction(self, fraction: float | None = None) -> np.ndarray:
