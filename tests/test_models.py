@@ -1,46 +1,180 @@
+"""Saved models: round trips, and files edited to run code or to break predictions are refused."""
+
 import json
+import sys
+import zipfile
 
 import numpy as np
 import pytest
 import skops.io
+from sklearn.datasets import make_blobs
+from sklearn.pipeline import Pipeline
 
 from atomatlas.errors import AtlasError
-from atomatlas.io.models import META_FILE, MODEL_FILE, load_model, save_model
+from atomatlas.io.models import ALLOWED_TYPES, META_FILE, MODEL_FILE, audit_types, load_model, save_model
 from atomatlas.learn.cluster import AtlasCluster
+from atomatlas.learn.scale import make_scaler
 
 
 class NotTrusted:
-    """A type outside scikit-learn, NumPy, SciPy and atomatlas: must not be loaded."""
+    """A type outside the allow-list: must not be loaded."""
 
     def __init__(self):
         self.payload = [1, 2, 3]
 
 
+def _cluster_folder(tmp_path, X):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    save_model(folder, {"scaler": make_scaler("standard").fit(X), "reducer": None,
+                        "clusterer": AtlasCluster("kmeans", k=3, random_state=0).fit(X), "anomaly": None},
+               {"kind": "cluster", "feature_names": [f"f{i}" for i in range(X.shape[1])], "cluster_on": "scaled"})
+    return folder
+
+
+def _edit_schema(folder, edit):
+    """Rewrite model.skops with ``edit(schema)`` applied, as an attacker with write access could."""
+    path = folder / MODEL_FILE
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    edit(schema)
+    files["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+def _json(value):
+    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": json.dumps(value),
+            "is_json": True}
+
+
+def _args(*values):
+    return {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+            "content": [_json(v) for v in values]}
+
+
 def test_round_trip_predicts_the_same(tmp_path, blobs):
     X, _ = blobs
     model = AtlasCluster("nested", random_state=0).fit(X)
-    save_model(tmp_path, {"clusterer": model}, {"kind": "cluster"})
+    save_model(tmp_path, {"scaler": make_scaler("none").fit(X), "clusterer": model},
+               {"kind": "cluster", "feature_names": ["a", "b", "c", "d"]})
     loaded, meta = load_model(tmp_path)
     assert meta["kind"] == "cluster" and meta["format_version"] == 1
     assert np.array_equal(loaded["clusterer"].predict(X), model.labels_)
 
 
+def _every_fitted_model():
+    """One fitted object per registered method, as runs save them."""
+    from atomatlas.learn.anomaly import DETECTORS, AnomalyDetector
+    from atomatlas.learn.cluster import CLUSTERERS
+    from atomatlas.learn.label_few import seed_classifier
+    from atomatlas.learn.reduce import REDUCERS, make_reducer
+    from atomatlas.learn.scale import SCALERS
+    from atomatlas.learn.supervised import CLASSIFIERS, make_classifier
+
+    X, y = make_blobs(150, centers=3, n_features=4, cluster_std=0.4, random_state=0)
+    labels = np.array(["a", "b", "c"])[y]
+    fitted = [make_scaler(name).fit(X) for name in SCALERS.names()]
+    fitted += [make_reducer(name, {"perplexity": 10.0} if name == "tsne" else {}, random_state=0).fit(X)
+               for name in REDUCERS.names()]
+    for name in CLUSTERERS.names():
+        k = None if name in ("dbscan", "hdbscan") else ("auto" if name in ("nested", "bgmm") else 3)
+        fitted.append(AtlasCluster(name, k=k, random_state=0).fit(X))
+    for metric in ("manhattan", "chebyshev", "cosine"):
+        fitted.append(AtlasCluster("dbscan", k=None, params={"metric": metric, "eps": 0.5}).fit(X))
+        fitted.append(AtlasCluster("agglomerative", k=3, params={"linkage": "average", "metric": "manhattan"}).fit(X))
+    fitted.append(AtlasCluster("kmeans", k="auto", random_state=0).fit(X))
+    for name in CLASSIFIERS.names():
+        params = {"k": [5, 10]} if name == "kmeans_logistic" else ({"epochs": 3} if name == "torch_mlp" else {})
+        for target in (labels, y):
+            fitted.append(Pipeline([("scale", make_scaler("standard")),
+                                    ("model", make_classifier(name, params, random_state=0))]).fit(X, target))
+    fitted.append(Pipeline([("scale", make_scaler("standard")), ("model", seed_classifier(0))]).fit(X, labels))
+    fitted += [AnomalyDetector(name, random_state=0).fit(X) for name in DETECTORS.names()]
+    return fitted
+
+
+def test_the_allow_list_covers_every_model_atomatlas_saves(tmp_path):
+    names = set()
+    for number, model in enumerate(_every_fitted_model()):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        skops.io.dump({"x": model}, folder / MODEL_FILE)
+        names |= set(audit_types(folder / MODEL_FILE))  # raises if a type is missing from the list
+    assert "sklearn.cluster._kmeans.KMeans" in names and "atomatlas.learn.cluster.AtlasCluster" in names
+    assert names <= ALLOWED_TYPES
+
+
 def test_incompatible_format_version_is_refused(tmp_path, blobs):
-    X, _ = blobs
-    save_model(tmp_path, {"clusterer": AtlasCluster("kmeans", k=3).fit(X)}, {"kind": "cluster"})
-    meta = json.loads((tmp_path / META_FILE).read_text())
+    folder = _cluster_folder(tmp_path, blobs[0])
+    meta = json.loads((folder / META_FILE).read_text())
     meta["format_version"] = 99
     meta["atomatlas_version"] = "9.0.0"
-    (tmp_path / META_FILE).write_text(json.dumps(meta))
+    (folder / META_FILE).write_text(json.dumps(meta))
     with pytest.raises(AtlasError, match=r"saved by atomatlas 9.0.0 in model format v99.*reads v1 only; rerun the fit"):
-        load_model(tmp_path)
+        load_model(folder)
 
 
 def test_untrusted_types_are_refused(tmp_path):
     skops.io.dump({"x": NotTrusted()}, tmp_path / MODEL_FILE)
-    (tmp_path / META_FILE).write_text(json.dumps({"format": "atomatlas-model", "format_version": 1}))
+    (tmp_path / META_FILE).write_text(json.dumps({"format": "atomatlas-model", "format_version": 1,
+                                                  "kind": "cluster", "feature_names": ["a"]}))
     with pytest.raises(AtlasError, match=r"refusing to load object type\(s\) \['(tests\.)?test_models\.NotTrusted'\]"):
         load_model(tmp_path)
+
+
+POPEN_THROUGH_NUMPY = {"__class__": "Popen", "__module__": "numpy.distutils.fcompiler.gnu",
+                       "__loader__": "ConstructorFromReduceNode"}
+
+CRAFTED = {
+    # subprocess.Popen reached as an attribute of a numpy module, called with arguments from the file
+    "popen-reduce": {**POPEN_THROUGH_NUMPY, "content": {
+        "__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+        "content": [{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode",
+                     "content": [_json("touch"), _json("{marker}")]}]}},
+    # the same class through the loaders a trusted name may use
+    "popen-object": {**POPEN_THROUGH_NUMPY, "__loader__": "ObjectNode"},
+    "popen-array": {**POPEN_THROUGH_NUMPY, "__loader__": "NdArrayNode", "type": "json", "content": [_json("touch")],
+                    "shape": _args(1)},
+    "os-system": {"__class__": "system", "__module__": "os", "__loader__": "FunctionNode"},
+    "posix-system-as-type": {"__class__": "system", "__module__": "posix", "__loader__": "TypeNode"},
+    "eval": {"__class__": "eval", "__module__": "builtins", "__loader__": "FunctionNode"},
+    "eval-as-type": {"__class__": "eval", "__module__": "builtins", "__loader__": "TypeNode"},
+    "partial": {"__class__": "partial", "__module__": "functools", "__loader__": "PartialNode", "content": {
+        "func": {"__class__": "system", "__module__": "os", "__loader__": "FunctionNode"},
+        "args": _args("touch {marker}"), "kwds": {"__class__": "dict", "__module__": "builtins",
+                                                  "__loader__": "DictNode", "content": {}},
+        "namespace": {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {}}}},
+    "attrgetter": {"__class__": "attrgetter", "__module__": "operator", "__loader__": "OperatorFuncNode",
+                   "attrs": _args("system")},
+    "trusted-name-wrong-loader": {"__class__": "KMeans", "__module__": "sklearn.cluster._kmeans",
+                                  "__loader__": "MethodNode", "content": {"func": "fit", "obj": _json(1)}},
+    "malformed-node": {"__class__": ["list"], "__module__": "builtins", "__loader__": "ListNode", "content": []},
+}
+
+
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_crafted_model_files_never_run_code(tmp_path, blobs, name):
+    folder = _cluster_folder(tmp_path, blobs[0])
+    marker = tmp_path / "pwned"
+    node = json.loads(json.dumps(CRAFTED[name]).replace("{marker}", str(marker)))
+    _edit_schema(folder, lambda schema: schema["content"].__setitem__("scaler", node))
+    sys.modules.pop("numpy.distutils.fcompiler.gnu", None)
+    with pytest.raises(AtlasError, match=r"model.skops: refusing to load object type\(s\)"):
+        load_model(folder)
+    assert not marker.exists()
+    assert "numpy.distutils.fcompiler.gnu" not in sys.modules  # refused before anything was imported
+
+
+def test_a_listed_name_must_be_defined_where_it_is_named():
+    from atomatlas.io.models import _defined_where_named
+
+    assert _defined_where_named("sklearn.cluster._kmeans.KMeans")
+    assert _defined_where_named("numpy.ma.MaskedArray")
+    assert not _defined_where_named("sklearn.cluster.KMeans")  # a re-export, not the defining module
+    assert not _defined_where_named("numpy.load")  # a function
 
 
 def test_not_a_run_folder(tmp_path):
@@ -52,11 +186,34 @@ def test_not_a_run_folder(tmp_path):
         load_model(tmp_path)
 
 
-def test_functions_are_never_trusted():
-    from atomatlas.io.models import _is_trusted
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m.pop("kind"), r"kind None is not one of \['cluster', 'anomaly', 'classifier'\]"),
+    (lambda m: m.update(kind="classifier"), r"the classifier step is NoneType, not a fitted Pipeline"),
+    (lambda m: m.update(kind="ghost"), r"kind 'ghost' is not one of"),
+    (lambda m: m.update(feature_names="f0"), r"feature_names must be a non-empty list"),
+    (lambda m: m.update(feature_names=["f0", "f1"]), r"the model takes 4 features but model.json lists 2"),
+    (lambda m: m.update(cluster_on="sideways"), r"cluster_on 'sideways' is not"),
+    (lambda m: m.update(structures={"descriptor": "soap"}), r"the structures block .* is incomplete"),
+])
+def test_damaged_model_json_is_refused(tmp_path, blobs, edit, message):
+    folder = _cluster_folder(tmp_path, blobs[0])
+    meta = json.loads((folder / META_FILE).read_text())
+    edit(meta)
+    (folder / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(AtlasError, match=message):
+        load_model(folder)
 
-    assert _is_trusted("sklearn.cluster._kmeans.KMeans")
-    assert _is_trusted("atomatlas.learn.cluster.AtlasCluster")
-    assert not _is_trusted("numpy.load")  # a function, even from a trusted library
-    assert not _is_trusted("builtins.eval")
-    assert not _is_trusted("atomatlas.pipeline.run_config")
+
+def test_a_step_of_the_wrong_type_is_refused(tmp_path, blobs):
+    folder = _cluster_folder(tmp_path, blobs[0])
+    _edit_schema(folder, lambda schema: schema["content"].__setitem__("scaler", _json([1, 2])))
+    with pytest.raises(AtlasError, match=r"the scaler step is list, not a fitted BaseEstimator"):
+        load_model(folder)
+
+
+def test_a_truncated_model_file_is_refused(tmp_path, blobs):
+    folder = _cluster_folder(tmp_path, blobs[0])
+    data = (folder / MODEL_FILE).read_bytes()
+    (folder / MODEL_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(AtlasError, match=r"not a readable skops file"):
+        load_model(folder)

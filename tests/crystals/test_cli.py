@@ -1,6 +1,7 @@
 """train-classifier, classify and make-crystals from the command line; the shipped model on real file formats."""
 
 import json
+import re
 
 import ase.io
 import numpy as np
@@ -103,4 +104,52 @@ def test_bad_training_and_classify_options(cli, tmp_path):
     (tmp_path / "maps").write_text("a file")
     status, _, err = cli("classify", path, "--maps", tmp_path / "maps", "--out", tmp_path / "p.csv")
     assert status == 2 and "is an existing file, not a folder" in err
+    assert not (tmp_path / "p.csv").exists()
+
+
+def _copy_shipped(tmp_path):
+    import shutil
+
+    from atomatlas.crystals import shipped_model_dir
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in ("crystal_cnn.npz", "crystal_cnn.json"):
+        shutil.copy(shipped_model_dir() / name, folder / name)
+    return folder
+
+
+def _rewrite_weights(folder, change):
+    with np.load(folder / "crystal_cnn.npz") as weights:
+        arrays = {name: np.array(weights[name]) for name in weights.files}
+    change(arrays)
+    np.savez(folder / "crystal_cnn.npz", **arrays)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: _rewrite_weights(f, lambda a: a["0.weight"].__setitem__((0, 0, 0, 0), np.nan)),
+     r"array '0.weight' holds NaN or infinite values"),
+    (lambda f: _rewrite_weights(f, lambda a: a.update({"0.weight": a["0.weight"][:, :2]})),
+     r"array '0.weight' is float32\[32, 2, 7, 7\], the network needs float32\[32, 3, 7, 7\]"),
+    (lambda f: _rewrite_weights(f, lambda a: a.update({"0.weight": a["0.weight"].astype(np.float64)})),
+     r"array '0.weight' is float64"),
+    (lambda f: _rewrite_weights(f, lambda a: a.pop("0.bias")), r"missing \['0.bias'\]"),
+    (lambda f: (f / "crystal_cnn.npz").write_bytes(b"PK\x03\x04 not really"), r"not a readable weights file"),
+    (lambda f: (f / "crystal_cnn.json").write_text('{"format": "atomatlas-crystal-cnn", '),
+     r"crystal_cnn.json: not valid JSON"),
+    (lambda f: (f / "crystal_cnn.json").write_text(json.dumps({"format": "atomatlas-crystal-cnn",
+                                                               "format_version": 1, "classes": ["sc", "sc"]})),
+     r"'classes' must list 2 to 1000 distinct class names"),
+    (lambda f: (f / "crystal_cnn.json").write_text(json.dumps({"format": "atomatlas-crystal-cnn",
+                                                               "format_version": 1, "classes": list("abc")})),
+     r"array '19.weight' is float32\[7, 128\], the network needs float32\[3, 128\]"),
+])
+def test_damaged_cnn_files_are_refused(cli, tmp_path, damage, message):
+    folder = _copy_shipped(tmp_path)
+    damage(folder)
+    path = tmp_path / "Fe.cif"
+    ase.io.write(path, bulk("Fe", "bcc", a=2.87, cubic=True))
+    status, out, err = cli("classify", path, "--model", folder, "--out", tmp_path / "p.csv")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert re.search(message, err), err
     assert not (tmp_path / "p.csv").exists()

@@ -164,25 +164,74 @@ def save(model, folder: str | Path, meta: dict) -> None:
                                                          **meta}, indent=2) + "\n")
 
 
-def load(folder: str | Path):
-    """(model, meta) from a folder written by :func:`save`; refuses other formats. Nothing is unpickled."""
-    torch = require_torch()
+MAX_CLASSES = 1000
 
+
+def _read_meta(folder: Path, meta_path: Path) -> dict:
+    """The checked JSON half of a saved CNN: format, version and a usable class list."""
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AtlasError(f"{meta_path}: not valid JSON ({exc}); the model folder is damaged: retrain or "
+                         "reinstall atomatlas.") from exc
+    except OSError as exc:
+        raise AtlasError(f"{meta_path}: cannot read ({exc.strerror}).") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        found = (meta.get("format"), meta.get("format_version")) if isinstance(meta, dict) else (None, None)
+        raise AtlasError(f"{folder}: model format {found[0]!r} version {found[1]!r} is not {FORMAT} version "
+                         f"{FORMAT_VERSION}; retrain with this atomatlas.")
+    classes = meta.get("classes")
+    if (not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES
+            or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes)):
+        raise AtlasError(f"{meta_path}: 'classes' must list 2 to {MAX_CLASSES} distinct class names; got "
+                         f"{str(classes)[:80]}; the model folder is damaged.")
+    return meta
+
+
+def _read_weights(model, weights_path: Path) -> dict:
+    """Arrays of the npz checked against the network: same names, shapes, dtypes, finite values."""
+    torch = require_torch()
+    expected = model.state_dict()
+    try:
+        with np.load(weights_path, allow_pickle=False) as weights:
+            names = set(weights.files)
+            if names != set(expected):
+                missing, extra = sorted(set(expected) - names), sorted(names - set(expected))
+                raise AtlasError(f"{weights_path}: weights do not fit the network (missing {missing[:3]}, "
+                                 f"unexpected {extra[:3]}); the model folder is damaged.")
+            arrays = {name: weights[name] for name in expected}
+    except AtlasError:
+        raise
+    except Exception as exc:  # zipfile, numpy and zlib raise many types for a damaged archive
+        raise AtlasError(f"{weights_path}: not a readable weights file ({type(exc).__name__}); the model folder "
+                         "is damaged: retrain or reinstall atomatlas.") from exc
+    state = {}
+    for name, tensor in expected.items():
+        array = arrays[name]
+        wanted = np.dtype(str(tensor.dtype).replace("torch.", ""))
+        if array.shape != tuple(tensor.shape) or array.dtype != wanted:
+            raise AtlasError(f"{weights_path}: array {name!r} is {array.dtype}{list(array.shape)}, the network needs "
+                             f"{wanted}{list(tensor.shape)}; the model folder is damaged.")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise AtlasError(f"{weights_path}: array {name!r} holds NaN or infinite values; the model folder is "
+                             "damaged: retrain or reinstall atomatlas.")
+        state[name] = torch.from_numpy(np.array(array))
+    return state
+
+
+def load(folder: str | Path):
+    """(model, meta) from a folder written by :func:`save`; refuses other formats. Nothing is unpickled.
+
+    Every array is checked against the network before use (names, shapes, dtypes, finite
+    values), and the class list in the JSON must match the network's output.
+    """
     folder = Path(folder)
     meta_path, weights_path = folder / "crystal_cnn.json", folder / "crystal_cnn.npz"
     if not meta_path.exists() or not weights_path.exists():
         raise AtlasError(f"{folder}: no crystal_cnn.json / crystal_cnn.npz; give a folder written by "
                          "`atomatlas train-classifier`.")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise AtlasError(f"{folder}: model format {meta.get('format')!r} version {meta.get('format_version')!r} "
-                         f"is not {FORMAT} version {FORMAT_VERSION}; retrain with this atomatlas.")
+    meta = _read_meta(folder, meta_path)
     model = build(len(meta["classes"]))
-    with np.load(weights_path, allow_pickle=False) as weights:
-        state = {name: torch.from_numpy(np.array(weights[name])) for name in weights.files}
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise AtlasError(f"{folder}: weights do not fit the network ({str(exc).splitlines()[0]}).") from exc
+    model.load_state_dict(_read_weights(model, weights_path))
     model.eval()
     return model, meta
