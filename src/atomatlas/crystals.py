@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.datasets.crystals import CLASSES, generate, supercell
-from atomatlas.errors import AtlasError
+from atomatlas.errors import SPGLIB_ERROR_HANDLING, AtlasError, hide_library_warnings
 from atomatlas.runfiles import save_figure, write_csv, write_json
 
 TEST_SETS = {"pristine": (0.0, 0.0), "vacancies 25%": (0.25, 0.0), "displacement 5%": (0.0, 0.05)}
@@ -84,44 +84,56 @@ def train_run(out: str | Path, *, per_class: int = 500, epochs: int = 5, seed: i
     return meta
 
 
-def structures_for_classification(paths, format: str | None = None):
-    """Frames of the files; periodic cells are made conventional and repeated to about 250 atoms."""
-    import warnings
+def structures_for_classification(paths, format: str | None = None, skipped: list | None = None):
+    """Frames of the files; periodic cells are made conventional and repeated to about 250 atoms.
 
+    With ``skipped`` (a list), unusable files and frames are recorded there and left out.
+    """
+    from atomatlas.io.structures import Skipped, read_frames
+
+    prepared = []
+    for frame in read_frames(paths, format=format, skipped=skipped):
+        try:
+            prepared.append((frame, _prepared(frame)))
+        except AtlasError as exc:
+            if skipped is None:
+                raise AtlasError(f"{frame.source} frame {frame.index}: {exc}") from None
+            skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    return prepared
+
+
+def _prepared(frame):
+    """One frame ready for a fingerprint: small periodic cells standardised and repeated to about 250 atoms."""
     import spglib
     from ase import Atoms
 
-    from atomatlas.io.structures import read_frames
-
-    frames = read_frames(paths, format=format)
-    prepared = []
-    for frame in frames:
-        atoms = frame.atoms
-        if len(atoms) < 2 and not atoms.pbc.any():
-            raise AtlasError(f"{frame.source} frame {frame.index}: {len(atoms)} atom(s) and no periodic cell: "
-                             "a diffraction fingerprint needs a crystal (a periodic cell or a cluster).")
-        if atoms.pbc.all() and len(atoms) < 250:
-            if atoms.cell.volume < 1e-6:
-                raise AtlasError(f"{frame.source} frame {frame.index}: periodic but the cell has no volume.")
-            cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                try:
-                    standard = spglib.standardize_cell(cell, to_primitive=False, symprec=1e-3)
-                except Exception:  # no symmetry found: keep the cell as given
-                    standard = None
-            if standard is not None:
-                lattice, positions, numbers = standard
-                atoms = Atoms(numbers=numbers, scaled_positions=positions, cell=lattice, pbc=True)
-            atoms = supercell(atoms, 250)
-        prepared.append((frame, atoms))
-    return prepared
+    atoms = frame.atoms
+    if len(atoms) < 2 and not atoms.pbc.any():
+        raise AtlasError(f"{len(atoms)} atom(s) and no periodic cell: a diffraction fingerprint needs a crystal "
+                         "(a periodic cell or a cluster).")
+    if atoms.pbc.all() and len(atoms) < 250:
+        cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
+        with hide_library_warnings(SPGLIB_ERROR_HANDLING):
+            try:
+                standard = spglib.standardize_cell(cell, to_primitive=False, symprec=1e-3)
+            except Exception:  # no symmetry found: keep the cell as given
+                standard = None
+        if standard is not None:
+            lattice, positions, numbers = standard
+            atoms = Atoms(numbers=numbers, scaled_positions=positions, cell=lattice, pbc=True)
+        atoms = supercell(atoms, 250)
+    return atoms
 
 
 def classify(paths, out_csv: str | Path, *, model_dir: str | Path | None = None, mc_samples: int = 20,
              maps: str | Path | None = None, n_jobs: int = 1, format: str | None = None,
-             overwrite: bool = False) -> pd.DataFrame:
-    """One row per structure: file, frame, class, probability, uncertainty (+ probability per class)."""
+             overwrite: bool = False, skipped: list | None = None) -> pd.DataFrame:
+    """One row per structure: file, frame, class, probability, uncertainty (+ probability per class).
+
+    With ``skipped`` (a list), a file or frame that cannot be classified is recorded there
+    (by name, with its reason) and the others are classified; without it, it is an error.
+    """
+    from atomatlas.io.structures import Skipped
     from atomatlas.learn.nn import crystal_cnn
 
     out_csv = Path(out_csv)
@@ -134,24 +146,31 @@ def classify(paths, out_csv: str | Path, *, model_dir: str | Path | None = None,
 
         RunFolder(maps, overwrite=overwrite).check()
     model, meta = crystal_cnn.load(model_dir or shipped_model_dir())
-    prepared = structures_for_classification(paths, format=format)
+    prepared = structures_for_classification(paths, format=format, skipped=skipped)
     from atomatlas.descriptors.diffraction import Fingerprinter
 
     from tqdm.auto import tqdm
 
     maker = Fingerprinter()
-    X = []
+    X, used = [], []
     for frame, atoms in tqdm(prepared, desc="diffraction fingerprints", unit="structure", leave=False,
                              disable=None if len(prepared) > 20 else True):
         try:
             X.append(maker.one(atoms))
+            used.append(frame)
         except AtlasError as exc:
-            raise AtlasError(f"{frame.source} frame {frame.index}: {exc}") from None
+            if skipped is None:
+                raise AtlasError(f"{frame.source} frame {frame.index}: {exc}") from None
+            skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    if not X:
+        from atomatlas.io.structures import nothing_usable
+
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
     X = np.stack(X)
     proba, spread = crystal_cnn.predict(model, X, mc_samples=mc_samples, n_jobs=n_jobs)
     classes = np.array(meta["classes"])
     best = proba.argmax(1)
-    frame = pd.DataFrame({"file": [f.source for f, _ in prepared], "frame": [f.index for f, _ in prepared],
+    frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
                           "class": classes[best], "probability": proba[np.arange(len(best)), best],
                           "uncertainty": spread[np.arange(len(best)), best]})
     for i, name in enumerate(classes):

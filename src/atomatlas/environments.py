@@ -48,7 +48,7 @@ def normalise_structures(config: dict, base: Path | None) -> dict:
     structures = config.get("structures") or {}
     _check_keys(structures, STRUCTURE_KEYS, "structures")
     out = {**copy.deepcopy(STRUCTURE_KEYS), **structures}
-    out["paths"] = [datasets.resolve_structure(p, base) for p in out["paths"]]
+    out["paths"] = [datasets.input_spec(p, base) for p in out["paths"]]
     if not out["paths"] and not out["build"]:
         raise AtlasError("config: [structures] needs paths = [files or globs] or build = [{kind = ...}].")
     if out["label"] not in (None, *LABELS):
@@ -66,6 +66,7 @@ def normalise_structures(config: dict, base: Path | None) -> dict:
     if not DESCRIPTORS.names():
         _register()
     descriptor = _split_method(config.get("descriptor") or {}, DESCRIPTOR_KEYS, DESCRIPTORS, "descriptor")
+    DESCRIPTORS[descriptor["method"]].make(descriptor["params"])  # refuses bad values before any structure is read
     return {"structures": out, "centers": centers, "descriptor": descriptor}
 
 
@@ -76,17 +77,22 @@ def describe_new(paths, build, model_meta: dict, seed: int = 0) -> Described:
               "centers": saved["centers"], "descriptor": {**saved["descriptor"],
                                                           "params": {**saved["descriptor"]["params"],
                                                                      "species": saved["species"]}}}
-    return describe(config, seed)
+    return describe(config, seed, fitting=False)
 
 
-def load_frames(section: dict, seed: int) -> list[Frame]:
-    """Read the files and build the generated structures; thermal copies when asked."""
+def load_frames(section: dict, seed: int, skipped: list | None = None) -> list[Frame]:
+    """Read the files and build the generated structures; thermal copies when asked.
+
+    With ``skipped`` (a list), unusable files and frames are recorded there and left out.
+    """
     from atomatlas.datasets.structures import bcc_fcc_stack, build_surface, point_defect, thermal_supercells
 
     builders = {"bcc_fcc_stack": bcc_fcc_stack, "point_defect": point_defect}
 
-    frames = read_frames(section["paths"], index=section["index"], format=section["format"]) if section["paths"] \
-        else []
+    from atomatlas.datasets import resolve
+
+    frames = read_frames([resolve(p) for p in section["paths"]], index=section["index"], format=section["format"],
+                         skipped=skipped) if section["paths"] else []
     for spec in section["build"]:
         spec = dict(spec)
         kind = spec.pop("kind", None)
@@ -116,26 +122,29 @@ def frame_centers(frame: Frame, centers: dict):
     return surface_grid(frame.atoms, n=centers["n"], height=centers["height"], endpoint=centers["endpoint"])
 
 
-def describe(config: dict, seed: int, progress: bool = False) -> Described:
-    """Frames, centres and the environment Table for a normalised structures config."""
+def describe(config: dict, seed: int, progress: bool = False, fitting: bool = True,
+             skipped: list | None = None) -> Described:
+    """Frames, centres and the environment Table for a normalised structures config.
+
+    ``fitting``: the rows will be clustered, so rows that are all alike are refused (new
+    rows for a saved model may well be alike: every atom of a perfect crystal).
+    """
     from atomatlas.descriptors.base import create_cached, make_descriptor
 
-    frames = load_frames(config["structures"], seed)
-    centers = [frame_centers(f, config["centers"]) for f in frames]
     spec = config["descriptor"]
     descriptor = make_descriptor(spec["method"], spec["params"])
     if descriptor.averaged:
         raise AtlasError("average = 'inner'/'outer' gives one row per structure; environments are per atom: use "
                          "average = 'off' (averaged SOAP is available from Python, atomatlas.descriptors).")
+    frames = _usable(load_frames(config["structures"], seed, skipped), config["centers"], descriptor, skipped)
+    centers = [frame_centers(f, config["centers"]) for f in frames]
     structures = [f.atoms for f in frames]
-    if descriptor.species is None:
-        descriptor.fit_species(structures)
-    for frame in frames:  # before any work: a bad frame is named with its file and index
-        descriptor.check_structure(frame.atoms, f"{frame.source}, frame {frame.index}")
     use_centers = None if all(c is None for c in centers) else [
         np.arange(len(f.atoms)) if c is None else c for f, c in zip(frames, centers)]
+    # cache = false recomputes and replaces the entry (a damaged or doubtful one is then gone)
     X, cached = create_cached(descriptor, structures, use_centers, n_jobs=spec["n_jobs"], progress=progress,
-                              cache="default" if spec["cache"] else None)
+                              refresh=not spec["cache"])
+    _check_rows(X, spec, fitting)
     ids = _ids(frames, centers, config)
     frame = pd.concat([ids, pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
     label = config["structures"]["label"]
@@ -143,6 +152,44 @@ def describe(config: dict, seed: int, progress: bool = False) -> Described:
                   id_columns=[c for c in ids.columns if c not in LABELS],
                   feature_names=descriptor.feature_names(), label_column=label)
     return Described(frames=frames, centers=centers, descriptor=descriptor, table=table, cached=cached)
+
+
+def _usable(frames: list[Frame], centers: dict, descriptor, skipped: list | None) -> list[Frame]:
+    """Frames the descriptor can describe at the chosen centres; the others skipped (or an error)."""
+    from atomatlas.io.structures import Skipped
+
+    if descriptor.species is None:
+        descriptor.fit_species([f.atoms for f in frames])
+    usable = []
+    for frame in frames:  # before any work: a bad frame is named with its file and index
+        where = f"{frame.source}, frame {frame.index}"
+        try:
+            descriptor.check_structure(frame.atoms, where)
+            frame_centers(frame, centers)
+        except AtlasError as exc:
+            if skipped is None:
+                raise
+            text = str(exc)
+            skipped.append(Skipped(frame.source, frame.index, text[len(where) + 2:] if text.startswith(where) else text))
+            continue
+        usable.append(frame)
+    if not usable:
+        from atomatlas.io.structures import nothing_usable
+
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to describe.")
+    return usable
+
+
+def _check_rows(X: np.ndarray, spec: dict, fitting: bool) -> None:
+    """Descriptors that cannot tell any two environments apart, or are not numbers, end the run here."""
+    if not np.isfinite(X).all():
+        raise AtlasError(f"descriptor {spec['method']!r} gave non-finite values ({spec['params']}); check the "
+                         "structures' coordinates and the descriptor parameters.")
+    # rows equal up to rounding (a perfect crystal's atoms): clusters would only follow the round-off
+    if fitting and len(X) > 1 and np.ptp(X, axis=0).max() <= 1e-9 * max(float(np.abs(X).max()), 1e-300):
+        raise AtlasError(f"descriptor {spec['method']!r} gives every environment the same row "
+                         f"(parameters {spec['params']}): every atom has the same surroundings (a perfect crystal?) or r_cut is "
+                         "shorter than every neighbour distance; nothing to cluster: add other structures or raise r_cut.")
 
 
 def _ids(frames, centers, config) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from atomatlas import datasets
 from atomatlas.errors import AtlasError
 from atomatlas.io.models import save_model
 from atomatlas.io.tables import Table
@@ -141,7 +142,7 @@ def run_label_few(config: dict, table: Table, folder: Path, ask: Callable | None
         X[test] = scaler.transform(table.X[test])
     model = ClusterPropagation(k, settings["fraction"], random_state=seed).fit(X[train])
 
-    known = read_label_file(settings["label_file"], table) if settings["label_file"] else {}
+    known = read_label_file(datasets.resolve(settings["label_file"]), table) if settings["label_file"] else {}
     held_out = set(test.tolist())
     ignored = sorted(r for r in known if r in held_out)
     known = {r: v for r, v in known.items() if r not in held_out}

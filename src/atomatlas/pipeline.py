@@ -10,18 +10,20 @@ PNG figures and the saved model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from atomatlas import datasets
 from atomatlas.errors import AtlasError
 from atomatlas.evaluate import contingency, evaluate_clusters, transform_labels
 from atomatlas.io.models import load_model, save_model
 from atomatlas.io.rundir import RunFolder
 from atomatlas.io.tables import Table, join_labels
-from atomatlas.recipes.schema import normalise, to_toml_dict
+from atomatlas.learn.registry import library_refusals
+from atomatlas.recipes.schema import is_predict_only, normalise, to_toml_dict
 from atomatlas.runfiles import (embedding_columns, package_versions, read_input, run_header, save_figure, write_csv,
                                 write_json)
 
@@ -34,6 +36,7 @@ class RunResult:
     path: Path
     labels: pd.DataFrame
     metrics: dict
+    skipped: list = field(default_factory=list)  # inputs of a batch left out (io.structures.Skipped)
 
 
 # ---------------------------------------------------------------- helpers
@@ -50,7 +53,7 @@ def collect_labels(config: dict, table: Table) -> dict[str, pd.Series]:
                                  f"{list(table.frame.columns)}.")
             series = table.frame[entry["column"]].reset_index(drop=True)
         else:
-            series = join_labels(table, entry["labels"], on=list(entry["on"]), column=entry["column"])
+            series = join_labels(table, datasets.resolve(entry["labels"]), on=list(entry["on"]), column=entry["column"])
         labels[entry["name"]] = transform_labels(series, entry["transform"])
     return labels
 
@@ -91,15 +94,20 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
     ``ask(ids, cluster, size)`` answers a label-few run's questions interactively.
     """
     config = normalise(config, base)
+    if is_predict_only(config):
+        from atomatlas.predict import predict_run
+
+        predict = config["predict"]
+        return predict_run(predict["run"], predict["paths"], out, overwrite=overwrite, delimiter=predict["delimiter"])
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()  # before any work: a bad --out should not cost a long fit
     if "image" in config:
         return _run_image(config, folder, out, progress)
-    described = None
+    described, skipped = None, []
     if config["data"] is None:
         from atomatlas.environments import describe
 
-        described = describe(config, config["seed"], progress=progress)
+        described = describe(config, config["seed"], progress=progress, skipped=skipped)
         table = described.table
     else:
         table = read_input(config)
@@ -124,6 +132,7 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
             from atomatlas.environments import write_structure_outputs
 
             metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
+            metrics["structures"]["skipped"] = [vars(item) for item in skipped]
         _write_metrics_and_config(tmp, metrics, config)
         if config["predict"] is not None and config["classify"] is None and config["cluster"] is not None:
             from atomatlas.predict import predict_into
@@ -132,7 +141,7 @@ def run_config(config: dict, out: str | Path, *, overwrite: bool = False, base: 
             predict = config["predict"]
             predict_into(model, meta, predict["path"] or predict["paths"], tmp / "predict", predict["delimiter"],
                           training=labels, build=predict["build"])
-    return RunResult(path=Path(out), labels=labels, metrics=metrics)
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
 
 def _write_metrics_and_config(folder: Path, metrics: dict, config: dict) -> None:
@@ -165,13 +174,17 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
     X = table.X
     scaler = make_scaler(config["scale"]["method"], config["scale"]["params"])
     X_scaled = scaler.fit_transform(X)
+    if not np.isfinite(X_scaled).all():
+        raise AtlasError(f"scaling with {config['scale']['method']!r} gave non-finite values (the features span too "
+                         "many orders of magnitude); rescale the columns or choose another --scale.")
     metrics = run_header(config, table)
     figures = []
     reducer, embedding = None, None
     if config["reduce"] is not None:
         reduce = config["reduce"]
         reducer = make_reducer(reduce["method"], reduce["params"], random_state=seed)
-        embedding = np.asarray(reducer.fit_transform(X_scaled), dtype=float)
+        with library_refusals("reduce", reduce["method"], reduce["params"]):
+            embedding = np.asarray(reducer.fit_transform(X_scaled), dtype=float)
         metrics["reduce"] = {"method": reduce["method"], "params": reduce["params"],
                              "n_components": int(embedding.shape[1])}
         ratio = explained_variance_ratio(reducer)
@@ -316,12 +329,17 @@ def _classify(config: dict, table: Table, folder: Path):
     from sklearn.pipeline import Pipeline
 
     from atomatlas.learn.scale import make_scaler
-    from atomatlas.learn.supervised import cross_validate, holdout, make_classifier
+    from atomatlas.learn.supervised import (check_against_data, check_folds, cross_validate, holdout,
+                                            make_classifier)
     from atomatlas.plots.evaluate import confusion
 
     seed = config["seed"]
     classify = config["classify"]
     y = table.labels.astype(str).to_numpy()
+    if not classify["test_size"]:
+        check_folds(y, classify["folds"])
+    check_against_data(classify["method"], classify["params"], y, folds=classify["folds"],
+                       test_size=classify["test_size"])
     steps = [("scale", make_scaler(config["scale"]["method"], config["scale"]["params"]))]
     if config["reduce"] is not None:  # classify in a reduced space (refit inside every CV fold)
         from atomatlas.learn.reduce import make_reducer
@@ -332,15 +350,18 @@ def _classify(config: dict, table: Table, folder: Path):
                                                         random_state=seed))])
     frame = table.ids.copy()
     frame[table.label_column] = y
+    refusals = library_refusals("classifier", classify["method"], classify["params"])
     if classify["test_size"]:  # the seed's protocol: fit on a split, score the held-out rows, keep that model
-        cv = holdout(model, table.X, y, test_size=classify["test_size"], random_state=seed)
+        with refusals:
+            cv = holdout(model, table.X, y, test_size=classify["test_size"], random_state=seed)
         frame["split"] = "train"
         frame.loc[cv["test_rows"], "split"] = "test"
         frame["predicted"] = model.predict(table.X)
         scored = f"held-out accuracy ({len(cv['test_rows'])} rows)"
     else:
-        cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
-        model.fit(table.X, y)
+        with refusals:
+            cv = cross_validate(model, table.X, y, n_splits=classify["folds"], random_state=seed)
+            model.fit(table.X, y)
         frame["cv_predicted"] = cv["predicted"]
         scored = "cross-validated accuracy"
     (folder / "classification_report.txt").write_text(cv["report_text"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 
-from atomatlas import __version__
+from atomatlas import __version__, datasets
 from atomatlas.errors import AtlasError
 from atomatlas.io.models import load_model
 from atomatlas.io.rundir import RunFolder
@@ -15,17 +16,41 @@ from atomatlas.pipeline import RunResult, evaluate_all
 from atomatlas.runfiles import embedding_columns, save_figure, write_csv, write_json
 
 
-def predict_run(run_dir: str | Path, path: str | Path, out: str | Path, *, overwrite: bool = False,
+def predict_config(run_dir: str | Path, path, delimiter: str | None = None, name: str = "predict") -> dict:
+    """The config of a predict run: the saved run and the new input, as config.toml records them.
+
+    ``atomatlas run OUT/config.toml`` repeats it from any working folder (paths are absolute,
+    bundled inputs stay ``dataset:NAME``).
+    """
+    from atomatlas.datasets import input_spec
+
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    return {"name": name, "seed": 0, "predict": {"run": os.path.abspath(run_dir),
+                                                 "paths": [input_spec(str(p)) for p in paths],
+                                                 "delimiter": delimiter}}
+
+
+def predict_run(run_dir: str | Path, path, out: str | Path, *, overwrite: bool = False,
                 delimiter: str | None = None) -> RunResult:
-    """Label the rows of a new table with the model saved in ``run_dir``; write a run folder."""
+    """Label the rows of a new table (or new structures) with the model saved in ``run_dir``; write a run folder."""
+    import tomli_w
+
+    from atomatlas.recipes.schema import to_toml_dict
+
+    config = predict_config(run_dir, path, delimiter)
     model, meta = load_model(run_dir)
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
     training = None
     if (Path(run_dir) / "labels.csv").exists():
         training = pd.read_csv(Path(run_dir) / "labels.csv")
+    new = config["predict"]["paths"]
+    if "structures" not in meta and len(new) != 1:
+        raise AtlasError(f"{run_dir} was fit on a table: give one table of new rows, not {len(new)} files.")
     with folder as tmp:
-        frame, metrics = predict_into(model, meta, path, tmp, delimiter, training=training, mkdir=False)
+        frame, metrics = predict_into(model, meta, new if "structures" in meta else new[0], tmp, delimiter,
+                                      training=training, mkdir=False)
+        (tmp / "config.toml").write_text(tomli_w.dumps(to_toml_dict(config)))
     return RunResult(path=Path(out), labels=frame, metrics=metrics)
 
 
@@ -46,13 +71,14 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
         path = ", ".join(paths) or "built structures"
     else:
         path = str(path)
-        columns = read_frame(path, delimiter).columns
+        file = datasets.resolve(path)
+        columns = read_frame(file, delimiter).columns
         missing = [c for c in features if c not in columns]
         if missing:
             raise AtlasError(f"{path}: lacks {len(missing)} feature column(s) the model was fit on, e.g. "
                              f"{missing[:3]}; give a table with the same feature columns.")
         label = meta.get("label_column") if meta.get("label_column") in columns else None
-        table = read_table(path, features=features, label_column=label, delimiter=delimiter, constant="keep")
+        table = read_table(file, features=features, label_column=label, delimiter=delimiter, constant="keep")
     frame = table.ids.copy()
     metrics = {"atomatlas_version": __version__, "input": {"path": path, "n_rows": len(table)},
                "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}

@@ -65,11 +65,15 @@ def save_figure(folder: Path, name: str, fig) -> str:
 
 
 def read_input(config: dict) -> Table:
+    from atomatlas.datasets import resolve
+
     data = config["data"]
-    return read_table(data["path"], id_columns=data["id_columns"], features=data["features"],
-                      features_regex=data["features_regex"], exclude=data["exclude"],
-                      label_column=data["label_column"], delimiter=data["delimiter"],
-                      drop_constant=data["drop_constant"])
+    table = read_table(resolve(data["path"]), id_columns=data["id_columns"], features=data["features"],
+                       features_regex=data["features_regex"], exclude=data["exclude"],
+                       label_column=data["label_column"], delimiter=data["delimiter"],
+                       drop_constant=data["drop_constant"])
+    table.path = data["path"]  # as the user named it (dataset:NAME, not an install path)
+    return table
 
 
 def run_header(config: dict, table: Table) -> dict:

@@ -28,7 +28,7 @@ def normalise_image(section: dict, base: Path | None) -> dict:
     out = {**IMAGE_KEYS, **section}
     if not isinstance(out["path"], str) or not out["path"]:
         raise AtlasError(f"config: [image] path must be an image file (or dataset:NAME); got {out['path']!r}.")
-    out["path"] = datasets.resolve(out["path"], base)
+    out["path"] = datasets.input_spec(out["path"], base)
     _number(out, "texture", "image", 0, 101, integer=True)
     if out["texture"] == 1 or (out["texture"] and out["texture"] % 2 == 0):
         raise AtlasError(f"config: [image] texture is a window width in pixels: an odd number >= 3, or 0 for "
@@ -51,7 +51,9 @@ def run_segment(config: dict, folder: Path, progress: bool = False):
     from atomatlas.plots.segment import overview, phase_colours
 
     settings, cluster = config["image"], config["cluster"]
-    image = read_image(settings["path"])
+    from atomatlas.datasets import resolve
+
+    image = read_image(resolve(settings["path"]))
     rows, cols, _ = image.shape
     if rows * cols < 4:
         raise AtlasError(f"{settings['path']}: {rows} x {cols} pixels is too small to segment.")

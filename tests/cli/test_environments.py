@@ -1,5 +1,6 @@
 """Structures through the CLI: per-atom labels out, and every bad structure input named in one line."""
 
+import json
 import re
 
 import ase.io
@@ -76,12 +77,54 @@ BAD = [
      r"empty\.extxyz, frame 0: the frame has no atoms"),
     ("overlapping atoms", lambda p: _write(p, "overlap.extxyz", Atoms("Fe2", positions=[[0, 0, 0], [0.1, 0, 0]],
                                                                           cell=[5, 5, 5], pbc=True)),
-     r"overlap\.extxyz, frame 0: atoms 0 and 1 are 0\.100 A apart"),
+     r"overlap\.extxyz, frame 0: atoms 0 \(Fe\) and 1 \(Fe\) are 0\.100 A apart, closer than 1\.32 A"),
     ("no cell for a periodic descriptor", lambda p: _write(p, "molecule.xyz", Atoms("Fe2", positions=[[0, 0, 0],
                                                                                                       [2.5, 0, 0]])),
      r"molecule\.xyz, frame 0: the soap descriptor is periodic but the structure has no cell"),
     ("missing file", lambda p: p / "nope.cif", r"nope\.cif: file not found"),
+    # native code (DScribe, spglib) crashed with a segmentation fault on these before they were checked
+    ("NaN coordinates", lambda p: _write(p, "nan.extxyz", _broken(positions=True)),
+     r"nan\.extxyz, frame 0: atom 3 has a non-finite coordinate"),
+    ("infinite cell", lambda p: _write(p, "inf.extxyz", _broken(cell=True)),
+     r"inf\.extxyz, frame 0: the cell has non-finite entries"),
+    ("coordinates far out", lambda p: _write(p, "far.xyz", Atoms("Fe2", positions=[[0, 0, 0], [1e9, 0, 0]])),
+     r"far\.xyz, frame 0: coordinates reach 1e\+09 A"),
+    ("empty xyz", lambda p: _write(p, "empty.xyz", ""), r"empty\.xyz: the file is empty"),
+    ("blank xyz", lambda p: _write(p, "blank.xyz", "\n  \n"), r"blank\.xyz: the file is empty"),
+    ("unknown element in a CIF", lambda p: _write(p, "unknown.cif", UNKNOWN_ELEMENT_CIF),
+     r"unknown\.cif: unknown element 'Xx'"),
+    ("duplicated hydrogen", lambda p: _write(p, "h.extxyz", Atoms("H3", positions=[[0, 0, 0], [0.74, 0, 0],
+                                                                                   [0.9, 0, 0]], cell=[6] * 3,
+                                                                  pbc=True)),
+     r"atoms 1 \(H\) and 2 \(H\) are 0\.160 A apart, closer than 0\.31 A"),
 ]
+
+UNKNOWN_ELEMENT_CIF = """data_x
+_cell_length_a 3.0
+_cell_length_b 3.0
+_cell_length_c 3.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Xx1 Xx 0 0 0
+Fe1 Fe 0.5 0.5 0.5
+"""
+
+
+def _broken(positions=False, cell=False):
+    atoms = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(2)
+    if positions:
+        atoms.positions[3, 0] = np.nan
+    if cell:
+        atoms.cell[0, 0] = np.inf
+    return atoms
 
 
 @pytest.mark.parametrize("name, make, message", BAD, ids=[b[0] for b in BAD])
@@ -93,6 +136,32 @@ def test_bad_structures_exit_2_with_one_line(cli, tmp_path, name, make, message)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and re.search(message, lines[0]), stderr
     assert set(tmp_path.iterdir()) == before  # nothing partial
+
+
+def test_hydrogen_at_its_bond_length_is_not_an_overlap(cli, tmp_path):
+    """The overlap rule follows covalent radii: an H2 bond (0.74 A) is chemistry, not a broken file."""
+    molecules = Atoms("H4", positions=[[0, 0, 0], [0.74, 0, 0], [3, 3, 3], [3.9, 3, 3]], cell=[7] * 3, pbc=True)
+    path = _write(tmp_path, "h2.extxyz", molecules)
+    status, _, stderr = cli("environments", path, "--descriptor", "rdf", "--k", "2", "--no-cache", "--out",
+                            tmp_path / "o")
+    assert status == 0, stderr
+    assert pd.read_csv(tmp_path / "o" / "labels.csv")["species"].tolist() == ["H"] * 4
+
+
+def test_one_bad_file_does_not_cost_the_others(cli, phases, tmp_path):
+    nan = _write(tmp_path, "nan.extxyz", _broken(positions=True))
+    empty = _write(tmp_path, "empty.xyz", "")
+    status, stdout, stderr = cli("environments", phases[0], nan, phases[1], empty, *SMALL_SOAP, "--k", "2",
+                                 "--no-cache", "--out", tmp_path / "o")
+    assert status == 3, stderr
+    lines = stderr.strip().splitlines()
+    assert re.search(r"skipped .*nan\.extxyz, frame 0: atom 3 has a non-finite coordinate", lines[0])
+    assert re.search(r"skipped .*empty\.xyz: the file is empty", lines[1])
+    assert re.search(r"done with 4 structures; 2 input\(s\) skipped .* \(exit status 3\)", lines[2])
+    labels = pd.read_csv(tmp_path / "o" / "labels.csv")
+    assert sorted(labels["structure"].map(lambda s: s.rsplit("/", 1)[-1]).unique()) == ["bcc.extxyz", "fcc.extxyz"]
+    skipped = json.loads((tmp_path / "o" / "metrics.json").read_text())["structures"]["skipped"]
+    assert [(s["source"].rsplit("/", 1)[-1], s["frame"]) for s in skipped] == [("nan.extxyz", 0), ("empty.xyz", None)]
 
 
 def test_species_missing_from_the_descriptor_list(cli, phases, tmp_path):

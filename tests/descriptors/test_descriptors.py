@@ -80,7 +80,7 @@ def test_feature_names_need_species():
 def test_cache_reuses_and_is_keyed_by_content(tmp_path, crystal):
     soap = make_descriptor("soap", SMALL["soap"])
     first, hit = create_cached(soap, [crystal], cache=tmp_path)
-    assert not hit and len(list(tmp_path.iterdir())) == 1
+    assert not hit and len(list(tmp_path.glob("*.json"))) == 1
     again, hit = create_cached(make_descriptor("soap", SMALL["soap"]), [crystal], cache=tmp_path)
     assert hit and np.array_equal(first, again)
     moved = crystal.copy()
@@ -88,7 +88,7 @@ def test_cache_reuses_and_is_keyed_by_content(tmp_path, crystal):
     _, hit = create_cached(make_descriptor("soap", SMALL["soap"]), [moved], cache=tmp_path)
     assert not hit
     _, hit = create_cached(make_descriptor("soap", {**SMALL["soap"], "n_max": 3}), [crystal], cache=tmp_path)
-    assert not hit and len(list(tmp_path.iterdir())) == 3
+    assert not hit and len(list(tmp_path.glob("*.json"))) == 3
 
 
 def test_averaged_soap_gives_one_row_per_structure(crystal):

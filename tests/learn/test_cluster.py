@@ -93,7 +93,7 @@ def test_dbscan_marks_far_new_points_as_noise():
 
 def test_k_larger_than_rows_is_refused(blobs):
     X, _ = blobs
-    with pytest.raises(AtlasError, match=r"k=500 is larger than the number of rows \(90\)"):
+    with pytest.raises(AtlasError, match=r"k=500 must be below the number of rows \(90\)"):
         AtlasCluster("kmeans", k=500).fit(X)
 
 

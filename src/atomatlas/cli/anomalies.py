@@ -13,7 +13,7 @@ from atomatlas.cli import common
 
 EXAMPLES = """examples:
   atomatlas anomalies data.csv --method gmm --param n_components=3 --percentile 4 --out runs/odd
-  atomatlas anomalies data.csv --method isolation_forest --threshold mad --out runs/odd
+  atomatlas anomalies data.csv --method isolation_forest --threshold mad --out runs/odd-forest
   atomatlas anomalies dataset:seed004-blobs.csv --exclude blob --method gmm --out runs/blobs
   atomatlas predict runs/odd new.csv --out runs/odd-new          # novelty detection
 """

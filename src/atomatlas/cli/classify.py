@@ -13,8 +13,9 @@ from __future__ import annotations
 
 EXAMPLES = """examples:
   atomatlas classify Fe.cif Si.vasp frames.extxyz --out preds.csv
-  atomatlas classify 'cells/*.cif' --out preds.csv --maps runs/maps
-  atomatlas classify defective.extxyz --model runs/cnn --mc 50 --out preds.csv
+  atomatlas classify 'cells/*.cif' --out cells.csv --maps runs/maps
+  atomatlas train-classifier --per-class 10 --epochs 2 --out runs/cnn
+  atomatlas classify defective.extxyz --model runs/cnn --mc 50 --out defective.csv
 """
 
 
@@ -32,16 +33,19 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from pathlib import Path
 
+    from atomatlas.cli.common import report_skipped
     from atomatlas.crystals import classify
     from atomatlas.errors import AtlasError
 
     if args.mc < 0:
         raise AtlasError(f"--mc must be 0 or more; got {args.mc}.")
     files = [str(Path(f).absolute()) if not any(c in f for c in "*?[") else f for f in args.files]
+    skipped = []
     frame = classify(files, args.out, model_dir=args.model, mc_samples=args.mc, maps=args.maps,
-                     n_jobs=args.n_jobs, format=args.format, overwrite=args.overwrite)
+                     n_jobs=args.n_jobs, format=args.format, overwrite=args.overwrite, skipped=skipped)
     for row in frame.itertuples(index=False):
         print(f"{Path(row.file).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
               f"uncertainty {row.uncertainty:.3f})")
     print(f"wrote {args.out}" + (f" and maps in {args.maps}/" if args.maps else ""))
+    report_skipped(skipped, used=len(frame), what="structures")
     return 0

@@ -10,7 +10,7 @@ from atomatlas.cli import common
 
 EXAMPLES = """examples:
   atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe
-  atomatlas cluster dataset:Fe2_descriptor.csv --id key,id --labels polytype --out runs/fe
+  atomatlas cluster dataset:Fe2_descriptor.csv --id key,id --labels polytype --out runs/fe-bundled
   atomatlas cluster data.csv --method gmm --k auto --select bic --param covariance_type=diag --out runs/gmm
   atomatlas cluster data.csv --method dbscan --param eps=0.8 --param min_samples=4 --out runs/db
   atomatlas cluster data.csv --reduce tsne --method hdbscan --out runs/tsne-hdbscan

@@ -103,6 +103,18 @@ def parse_k(text: str):
         raise argparse.ArgumentTypeError(f"k must be an integer or 'auto', not {text!r}") from None
 
 
+def report_skipped(skipped: list, *, used: int, what: str) -> None:
+    """Name every skipped input on its own line; end with exit status 3 when there were any."""
+    if not skipped:
+        return
+    from atomatlas.errors import SomeInputsSkipped
+
+    for item in skipped:
+        print(f"  {item}", file=sys.stderr)
+    raise SomeInputsSkipped(f"done with {used} {what}; {len(skipped)} input(s) skipped (listed above), their "
+                            "results are missing: fix them and rerun (exit status 3).")
+
+
 def report(result, *, what: str) -> None:
     """A short human summary of a finished run on stdout."""
     metrics = result.metrics

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 EXAMPLES = """examples:
   atomatlas demo
-  atomatlas demo --out /tmp/demo --overwrite
+  atomatlas demo --out runs/demo --overwrite
 """
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from atomatlas.cli import common
 
 EXAMPLES = """examples:
-  atomatlas environments dump.lammpstrj --descriptor soap --param r_cut=5 --out runs/dump
+  atomatlas environments dump.lammpstrj --descriptor soap --descriptor-param r_cut=5 --out runs/dump
   atomatlas environments 'frames/*.extxyz' --centers species --species Cu --k auto --out runs/cu
   atomatlas environments slab.vasp --centers surface_grid --grid 60 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
   atomatlas predict runs/phases interface.extxyz --out runs/interface
-  atomatlas environments vacancy.extxyz --anomaly gmm --param n_components=1 --threshold mad --out runs/odd
+  atomatlas environments vacancy.extxyz --anomaly gmm --anomaly-param n_components=1 --threshold mad \\
+      --out runs/odd
 """
 
 
@@ -74,4 +75,5 @@ def run(args) -> int:
         config["anomaly"] = anomaly_section(args, args.anomaly, args.anomaly_param)
     result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
     common.report(result, what="environments")
+    common.report_skipped(result.skipped, used=result.metrics["structures"]["n_frames"], what="structures")
     return 0

@@ -16,9 +16,9 @@ import sys
 from atomatlas.cli import common
 
 EXAMPLES = """examples:
-  atomatlas label-few data.csv --budget 20 --out runs/ask          # writes runs/ask/to_label.csv
+  atomatlas label-few data.csv --budget 20 --out runs/ask          # writes runs/ask/to_label.csv: fill its label column
   atomatlas label-few data.csv --budget 20 --label-file runs/ask/to_label.csv --out runs/labelled
-  atomatlas label-few data.csv --budget 20 --interactive --out runs/labelled
+  atomatlas label-few data.csv --budget 20 --interactive --out runs/asked-here
   atomatlas label-few dataset:digits.csv --labels digit --oracle digit --budget 50 --scale none \\
       --drop-constant --test-size 0.25 --seed 42 --out runs/digits     # seed 004's benchmark
   atomatlas predict runs/labelled new.csv --out runs/new                # label new rows

@@ -11,8 +11,8 @@ from __future__ import annotations
 from atomatlas.cli import common
 
 EXAMPLES = """examples:
-  atomatlas make-crystals --per-class 100 --out crystals.extxyz
-  atomatlas make-crystals --per-class 50 --vacancies 0.25,0.25 --out vacancies25.extxyz
+  atomatlas make-crystals --per-class 10 --out crystals.extxyz
+  atomatlas make-crystals --per-class 10 --vacancies 0.25,0.25 --out vacancies25.extxyz
   atomatlas classify crystals.extxyz --out preds.csv
 """
 

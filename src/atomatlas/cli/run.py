@@ -9,6 +9,7 @@ EXAMPLES = """examples:
   atomatlas run fe-phases --out runs/fe
   atomatlas run carbon-coordination --out runs/carbon --seed 1
   atomatlas run my-recipe.toml --out runs/mine --overwrite
+  atomatlas run runs/fe/config.toml --out runs/fe-again      # a run folder's config repeats the run
 """
 
 
@@ -23,11 +24,17 @@ def run(args) -> int:
     from atomatlas import recipes
     from atomatlas.cli.common import report
     from atomatlas.pipeline import run_config
+    from atomatlas.recipes.schema import is_predict_only
 
     config, base = recipes.load(args.recipe)
     if args.seed is not None:
         config["seed"] = args.seed
     result = run_config(config, args.out, overwrite=args.overwrite, base=base, progress=True)
+    if is_predict_only(config):
+        from atomatlas.cli.predict import summary
+
+        print(summary(result))
+        return 0
     report(result, what=f"run {config['name']}")
     if (result.path / "predict").exists():
         print(f"  new rows labelled by the saved model: {result.path}/predict/labels.csv")

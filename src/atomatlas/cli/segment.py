@@ -13,9 +13,9 @@ from atomatlas.cli import common
 
 EXAMPLES = """examples:
   atomatlas segment micrograph.png --k 3 --out runs/seg
-  atomatlas segment dataset:micrograph.png --k auto --k-max 6 --out runs/seg      # built-in example
-  atomatlas segment grey.tif --k 2 --texture 9 --out runs/seg                      # grey level + texture
-  atomatlas segment micrograph.png --method gmm --k 4 --out runs/seg
+  atomatlas segment dataset:micrograph.png --k auto --k-max 6 --out runs/seg-auto   # built-in example
+  atomatlas segment grey.tif --k 2 --texture 9 --out runs/seg-texture               # grey level + texture
+  atomatlas segment micrograph.png --method gmm --k 4 --out runs/seg-gmm
 """
 
 

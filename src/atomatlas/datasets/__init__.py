@@ -6,6 +6,7 @@ command line a bundled file is named ``dataset:FILE``, e.g. ``dataset:Fe2_descri
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 from atomatlas.errors import AtlasError
 
 PREFIX = "dataset:"
+STRUCTURE_PREFIX = "structure:"
 
 DESCRIPTIONS = {
     "Fe2_descriptor.csv": "Iron in three phases (bcc, fcc, hcp), 14 structures each (ideal plus displaced "
@@ -64,27 +66,41 @@ def path_of(name: str) -> Path:
     return Path(str(resources.files("atomatlas.datasets") / "data" / name))
 
 
-def resolve(path: str, base: Path | None = None) -> str:
-    """Turn ``dataset:NAME`` into a real path; make other relative paths relative to ``base``."""
+def input_spec(path: str, base: Path | None = None) -> str:
+    """How a config stores an input: ``dataset:``/``structure:`` names as given (checked), other paths absolute.
+
+    Relative paths are taken relative to ``base`` (a recipe's folder) or, without one, to the
+    working folder, so a run's config.toml repeats the run from any working folder and a
+    bundled input stays bundled (not an install path of one machine).
+    """
     path = str(path)
     if path.startswith(PREFIX):
+        name = path[len(PREFIX):]
+        from atomatlas.datasets.generated import GENERATED
+
+        if name not in DESCRIPTIONS and name not in GENERATED:
+            raise AtlasError(f"unknown bundled dataset {name!r}; choose one of {names()}.")
+        return path
+    if path.startswith(STRUCTURE_PREFIX):
+        from atomatlas.datasets.structures import structure_path
+
+        structure_path(path[len(STRUCTURE_PREFIX):])  # refuses unknown names
+        return path
+    if Path(path).is_absolute():
+        return path
+    return os.path.abspath(base / path if base is not None else path)
+
+
+def resolve(path: str, base: Path | None = None) -> str:
+    """The file behind an input: ``dataset:NAME`` or ``structure:NAME`` to its installed (or generated) file."""
+    path = input_spec(path, base)
+    if path.startswith(PREFIX):
         return str(path_of(path[len(PREFIX):]))
-    if base is not None and not Path(path).is_absolute():
-        return str((base / path).resolve())
-    return path
-
-
-STRUCTURE_PREFIX = "structure:"
-
-
-def resolve_structure(path: str, base: Path | None = None) -> str:
-    """``structure:NAME`` to a bundled structure file; other relative paths relative to ``base``."""
-    path = str(path)
     if path.startswith(STRUCTURE_PREFIX):
         from atomatlas.datasets.structures import structure_path
 
         return str(structure_path(path[len(STRUCTURE_PREFIX):]))
-    return resolve(path, base)
+    return path
 
 
 def load(name: str) -> Dataset:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from atomatlas.errors import AtlasError
+from atomatlas.errors import SPGLIB_ERROR_HANDLING, AtlasError, hide_library_warnings
 
 CLASSES = ("sc", "bcc", "fcc", "diamond", "hex_rh", "bct139", "bct141")
 SPACE_GROUPS = {"sc": (221,), "bcc": (229,), "fcc": (225,), "diamond": (227,), "hex_rh": (194, 166),
@@ -127,13 +127,10 @@ PROTOTYPES = {
 
 
 def space_group(atoms, symprec: float = 1e-3) -> int:
-    import warnings
-
     import spglib
 
     cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
-    with warnings.catch_warnings():  # spglib 2.x warns about its error-handling switch on every call
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with hide_library_warnings(SPGLIB_ERROR_HANDLING):
         try:
             dataset = spglib.get_symmetry_dataset(cell, symprec=symprec)
         except Exception:  # spglib's new error handling raises where the old returned None

@@ -1,15 +1,15 @@
 """Tables made on first use from data inside registry packages or from the seeds' recipes.
 
 Nothing is downloaded: the digits come with scikit-learn, the rest are drawn with fixed
-seeds exactly as seed 004 draws them. Each is written once, as CSV, into
-``$ATOMATLAS_CACHE/datasets`` (default ``~/.cache/atomatlas/datasets``; with
-``ATOMATLAS_CACHE=off`` a folder under the system temporary directory) and read from there.
+seeds exactly as seed 004 draws them. Each is written once into
+``$ATOMATLAS_CACHE/datasets/KEY/`` (default ``~/.cache/atomatlas``; with
+``ATOMATLAS_CACHE=off`` a folder under the system temporary directory), where KEY hashes
+the generators' code and the library versions: a change to either makes a new file,
+and a file whose checksum no longer matches is made again.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -65,26 +65,36 @@ GENERATED = {
 }
 
 
-def folder() -> Path:
-    value = os.environ.get("ATOMATLAS_CACHE")
-    if value == "off":
-        return Path(tempfile.gettempdir()) / "atomatlas-datasets"
-    return (Path(value) if value else Path.home() / ".cache" / "atomatlas") / "datasets"
+def generator_key(name: str) -> str:
+    """What the file's content depends on: its name, the generators' code and the libraries they call."""
+    import importlib.metadata as md
+    import sys
+
+    from atomatlas.datasets import micrograph, synthetic
+    from atomatlas.io.cache import digest, source_digest
+
+    versions = {}
+    for package in ("numpy", "scikit-learn", "scipy", "pandas", "pillow"):
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            versions[package] = None
+    return digest(name, versions, source_digest(sys.modules[__name__], synthetic, micrograph))[:24]
 
 
 def materialise(name: str) -> Path:
-    """The path of generated table ``name``, writing it (atomically) the first time."""
-    path = folder() / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        maker, _ = GENERATED[name]
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+    """The path of generated file ``name``, made (atomically) when missing, outdated or damaged."""
+    maker, _ = GENERATED[name]
+
+    def make(path: Path) -> None:
         made = maker()
         if isinstance(made, pd.DataFrame):
-            made.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+            made.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
         else:
             from atomatlas.io.images import write_png
 
-            write_png(tmp, made)
-        tmp.replace(path)
-    return path
+            write_png(path, made)
+
+    from atomatlas.io.cache import verified_file
+
+    return verified_file(generator_key(name), name, make)

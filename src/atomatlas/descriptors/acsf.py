@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from atomatlas.descriptors.base import Descriptor
+from atomatlas.descriptors.base import Descriptor, is_number, require
+from atomatlas.learn.registry import library_refusals
 
 
 class ACSF(Descriptor):
@@ -25,14 +26,28 @@ class ACSF(Descriptor):
         self.species = list(species) if species else None
         self.periodic = bool(periodic)
         self._dscribe = None
+        self._check()
+
+    def _check(self) -> None:
+        p = self.params
+        require(is_number(p["r_cut"]) and p["r_cut"] > 0, "acsf", f"r_cut={p['r_cut']!r} must be a positive number (A)")
+        for key, width, what in (("g2_params", 2, "[eta, R_s]"), ("g4_params", 3, "[eta, zeta, lambda]")):
+            rows = p[key]
+            ok = isinstance(rows, (list, tuple)) and all(
+                isinstance(r, (list, tuple)) and len(r) == width and all(is_number(v) for v in r) for r in rows)
+            require(ok, "acsf", f"{key}={rows!r} must be a list of {what} number lists")
+            require(all(r[0] > 0 for r in rows), "acsf", f"{key}: every eta must be positive")
+        require(all(r[2] in (1, -1) and r[1] >= 1 for r in p["g4_params"]), "acsf",
+                "g4_params: lambda must be 1 or -1 and zeta at least 1")
 
     def _model(self):
         if self._dscribe is None:
             from dscribe.descriptors import ACSF as DScribeACSF
 
-            self._dscribe = DScribeACSF(r_cut=self.params["r_cut"], g2_params=self.params["g2_params"] or None,
-                                        g4_params=self.params["g4_params"] or None, species=self.species,
-                                        periodic=self.periodic)
+            with library_refusals("descriptor", "acsf", self.params):
+                self._dscribe = DScribeACSF(r_cut=self.params["r_cut"], g2_params=self.params["g2_params"] or None,
+                                            g4_params=self.params["g4_params"] or None, species=self.species,
+                                            periodic=self.periodic)
         return self._dscribe
 
     def feature_names(self) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -56,9 +55,11 @@ class Descriptor(ABC):
                 rows += self._create_many([structures[s] for s, _ in batch], [c for _, c in batch])
                 bar.update(sum(_size(structures[s], c) for s, c in batch))
         else:
-            from joblib import Parallel, delayed
+            from joblib import delayed
 
-            done = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+            from atomatlas.descriptors.workers import parallel
+
+            done = parallel(n_jobs, return_as="generator")(
                 delayed(_single_threaded)(self, [structures[s] for s, _ in batch], [c for _, c in batch])
                 for batch in batches)
             for batch, batch_rows in zip(batches, done):  # in order, as each batch finishes
@@ -117,6 +118,9 @@ class Descriptor(ABC):
         self.species = sorted(present, key=lambda s: atomic_numbers[s])
 
     def check_structure(self, atoms, where: str) -> None:
+        from atomatlas.io.structures import check_geometry
+
+        check_geometry(atoms, where)  # DScribe crashes on non-finite coordinates
         missing = sorted(set(atoms.get_chemical_symbols()) - set(self.species or []))
         if missing:
             raise AtlasError(f"{where}: species {missing} are not in the descriptor's species {self.species}; "
@@ -142,16 +146,40 @@ class Descriptor(ABC):
             yield from ((s, chunk) for chunk in np.array_split(chosen, -(-n // CHUNK)))
 
     def cache_key(self, structures, centers) -> str:
-        """Content hash of the structures, centres, parameters and library versions."""
-        digest = hashlib.sha256()
-        digest.update(json.dumps({"name": self.name, "params": self.params, "species": self.species,
-                                  "versions": _versions()}, sort_keys=True, default=str).encode())
+        """Content hash of everything that changes the numbers.
+
+        The structures (numbers, positions, cell, pbc) and centres, the parameters and
+        species, the source code of the descriptor (its module, this one and the
+        structure checks: a fix in any of them is a new key) and the versions of the
+        libraries that compute it.
+        """
+        import sys
+
+        from atomatlas.io import cache, structures as structure_io
+
+        sha = hashlib.sha256()
+        sha.update(json.dumps({"name": self.name, "params": self.params, "species": self.species,
+                               "versions": _versions(),
+                               "code": cache.source_digest(sys.modules[type(self).__module__], sys.modules[__name__],
+                                                           structure_io)},
+                              sort_keys=True, default=str).encode())
         for i, atoms in enumerate(structures):
             for array in (atoms.numbers, atoms.positions, np.asarray(atoms.cell), atoms.pbc):
-                digest.update(np.ascontiguousarray(array).tobytes())
+                sha.update(np.ascontiguousarray(array).tobytes())
             if centers is not None:
-                digest.update(np.ascontiguousarray(centers[i]).tobytes())
-        return digest.hexdigest()[:32]
+                sha.update(np.ascontiguousarray(centers[i]).tobytes())
+        return sha.hexdigest()[:40]
+
+
+def require(condition: bool, descriptor: str, message: str) -> None:
+    """Refuse a descriptor parameter in one line, naming it (checked before DScribe sees it)."""
+    if not condition:
+        raise AtlasError(f"descriptor {descriptor!r}: {message}; set it with --descriptor-param NAME=VALUE "
+                         "(`atomatlas list descriptor` shows every parameter).")
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def _single_threaded(descriptor: Descriptor, structures, centers) -> list:
@@ -167,11 +195,13 @@ def _versions() -> dict:
 
     from atomatlas import __version__
 
-    try:
-        dscribe = md.version("dscribe")
-    except md.PackageNotFoundError:
-        dscribe = None
-    return {"atomatlas": __version__, "dscribe": dscribe}
+    versions = {"atomatlas": __version__}
+    for name in ("dscribe", "ase", "numpy", "scipy"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def _is_atoms(system) -> bool:
@@ -218,33 +248,29 @@ def _progress_bar(total: int, progress: bool, name: str):
     return tqdm(total=total, desc=f"{name} descriptors", unit="centre", leave=False, disable=None)
 
 
-def cache_dir() -> Path | None:
-    """Where descriptors are cached: $ATOMATLAS_CACHE, or ~/.cache/atomatlas; 'off' disables."""
-    value = os.environ.get("ATOMATLAS_CACHE")
-    if value == "off":
-        return None
-    return Path(value) if value else Path.home() / ".cache" / "atomatlas" / "descriptors"
-
-
 def create_cached(descriptor: Descriptor, structures, centers=None, n_jobs: int = 1, progress: bool = False,
-                  cache: Path | None | str = "default") -> tuple[np.ndarray, bool]:
-    """``descriptor.create`` with an on-disk cache keyed by content; returns (rows, was_cached)."""
-    folder = cache_dir() if cache == "default" else (Path(cache) if cache else None)
+                  cache: Path | None | str = "default", refresh: bool = False) -> tuple[np.ndarray, bool]:
+    """``descriptor.create`` with an on-disk cache keyed by content; returns (rows, was_cached).
+
+    ``cache``: "default" (``$ATOMATLAS_CACHE/descriptors``), a folder, or None (no cache).
+    Every entry is verified when read; a damaged one is removed, with a note, and
+    recomputed. ``refresh`` recomputes and replaces the entry whatever is there.
+    """
+    from atomatlas.io import cache as store
+
+    where = store.folder("descriptors") if cache == "default" else (Path(cache) if cache else None)
     if descriptor.species is None:
         descriptor.fit_species(structures)
-    if folder is None:
+    if where is None:
         return descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress), False
-    path = folder / f"{descriptor.name}-{descriptor.cache_key(structures, centers)}.npy"
-    if path.exists():
-        return np.load(path), True
+    key = descriptor.cache_key(structures, centers)
+    if not refresh:
+        rows = store.load_array(key, where)
+        if rows is not None:
+            return rows, True
     rows = descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(temporary, rows)
-        temporary.replace(path)  # atomic: a reader never sees half a file
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    store.store_array(key, rows, {"descriptor": descriptor.name, "params": descriptor.params,
+                                  "structures": len(structures)}, where)
     return rows, False
 
 

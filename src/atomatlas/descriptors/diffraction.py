@@ -91,6 +91,8 @@ def prepare(atoms) -> tuple[np.ndarray, list[str], np.ndarray]:
     """
     from scipy.spatial import cKDTree
 
+    from atomatlas.io.structures import check_geometry
+
     n = len(atoms)
     if n < 2:
         raise AtlasError(f"a diffraction fingerprint needs at least 2 atoms; this structure has {n}. "
@@ -98,14 +100,16 @@ def prepare(atoms) -> tuple[np.ndarray, list[str], np.ndarray]:
     if n > MAX_ATOMS:
         raise AtlasError(f"{n} atoms is more than the {MAX_ATOMS} a fingerprint is computed for; cut a cluster "
                          "of about 250 atoms (the fingerprint describes the local crystal).")
+    check_geometry(atoms, "structure")
     positions = np.asarray(atoms.positions, dtype=float)
     if atoms.cell.rank == 3:  # the paper's conventional-cell step: the cell's standard orientation
         _, rotation = atoms.cell.standard_form()
         positions = positions @ rotation.T
     distances, _ = cKDTree(positions).query(positions, k=2)
     nearest = distances[:, 1]
-    if nearest.min() < 1e-3:
-        raise AtlasError("two atoms sit on the same position (closer than 0.001 A); fix the structure.")
+    if nearest.min() <= 1e-3 * nearest.max():  # relative: the structure's own bond lengths set the scale
+        raise AtlasError("two atoms sit on the same position (closer than 0.1% of the longest nearest-neighbour "
+                         "distance); fix the structure.")
     scale = 1.0 / nearest.mean()
     positions = (positions - positions.mean(axis=0)) * scale
     symbols = atoms.get_chemical_symbols()
@@ -215,10 +219,12 @@ class Fingerprinter:
             iterator = _progress(structures, progress)
             return np.stack([self.one(atoms) for atoms in iterator]) if structures else \
                 np.empty((0, 3, self.n_pixels, self.n_pixels), np.float32)
-        from joblib import Parallel, delayed
+        from joblib import delayed
+
+        from atomatlas.descriptors.workers import parallel
 
         chunks = np.array_split(np.arange(len(structures)), max(n_jobs * 4, 1))
-        parts = Parallel(n_jobs=n_jobs)(delayed(_chunk)(self.params, [structures[i] for i in chunk])
+        parts = parallel(n_jobs)(delayed(_chunk)(self.params, [structures[i] for i in chunk])
                                         for chunk in _progress(chunks, progress) if len(chunk))
         return np.concatenate(parts)
 

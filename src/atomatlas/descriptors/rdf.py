@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from atomatlas.descriptors.base import Descriptor
+from atomatlas.descriptors.base import Descriptor, is_number, require
 
 
 class RDF(Descriptor):
@@ -22,6 +22,10 @@ class RDF(Descriptor):
         super().__init__(r_cut=r_cut, n_bins=n_bins, sigma=sigma, species=species, periodic=periodic)
         self.species = list(species) if species else None
         self.periodic = bool(periodic)
+        require(is_number(r_cut) and r_cut > 0, "rdf", f"r_cut={r_cut!r} must be a positive number (A)")
+        require(isinstance(n_bins, int) and not isinstance(n_bins, bool) and 1 <= n_bins <= 10000, "rdf",
+                f"n_bins={n_bins!r} must be an integer from 1 to 10000")
+        require(is_number(sigma) and sigma > 0, "rdf", f"sigma={sigma!r} must be a positive number (A)")
 
     def _bins(self) -> np.ndarray:
         edges = np.linspace(0.0, self.params["r_cut"], self.params["n_bins"] + 1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from atomatlas.descriptors.base import Descriptor
+from atomatlas.descriptors.base import Descriptor, is_number, require
+from atomatlas.errors import hide_library_warnings
+from atomatlas.learn.registry import library_refusals
 
 
 class SOAP(Descriptor):
@@ -29,19 +31,42 @@ class SOAP(Descriptor):
         self.periodic = bool(periodic)
         self.averaged = average != "off"
         self._dscribe = None
+        self._check()
+
+    def _check(self) -> None:
+        p = self.params
+        cut_by_weighting = isinstance(p["weighting"], dict) and "r0" in p["weighting"]
+        if not cut_by_weighting:
+            # DScribe orthonormalises GTOs on [0, r_cut]: below 1 A the basis is singular
+            low = 1.0 if p["rbf"] == "gto" else 0.0
+            require(is_number(p["r_cut"]) and p["r_cut"] > low, "soap",
+                    f"r_cut={p['r_cut']!r} must be a number above {low:g} A (the neighbourhood radius)")
+        require(isinstance(p["n_max"], int) and 1 <= p["n_max"] <= 20, "soap",
+                f"n_max={p['n_max']!r} must be an integer from 1 to 20 (radial basis functions)")
+        require(isinstance(p["l_max"], int) and 0 <= p["l_max"] <= 20, "soap",
+                f"l_max={p['l_max']!r} must be an integer from 0 to 20 (angular channels)")
+        require(is_number(p["sigma"]) and p["sigma"] > 0, "soap",
+                f"sigma={p['sigma']!r} must be a positive number (the Gaussian width in A)")
+        weighting = p["weighting"]
+        if weighting is not None:
+            require(isinstance(weighting, dict) and weighting.get("function") in ("poly", "pow", "exp"), "soap",
+                    f"weighting={weighting!r} must be a table with function = \"poly\", \"pow\" or \"exp\"")
+            require(all(is_number(v) for k, v in weighting.items() if k != "function"), "soap",
+                    f"weighting={weighting!r}: every value but function must be a number")
 
     def _model(self):
         if self._dscribe is None:
-            import warnings
-
             from dscribe.descriptors import SOAP as DScribeSOAP
 
             params = {k: v for k, v in self.params.items() if k != "species"}
             if params["weighting"] is not None:
                 params["weighting"] = dict(params["weighting"])
                 params["r_cut"] = None if "r0" in params["weighting"] else params["r_cut"]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # DScribe's GTO basis warns about conditioning at large n_max
+            from scipy.linalg import LinAlgWarning
+
+            # DScribe orthonormalises its GTO basis with an ill-conditioned overlap matrix at large n_max
+            with hide_library_warnings((LinAlgWarning, "An ill-conditioned matrix")), \
+                    library_refusals("descriptor", "soap", self.params):
                 self._dscribe = DScribeSOAP(species=self.species, **params)
         return self._dscribe
 
@@ -62,22 +87,14 @@ class SOAP(Descriptor):
         """Whole structures in one DScribe call (saves its per-call checks on many small cells)."""
         if len(structures) == 1 or any(c is not None for c in centers):
             return super()._create_many(structures, centers)
-        import warnings
-
         wrapped = [self._wrapped(atoms, None)[0] for atoms in structures]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rows = self._model().create(wrapped, n_jobs=1)
+        rows = self._model().create(wrapped, n_jobs=1)
         if self.averaged:
             return [np.atleast_2d(r) for r in np.asarray(rows).reshape(len(structures), -1)]
         return [np.asarray(r) for r in rows]
 
     def _create_one(self, atoms, centers) -> np.ndarray:
         atoms, centers = self._wrapped(atoms, centers)
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if centers is not None:
-                centers = [int(c) for c in centers] if np.asarray(centers).ndim == 1 else np.asarray(centers)
-            return np.asarray(self._model().create(atoms, centers=centers, n_jobs=1))
+        if centers is not None:
+            centers = [int(c) for c in centers] if np.asarray(centers).ndim == 1 else np.asarray(centers)
+        return np.asarray(self._model().create(atoms, centers=centers, n_jobs=1))

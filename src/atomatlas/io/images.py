@@ -37,6 +37,8 @@ def read_image(path: str | Path) -> np.ndarray:
             if mode in ("1", "L", "LA"):
                 return np.asarray(image.convert("L"), dtype=float)[:, :, None] / 255.0
             return np.asarray(image.convert("RGB"), dtype=float) / 255.0
+    except AtlasError:
+        raise
     except UnidentifiedImageError:
         raise AtlasError(f"{path}: not an image Pillow can read; give a PNG, JPEG, TIFF or BMP file.") from None
     except (OSError, ValueError) as exc:

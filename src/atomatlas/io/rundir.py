@@ -1,17 +1,79 @@
-"""Atomic run folders: a run either leaves its whole folder or nothing.
+"""Atomic run folders: a run either leaves its whole folder or nothing, and never clobbers another's.
 
-Everything is written into a hidden temporary folder beside the target and renamed
-into place at the end; on any error the temporary folder is removed.
+Everything is written into a hidden temporary folder beside the target
+(``.NAME.XXXX.tmp``) and renamed into place at the end; on any error, Ctrl-C or SIGTERM
+the temporary folder is removed. While a run works on ``--out NAME`` it holds an
+exclusive lock on ``.NAME.lock`` beside it (released by the kernel even when the process
+is killed), so a second run on the same ``--out`` stops at once with exit status 2
+instead of silently replacing the first one's results. The lock holder removes
+temporary folders that killed runs (SIGKILL, power loss) left behind.
+
+Every run folder carries a marker file, ``.atomatlas-run``; ``--overwrite`` replaces
+only folders that have it (or are empty), never any other folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
+
+MARKER = ".atomatlas-run"
+
+
+def is_run_folder(path: Path) -> bool:
+    return (path / MARKER).is_file()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _Lock:
+    """An exclusive, non-blocking flock on a file beside the target; the file is removed on release."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, target: Path) -> None:
+        import fcntl
+
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~current_umask())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise AtlasError(f"another atomatlas run (pid {holder}) is writing --out {target} right now; wait "
+                                 "for it to finish or choose another --out.") from None
+            try:  # the file may have been removed by the previous holder between our open and our lock
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
+        self.fd = None
 
 
 class RunFolder:
@@ -21,21 +83,35 @@ class RunFolder:
     ...     (folder / "labels.csv").write_text("...")
     """
 
-    def __init__(self, target: str | Path, overwrite: bool = False):
+    def __init__(self, target: str | Path, overwrite: bool = False, kind: str = "run"):
         self.target = Path(target)
         self.overwrite = overwrite
+        self.kind = kind
         self.path: Path | None = None
         self._made_parents: list[Path] = []
+        self._lock: _Lock | None = None
 
     def check(self) -> None:
-        """Fail early (before any work) when the target cannot be written."""
+        """Fail early (before any work) when the target cannot or must not be written."""
         target = self.target
+        absolute = Path(os.path.abspath(target))
+        if not target.name or target.name in (".", "..") or absolute == absolute.parent:
+            raise AtlasError(f"--out {target} is not a folder name; give a new folder, e.g. --out runs/mine.")
+        here = Path.cwd().resolve()
+        if absolute.resolve() == here or absolute.resolve() in here.parents:
+            raise AtlasError(f"--out {target} is the current folder or contains it; give a new folder, e.g. "
+                             "--out runs/mine.")
         if target.exists() and not target.is_dir():
             raise AtlasError(f"--out {target} is an existing file, not a folder; choose another --out.")
-        if target.exists() and not self.overwrite:
-            raise AtlasError(f"output folder {target} already exists; pass --overwrite to replace it "
-                             "or choose another --out.")
-        parent = target.absolute().parent
+        if target.exists():
+            if not self.overwrite:
+                raise AtlasError(f"output folder {target} already exists; pass --overwrite to replace it "
+                                 "or choose another --out.")
+            if not is_run_folder(target) and any(target.iterdir()):
+                raise AtlasError(f"--out {target} exists and is not an atomatlas run folder (it has no {MARKER} "
+                                 "file); --overwrite only replaces run folders: choose another --out or remove it "
+                                 "yourself.")
+        parent = absolute.parent
         for ancestor in [parent, *parent.parents]:
             if ancestor.exists():
                 if not ancestor.is_dir():
@@ -47,7 +123,7 @@ class RunFolder:
 
     def __enter__(self) -> Path:
         self.check()
-        parent = self.target.absolute().parent
+        parent = Path(os.path.abspath(self.target)).parent
         missing = []
         for ancestor in [parent, *parent.parents]:
             if ancestor.exists():
@@ -57,26 +133,56 @@ class RunFolder:
             for folder in reversed(missing):
                 folder.mkdir()
                 self._made_parents.append(folder)
+            self._lock = _Lock(parent / f".{self.target.name}.lock")
+            self._lock.acquire(self.target)
+            self.check()  # a run that held the lock before us may have created the target meanwhile
+            self._remove_stale(parent)
             self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=parent))
-        except OSError as exc:
-            self._remove_parents()
-            raise AtlasError(f"cannot write output folder {self.target} ({exc.strerror}); "
-                             "choose another --out.") from exc
+            os.chmod(self.path, 0o777 & ~current_umask())  # mkdtemp makes 0700; a run folder follows the umask
+            (self.path / MARKER).write_text(json.dumps({"kind": self.kind, "pid": os.getpid()}) + "\n")
+        except BaseException as exc:
+            self._abandon()
+            if isinstance(exc, OSError):
+                raise AtlasError(f"cannot write output folder {self.target} ({exc.strerror}); "
+                                 "choose another --out.") from exc
+            raise
         return self.path
+
+    def _remove_stale(self, parent: Path) -> None:
+        """Temporary folders of killed runs on this target: we hold the lock, so no live run owns them."""
+        for pattern in (f".{self.target.name}.*.tmp", f".{self.target.name}.old-*"):
+            for stale in parent.glob(pattern):
+                if stale.is_dir() and is_run_folder(stale):
+                    shutil.rmtree(stale, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-            self._remove_parents()
+            self._abandon()
             return False
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            self.target.rename(old)
-        self.path.rename(self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            old = None
+            if self.target.exists():
+                if not self.overwrite or (not is_run_folder(self.target) and any(self.target.iterdir())):
+                    raise AtlasError(f"--out {self.target} appeared while this run worked (not made by atomatlas); "
+                                     "nothing was replaced: choose another --out.")
+                old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+                self.target.rename(old)
+            self.path.rename(self.target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            self._abandon()
+            raise
+        self._lock.release()
         return False
+
+    def _abandon(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+        if self._lock is not None:
+            self._lock.release()
+        self._remove_parents()
 
     def _remove_parents(self) -> None:
         for folder in reversed(self._made_parents):

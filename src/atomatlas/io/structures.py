@@ -2,7 +2,12 @@
 
 Any format ASE reads works (cif, extxyz/xyz, POSCAR/CONTCAR, xsf, ASE db, LAMMPS dump,
 trajectories). Problems become one-line :class:`AtlasError` messages naming the file
-and frame.
+and frame. Every frame is checked before any native code (DScribe, spglib) sees it:
+non-finite or absurd coordinates and cells crash those libraries instead of failing.
+
+Batches: with ``skipped=[]`` an unusable file or frame is recorded there (by name,
+with its reason) and reading goes on with the rest; only when nothing is usable is
+that an error.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ import numpy as np
 
 from atomatlas.errors import AtlasError
 
-# Two atoms closer than this (in A) are taken as a broken structure, not physics.
-OVERLAP_DISTANCE = 0.5
+# Two atoms closer than this fraction of the sum of their covalent radii are a broken
+# structure (a duplicated atom, a wrong cell), not physics: 0.31 A for H-H, 1.32 A for Fe-Fe.
+OVERLAP_FRACTION = 0.5
+# Coordinates and cell lengths beyond this (A) are broken input: neighbour searches would grid the whole span.
+MAX_COORDINATE = 1e6
 
 
 @dataclass
@@ -26,6 +34,19 @@ class Frame:
     atoms: object  # ase.Atoms
     source: str
     index: int
+
+
+@dataclass
+class Skipped:
+    """An input left out of a batch, and why."""
+
+    source: str
+    frame: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.source if self.frame is None else f"{self.source}, frame {self.frame}"
+        return f"skipped {where}: {self.reason}"
 
 
 def expand_paths(paths) -> list[str]:
@@ -44,42 +65,131 @@ def expand_paths(paths) -> list[str]:
     return found
 
 
-def read_frames(paths, index: str = ":", format: str | None = None) -> list[Frame]:
-    """Every frame of every file, checked (see :func:`check_frame`)."""
+def read_file(path: str, index: str = ":", format: str | None = None) -> list:
+    """Every frame of one file as ase.Atoms, or an AtlasError saying what is wrong with the file."""
     import ase.io
     from ase.io.formats import UnknownFileTypeError
 
+    if Path(path).is_dir():
+        raise AtlasError(f"{path}: is a folder, not a structure file.")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise AtlasError(f"{path}: cannot read the file ({exc.strerror}); check its permissions.") from exc
+    if not head.strip():
+        raise AtlasError(f"{path}: the file is empty; give a file with at least one structure.")
+    try:
+        images = ase.io.read(path, index=index, format=format)
+    except UnknownFileTypeError as exc:
+        raise AtlasError(f"{path}: unknown structure format ({exc}); pass --format (any ASE format name).") from exc
+    except StopIteration as exc:
+        raise AtlasError(f"{path}: the file holds no structure.") from exc
+    except KeyError as exc:  # ASE looks element symbols up in a dict
+        symbol = exc.args[0] if exc.args else ""
+        raise AtlasError(f"{path}: unknown element {symbol!r} (not a chemical symbol ASE knows); fix the species "
+                         "in the file.") from exc
+    except Exception as exc:  # ASE readers raise many types for a broken file
+        raise AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {exc}).") from exc
+    if not isinstance(images, list):
+        images = [images]
+    if not images:
+        raise AtlasError(f"{path}: the file holds no structure.")
+    return images
+
+
+def read_frames(paths, index: str = ":", format: str | None = None,
+                skipped: list[Skipped] | None = None) -> list[Frame]:
+    """Every frame of every file, checked (see :func:`check_frame`).
+
+    Without ``skipped`` the first unusable file or frame is an error; with a list, it is
+    recorded there and the rest are read (an error only if nothing is usable).
+    """
     frames = []
     for path in expand_paths(paths):
         try:
-            images = ase.io.read(path, index=index, format=format)
-        except UnknownFileTypeError as exc:
-            raise AtlasError(f"{path}: unknown structure format ({exc}); pass --format (any ASE format name).") from exc
-        except StopIteration as exc:
-            raise AtlasError(f"{path}: the file holds no structure.") from exc
-        except Exception as exc:  # ASE readers raise many types for a broken file
-            raise AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {exc}).") from exc
-        if not isinstance(images, list):
-            images = [images]
-        if not images:
-            raise AtlasError(f"{path}: the file holds no structure.")
+            images = read_file(path, index, format)
+        except AtlasError as exc:
+            if skipped is None:
+                raise
+            skipped.append(Skipped(path, None, _reason(exc, path)))
+            continue
         for i, atoms in enumerate(images):
             frame = Frame(atoms=atoms, source=path, index=i)
-            check_frame(frame)
+            try:
+                check_frame(frame)
+            except AtlasError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(Skipped(path, i, _reason(exc, f"{path}, frame {i}")))
+                continue
             frames.append(frame)
+    if not frames and skipped:
+        raise nothing_usable(skipped)
     return frames
 
 
-def check_frame(frame: Frame, overlap: float = OVERLAP_DISTANCE) -> None:
-    """Refuse empty frames and overlapping atoms."""
+def nothing_usable(skipped: list[Skipped]) -> AtlasError:
+    """The error when every input of a batch was skipped: the one reason, or how many and the first."""
+    first = skipped[0]
+    where = first.source if first.frame is None else f"{first.source}, frame {first.frame}"
+    if len(skipped) == 1:
+        return AtlasError(f"{where}: {first.reason}")
+    return AtlasError(f"no usable structure: all {len(skipped)} inputs were unusable; the first, {where}: "
+                      f"{first.reason}")
+
+
+def _reason(exc: AtlasError, prefix: str) -> str:
+    """The message without its ``file:`` prefix (the Skipped record names the file)."""
+    text = str(exc)
+    return text[len(prefix) + 2:] if text.startswith(prefix + ": ") else text
+
+
+def check_geometry(atoms, where: str) -> None:
+    """Finite coordinates and cell of sane size: what native code needs before it may look at a structure."""
+    positions = np.asarray(atoms.positions, dtype=float)
+    cell = np.asarray(atoms.cell, dtype=float)
+    if not np.isfinite(positions).all():
+        bad = int(np.flatnonzero(~np.isfinite(positions).all(axis=1))[0])
+        raise AtlasError(f"{where}: atom {bad} has a non-finite coordinate ({positions[bad].tolist()}); fix the "
+                         "coordinates.")
+    if not np.isfinite(cell).all():
+        raise AtlasError(f"{where}: the cell has non-finite entries; fix the cell (or remove it for a cluster).")
+    if len(positions) and np.abs(positions).max() > MAX_COORDINATE:
+        raise AtlasError(f"{where}: coordinates reach {np.abs(positions).max():.3g} A, beyond {MAX_COORDINATE:g} A; "
+                         "the file's units or coordinates are broken.")
+    if np.abs(cell).max(initial=0.0) > MAX_COORDINATE:
+        raise AtlasError(f"{where}: the cell reaches {np.abs(cell).max():.3g} A, beyond {MAX_COORDINATE:g} A; "
+                         "fix the cell.")
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    if pbc.any():
+        lengths = np.linalg.norm(cell, axis=1)
+        if (lengths[pbc] < 1e-6).any():
+            raise AtlasError(f"{where}: periodic along an axis whose cell vector has no length; set the cell or "
+                             "turn periodicity off along it.")
+        if pbc.all() and abs(np.linalg.det(cell)) < 1e-6:
+            raise AtlasError(f"{where}: periodic, but the cell has no volume (its vectors are coplanar); fix the "
+                             "cell.")
+
+
+def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:
+    """Refuse empty frames, broken coordinates or cells, and overlapping atoms."""
+    from ase.data import covalent_radii
     from ase.neighborlist import neighbor_list
 
     atoms = frame.atoms
+    where = f"{frame.source}, frame {frame.index}"
     if len(atoms) == 0:
-        raise AtlasError(f"{frame.source}, frame {frame.index}: the frame has no atoms; remove it from the file.")
+        raise AtlasError(f"{where}: the frame has no atoms; remove it from the file.")
+    check_geometry(atoms, where)
     if len(atoms) > 1 or atoms.pbc.any():
-        i, j, d = neighbor_list("ijd", atoms, overlap, self_interaction=False)
+        # each atom reaches out half of its covalent radius: a pair is flagged below half the sum of both
+        radii = overlap * covalent_radii[atoms.numbers]
+        i, j, d = neighbor_list("ijd", atoms, radii, self_interaction=False)
         if len(d):
             k = int(np.argmin(d))
-            raise AtlasError(f"{frame.source}, frame {frame.index}: atoms {i[k]} and {j[k]} are {d[k]:.3f} A apart "
-                             f"(closer than {overlap} A); fix the coordinates or the cell.")
+            limit = overlap * (covalent_radii[atoms.numbers[i[k]]] + covalent_radii[atoms.numbers[j[k]]])
+            symbols = atoms.get_chemical_symbols()
+            raise AtlasError(f"{where}: atoms {i[k]} ({symbols[i[k]]}) and {j[k]} ({symbols[j[k]]}) are "
+                             f"{d[k]:.3f} A apart, closer than {limit:.2f} A (half their covalent radii); fix the "
+                             "coordinates or the cell.")

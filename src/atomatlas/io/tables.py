@@ -18,6 +18,8 @@ from atomatlas.errors import AtlasError
 # Columns with these names identify rows; they are never features unless asked for.
 # ("row" is not among them: in element tables it is the periodic-table row, a feature.)
 ID_COLUMN_NAMES = ("id", "key", "atom", "index", "name", "structure", "frame", "file")
+# Squares of feature values are summed over rows and columns (variances, distances): far below sqrt(max float).
+MAX_MAGNITUDE = 1e100
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'", " ": "space"}
 
 
@@ -60,31 +62,64 @@ def read_frame(path: str | Path, delimiter: str | None = None) -> pd.DataFrame:
     if path.is_dir():
         raise AtlasError(f"{path}: is a folder, not a table file; give a .csv, .tsv or .parquet file.")
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for broken files
-            raise AtlasError(f"{path}: not a readable parquet file ({exc}).") from exc
-    else:
-        sep = delimiter or ("\t" if suffix in (".tsv", ".tab") else ",")
-        try:
-            frame = pd.read_csv(path, sep=sep)
-        except pd.errors.EmptyDataError as exc:
-            raise AtlasError(f"{path}: the file is empty; give a table with a header row and data rows.") from exc
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise AtlasError(f"{path}: not a readable {sep!r}-separated table ({str(exc).strip()}); "
-                             "check the file or pass --delimiter.") from exc
-        if frame.shape[1] == 1 and delimiter is None:
-            header = str(frame.columns[0])
-            for other, name in _OTHER_DELIMITERS.items():
-                if other in header.strip():
-                    raise AtlasError(f"{path}: found a single column; the file looks {name}-separated, "
-                                     f"not {sep!r}-separated; pass --delimiter {other!r}.")
+    try:
+        if suffix == ".parquet":
+            frame = _read_parquet(path)
+        else:
+            frame = _read_text_table(path, delimiter or ("\t" if suffix in (".tsv", ".tab") else ","), delimiter)
+    except OSError as exc:
+        raise AtlasError(f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions.") from exc
     if frame.shape[1] == 0:
         raise AtlasError(f"{path}: the file has no columns; give a table with a header row.")
     if len(frame) == 0:
         raise AtlasError(f"{path}: the table has a header but no data rows.")
     frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _refuse_duplicates(path, names) -> None:
+    seen, repeated = set(), []
+    for name in map(str, names):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise AtlasError(f"{path}: column name(s) {repeated} appear more than once; give every column its own "
+                         "name (a table tool would silently rename the copies).")
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except OSError:
+        raise
+    except Exception as exc:  # pyarrow raises many types for broken files
+        raise AtlasError(f"{path}: not a readable parquet file ({exc}).") from exc
+    _refuse_duplicates(path, names)
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise AtlasError(f"{path}: not a readable parquet file ({exc}).") from exc
+
+
+def _read_text_table(path: Path, sep: str, delimiter: str | None) -> pd.DataFrame:
+    try:
+        header = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str, keep_default_na=False)
+        _refuse_duplicates(path, header.iloc[0] if len(header) else [])
+        frame = pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError as exc:
+        raise AtlasError(f"{path}: the file is empty; give a table with a header row and data rows.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise AtlasError(f"{path}: not a readable {sep!r}-separated table ({str(exc).strip()}); "
+                         "check the file or pass --delimiter.") from exc
+    if frame.shape[1] == 1 and delimiter is None:
+        header = str(frame.columns[0])
+        for other, name in _OTHER_DELIMITERS.items():
+            if other in header.strip():
+                raise AtlasError(f"{path}: found a single column; the file looks {name}-separated, "
+                                 f"not {sep!r}-separated; pass --delimiter {other!r}.")
     return frame
 
 
@@ -165,6 +200,12 @@ def check_features(frame: pd.DataFrame, path: str, names: list[str], *, constant
         if inf.any():
             raise AtlasError(f"{path}: feature column {name!r} has {int(inf.sum())} infinite value(s) "
                              f"(first on line {_first_bad_row(inf)}); replace them with finite numbers.")
+        huge = np.abs(values) > MAX_MAGNITUDE
+        if huge.any():
+            raise AtlasError(f"{path}: feature column {name!r} has {values[huge][0]:g} on line "
+                             f"{_first_bad_row(huge)}: values beyond +-{MAX_MAGNITUDE:g} overflow when squared in "
+                             "distances and variances; rescale the column (other units) or leave it out with "
+                             f"--exclude {name}.")
         if constant != "keep" and len(values) > 1 and np.ptp(values) == 0:
             if constant == "drop":
                 dropped.append(name)

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from atomatlas.errors import AtlasError
-from atomatlas.learn.registry import Registry
+from atomatlas.learn.registry import Registry, library_refusals
 
 THRESHOLDS = ("percentile", "mad")
 
@@ -103,7 +103,8 @@ class AnomalyDetector(BaseEstimator):
             raise AtlasError(f"gmm: n_components={n_components} is more than the {len(X)} rows.")
         if self.method == "lof" and self.estimator_.n_neighbors >= len(X):
             raise AtlasError(f"lof: n_neighbors={self.estimator_.n_neighbors} must be below the {len(X)} rows.")
-        self.estimator_.fit(X)
+        with library_refusals("anomaly detector", self.method, self.params):
+            self.estimator_.fit(X)
         self.scores_ = raw_score(self.estimator_, X)
         if self.threshold == "percentile":
             self.threshold_ = float(np.percentile(self.scores_, 100 - self.percentile))

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from atomatlas.errors import AtlasError
 from atomatlas.learn.assign import assigner_for
-from atomatlas.learn.registry import Registry, accepted_kwargs
+from atomatlas.learn.registry import Registry, accepted_kwargs, library_refusals
 from atomatlas.learn.select_k import CRITERIA, choose, search_k
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -144,13 +144,17 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
             raise AtlasError(f"k must be a positive integer or 'auto'; got {k!r}.")
         if k < 1:
             raise AtlasError(f"k must be at least 1; got {k}.")
-        if k > n_rows:
-            raise AtlasError(f"k={k} is larger than the number of rows ({n_rows}); choose k <= {n_rows} "
-                             "or use --k auto.")
+        if k >= n_rows:
+            raise AtlasError(f"k={k} must be below the number of rows ({n_rows}): with k >= rows no two rows "
+                             f"share a cluster; choose k < {n_rows} or use --k auto.")
         return int(k)
 
     def fit(self, X, y=None):
         X = check_array(X, dtype=float)
+        with library_refusals("cluster", self.method, self.params):
+            return self._fit(X)
+
+    def _fit(self, X):
         spec = CLUSTERERS[self.method]
         params = dict(self.params or {})
         n_rows = X.shape[0]
@@ -176,6 +180,10 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         else:
             estimator = spec.make(params, k=self._check_k(self.k, n_rows), random_state=self.random_state)
         self.labels_ = np.asarray(estimator.fit_predict(X), dtype=int)
+        if (self.labels_ < 0).all():
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default parameters"
+            raise AtlasError(f"{self.method} ({shown}) called every one of the {n_rows} rows noise: no cluster was "
+                             "found; raise eps (dbscan) or lower min_samples / min_cluster_size.")
         self.estimator_ = estimator
         if self.scores_ is None and getattr(estimator, "scores_", None) is not None:
             self.scores_ = estimator.scores_  # a method that chose k itself (nested)

@@ -94,10 +94,13 @@ class UMAP(NeighbourEmbedding):
         self.random_state = random_state
 
     def _embed(self, X, rng):
-        import warnings
+        from atomatlas.errors import hide_library_warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # umap warns that a seed disables parallelism: intended
+        # a seed disables UMAP's threads (intended: same seed, same map); its spectral start may fall back to
+        # a random one on disconnected data, which the seed keeps reproducible too
+        with hide_library_warnings((UserWarning, "n_jobs value .* overridden"),
+                                   (UserWarning, "Spectral initialisation failed"),
+                                   (ImportWarning, "Tensorflow not installed")):
             import umap
 
             model = umap.UMAP(n_components=self.n_components, n_neighbors=min(self.n_neighbors, X.shape[0] - 1),

@@ -9,6 +9,7 @@ message that lists the allowed names and values.
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -101,6 +102,25 @@ def _validate_sklearn_params(estimator, method: Method) -> None:
         validate()
     except InvalidParameterError as exc:
         raise AtlasError(f"{method.step} method {method.name!r}: {exc}") from exc
+
+
+@contextmanager
+def library_refusals(step: str, name: str, params: dict | None):
+    """Turn a library's ValueError about the user's values into one AtlasError naming the method and parameters.
+
+    Wrapped only around calls into scikit-learn, DScribe and friends with user-chosen
+    parameters: our own checks raise AtlasError before, so what remains is the
+    library's own range or size check (e.g. more CV folds than rows in a class).
+    """
+    try:
+        yield
+    except AtlasError:
+        raise
+    except ValueError as exc:
+        shown = ", ".join(f"{k}={v!r}" for k, v in (params or {}).items()) or "default parameters"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AtlasError(f"{step} method {name!r} ({shown}) cannot run on this data: {first}; change the "
+                         f"parameter it names (see `atomatlas list`).") from exc
 
 
 class Registry:

@@ -114,6 +114,34 @@ def check_folds(y: np.ndarray, n_splits: int) -> None:
                          f"lower --folds to {max(2, counts.min())} or add rows.")
 
 
+def check_against_data(method: str, params: dict, y: np.ndarray, *, folds: int, test_size: float) -> None:
+    """Refuse parameters the data cannot support, before any fit (inner CV folds, KMeans k).
+
+    Each model is fit on an outer training part: (folds - 1) / folds of the rows under
+    cross-validation, 1 - test_size with a held-out split. Inner cross-validation then
+    needs every class at least ``cv`` times in that part, and KMeans at least k rows in
+    each inner training part.
+    """
+    counts = pd.Series(y).value_counts()
+    share = (1 - test_size) if test_size else (folds - 1) / folds
+    smallest = int(np.floor(counts.min() * share))
+    rows = int(np.floor(len(y) * share))
+    merged = CLASSIFIERS[method].check_params(params)
+    cv = merged.get("cv")
+    if method == "kmeans_logistic" and len(merged["k"]) < 2:
+        cv = None  # one k: no grid search, no inner folds
+    if cv is not None and cv > smallest:
+        raise AtlasError(f"classifier {method!r}: cv={cv} inner folds need every class {cv} times in each training "
+                         f"part, but class {counts.idxmin()!r} has only about {smallest} there "
+                         f"({counts.min()} rows in all); lower --param cv to {max(2, smallest)} or add rows.")
+    if method == "kmeans_logistic":
+        inner = int(np.floor(rows * (merged["cv"] - 1) / merged["cv"])) if len(merged["k"]) > 1 else rows
+        too_big = [k for k in merged["k"] if isinstance(k, (int, float)) and k > inner]
+        if too_big:
+            raise AtlasError(f"classifier 'kmeans_logistic': k={max(too_big)} clusters need at least that many rows, "
+                             f"but each KMeans is fit on about {inner} rows; use k values up to {inner}.")
+
+
 def cross_validate(model, X: np.ndarray, y: np.ndarray, *, n_splits: int = 5, random_state=0) -> dict:
     """Stratified cross-validated predictions and their scores."""
     check_folds(y, n_splits)

@@ -9,6 +9,7 @@ entry, so a typo is caught before any data is read.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 from atomatlas import datasets
@@ -48,9 +49,10 @@ def _split_method(section: dict, fixed: dict, registry, where: str) -> dict:
 
 
 def _path(value, base: Path | None, where: str) -> str:
+    """An input as the config stores it: dataset:NAME kept, other paths made absolute (see datasets.input_spec)."""
     if not isinstance(value, str) or not value:
         raise AtlasError(f"config: {where} must be a file path (or dataset:NAME); got {value!r}.")
-    return datasets.resolve(value, base)
+    return datasets.input_spec(value, base)
 
 
 def _cluster_section(section: dict, where: str) -> dict:
@@ -113,6 +115,30 @@ def _anomaly_section(section: dict) -> dict:
     return out
 
 
+PREDICT_ONLY_KEYS = {"run": None, "paths": [], "delimiter": None}
+
+
+def is_predict_only(config: dict) -> bool:
+    """A config that labels new inputs with a saved run (what `atomatlas predict` records)."""
+    return isinstance(config.get("predict"), dict) and "run" in config["predict"]
+
+
+def _predict_only(config: dict, out: dict, base: Path | None) -> dict:
+    _check_keys(config, {"name", "description", "seed", "predict"}, "top level of a predict config")
+    section = config["predict"]
+    _check_keys(section, PREDICT_ONLY_KEYS, "predict")
+    section = {**copy.deepcopy(PREDICT_ONLY_KEYS), **section}
+    if not isinstance(section["paths"], list) or not section["paths"]:
+        raise AtlasError("config: [predict] needs paths = [the new table or structure files].")
+    run = section["run"]
+    if not isinstance(run, str) or not run:
+        raise AtlasError(f"config: [predict] run must be the folder of a saved run; got {run!r}.")
+    out["predict"] = {"run": os.path.abspath(base / run if base is not None else run),
+                      "paths": [_path(p, base, "[predict] paths") for p in section["paths"]],
+                      "delimiter": section["delimiter"]}
+    return out
+
+
 def normalise(config: dict, base: Path | None = None) -> dict:
     """A complete, checked copy of ``config`` with every path resolved and every default explicit."""
     from atomatlas.learn.reduce import REDUCERS
@@ -125,6 +151,8 @@ def normalise(config: dict, base: Path | None = None) -> dict:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise AtlasError(f"config: seed must be a non-negative integer; got {seed!r}.")
     out = {"name": str(config.get("name", "run")), "description": str(config.get("description", "")), "seed": seed}
+    if is_predict_only(config):
+        return _predict_only(config, out, base)
 
     data = config.get("data")
     if "image" in config:
@@ -202,7 +230,7 @@ def normalise(config: dict, base: Path | None = None) -> dict:
         if out["data"] is not None:
             out["predict"]["path"] = _path(predict.get("path"), base, "[predict] path")
         else:
-            out["predict"]["paths"] = [datasets.resolve_structure(p, base) for p in out["predict"]["paths"]]
+            out["predict"]["paths"] = [_path(p, base, "[predict] paths") for p in out["predict"]["paths"]]
             if not out["predict"]["paths"] and not out["predict"]["build"]:
                 raise AtlasError("config: [predict] for structures needs paths = [...] or build = [...].")
     else:
@@ -221,6 +249,8 @@ def to_toml_dict(config: dict) -> dict:
         return value
 
     flat = copy.deepcopy(config)
+    if is_predict_only(flat):
+        return clean(flat)
     for section in ("scale", "reduce", "cluster", "classify", "descriptor", "anomaly"):
         if flat.get(section):
             flat[section] = {**{k: v for k, v in flat[section].items() if k != "params"}, **flat[section]["params"]}
