@@ -24,10 +24,11 @@ test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$status
 
-# Regenerate the figures and tables under docs/ from the shipped recipes and model.
+# Regenerate the figures and tables under docs/ and the README's console output from the shipped recipes and model.
 docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
 	$(BIN)/python docs/crystals.py
+	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
 # Retrain the crystal CNN shipped in the package (about 6 minutes on 2 cores).
 model: $(STAMP)

@@ -44,14 +44,15 @@ def test_carbon_coordination(cli, tmp_path):
     assert len(labels) == 3560 and list(labels.columns[:3]) == ["key", "atom", "cluster"]
 
 
-def test_carbon_environments_beats_the_seminar_without_labels(cli, tmp_path):
+def test_carbon_environments_reports_the_label_free_rule_as_its_result(cli, tmp_path):
+    """The result is the default rule fixed before scoring (k by silhouette); nested clustering is only compared."""
     metrics, _ = run_recipe(cli, "carbon-environments", tmp_path / "ce")
-    ours = metrics["evaluation"]["sp_label"]["adjusted_rand_index"]
-    baseline = metrics["comparison"][0]["evaluation"]["sp_label"]["adjusted_rand_index"]
-    assert baseline == pytest.approx(0.7226, abs=1e-3)
-    assert ours > 0.72 and ours > baseline
-    assert metrics["cluster"]["k"] == 4
-    assert [s["split"] for s in metrics["cluster"]["splits"]].count(True) == 1
+    assert metrics["cluster"]["method"] == "kmeans" and metrics["cluster"]["selected_by"] == "silhouette"
+    assert metrics["cluster"]["k"] == 3  # chosen by silhouette over 2..10, not given
+    assert metrics["evaluation"]["sp_label"]["adjusted_rand_index"] == pytest.approx(0.7226, abs=1e-3)
+    nested = metrics["comparison"][0]
+    assert nested["method"] == "nested" and nested["k"] == 4
+    assert nested["evaluation"]["sp_label"]["adjusted_rand_index"] == pytest.approx(0.7312, abs=1e-3)
 
 
 def test_shipped_recipes_are_valid():

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from atomatlas.errors import AtlasError
@@ -37,8 +38,18 @@ def test_density_methods_take_no_k():
         CLUSTERERS["dbscan"].make({}, k=3)
 
 
-def test_every_method_builds_with_defaults():
+def test_every_method_builds_with_defaults_and_fits(blobs):
+    """Each default-built estimator fits the blobs and gives outputs of the right shape."""
+    X, _ = blobs
     for registry in (SCALERS, REDUCERS, CLUSTERERS):
         for method in registry:
-            estimator = method.make({}, k=2) if method.takes_k else method.make({})
-            assert hasattr(estimator, "fit")
+            if registry is REDUCERS and method.name in ("tsne", "umap"):
+                continue  # neighbour embeddings: tested in tests/learn/test_reduce.py (slow to start)
+            estimator = method.make({}, k=3) if method.takes_k else method.make({})
+            if registry is CLUSTERERS:
+                labels = estimator.fit_predict(X)
+                assert labels.shape == (len(X),) and len(set(labels) - {-1}) >= 1, method.name
+            else:
+                out = estimator.fit_transform(X)
+                width = X.shape[1] if registry is SCALERS else 2
+                assert out.shape == (len(X), width) and np.isfinite(out).all(), method.name

@@ -193,7 +193,7 @@ def _check_rows(X: np.ndarray, spec: dict, fitting: bool) -> None:
 
 
 def _ids(frames, centers, config) -> pd.DataFrame:
-    from atomatlas.sites import site_types
+    from atomatlas.sites import nearest_sites
 
     parts = []
     for f, c in zip(frames, centers):
@@ -202,7 +202,7 @@ def _ids(frames, centers, config) -> pd.DataFrame:
             part = pd.DataFrame({"structure": f.source, "frame": f.index, "point": np.arange(len(c)),
                                  "x": c[:, 0], "y": c[:, 1], "z": c[:, 2]})
             if config["structures"]["label"] == "site":
-                part["site"] = site_types(atoms, c)
+                part["site"], part["site_distance"] = nearest_sites(atoms, c)
         else:
             index = np.arange(len(atoms)) if c is None else np.asarray(c)
             part = pd.DataFrame({"structure": f.source, "frame": f.index, "atom": index,
@@ -281,5 +281,7 @@ def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, conf
     if "site" in described.table.frame:
         from atomatlas.sites import site_purity
 
-        out["site_purity"] = site_purity(described.table.frame["site"].to_numpy(), labels["cluster"].to_numpy())
+        frame = described.table.frame
+        out["site_purity"] = site_purity(frame["site"].to_numpy(), labels["cluster"].to_numpy(),
+                                         frame["site_distance"].to_numpy())
     return out

@@ -48,6 +48,8 @@ def read_label_file(path: str, table: Table) -> dict[int, str]:
         raise AtlasError(f"label file {path}: needs the columns {[*ids, 'label']} (the table's id columns and "
                          f"label); missing {missing}.")
     frame = frame[frame["label"].notna() & (frame["label"].astype(str).str.strip() != "")]
+    if frame.empty:  # nothing labelled yet (pandas would join the column names of an empty frame)
+        return {}
     key = table.ids[ids].astype(str).agg("\x1f".join, axis=1)
     position = dict(zip(key, range(len(key))))
     wanted = frame[ids].astype(str).agg("\x1f".join, axis=1)
@@ -184,7 +186,7 @@ def run_label_few(config: dict, table: Table, folder: Path, ask: Callable | None
                              "oracle": settings["oracle"]}}
     n_classes = len({str(v) for v in known.values()})
     if n_classes < 2:  # nothing to train yet: keep what was given and say what is needed
-        metrics["label_few"]["status"] = ("waiting for labels: fill the label column of to_label.csv" if not known
+        metrics["label_few"]["status"] = ("waiting for labels" if not known
                                           else "waiting for labels of a second class: a classifier needs two")
         metrics["figures"] = []
         write_csv(folder / "labels.csv", frame)

@@ -64,6 +64,8 @@ def _check_components(config: dict, n_rows: int, n_features: int) -> None:
         return
     n = reduce["params"].get("n_components", 2)
     limit = min(n_rows, n_features) if reduce["method"] == "pca" else n_rows - 1
+    if reduce["method"] == "pca" and isinstance(n, float) and 0 < n < 1:
+        return  # a share of the explained variance
     if not isinstance(n, int) or n < 1 or n > limit:
         raise AtlasError(f"reduce {reduce['method']}: n_components={n!r} must be between 1 and {limit} "
                          f"for {n_rows} rows and {n_features} features.")
@@ -245,7 +247,7 @@ def _cluster_or_reduce(config: dict, table: Table, label_sets: dict, folder: Pat
             metrics["comparison"] = _compare(config, X_scaled, embedding, label_sets, seed, folder, leaf_labels,
                                              progress)
             figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
-    if len(table.feature_names) >= 3:
+    if 3 <= len(table.feature_names) <= cluster_plots.MAX_DENDROGRAM_FEATURES:
         figures.append(save_figure(folder, "feature_dendrogram.png",
                                     cluster_plots.feature_dendrogram(X, table.feature_names)))
     for name, values in embedding_columns(embedding).items():

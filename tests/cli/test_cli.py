@@ -24,12 +24,11 @@ def test_help_has_examples_and_imports_no_heavy_libraries():
 
 @pytest.mark.parametrize("command", ["cluster", "environments", "reduce", "fit-classifier", "predict", "run", "demo",
                                      "classify", "train-classifier", "make-crystals", "segment",
-                                     "list", "label-few", "anomalies"])
-def test_every_command_has_help_with_examples(cli, command, capsys):
-    with pytest.raises(SystemExit) as info:
-        cli(command, "--help")
-    assert info.value.code == 0
-    assert "examples:" in capsys.readouterr().out
+                                     "list", "label-few", "anomalies", "cache"])
+def test_every_command_has_help_with_examples(cli, command):
+    status, out, _ = cli(command, "--help")
+    assert status == 0
+    assert "examples:" in out
 
 
 def test_cluster_writes_the_run_folder_contract(cli, blobs_csv, tmp_path):
@@ -176,6 +175,24 @@ BAD_INPUTS = [
     ("classifier without labels", lambda p: ["fit-classifier", FE, "--out", p / "o"], r"pass --labels"),
     ("predict from a non-run", lambda p: ["predict", p, FE_NEW, "--out", p / "o"], r"no saved model"),
     ("bad --param syntax", lambda p: ["cluster", FE, "--param", "n_init", "--out", p / "o"], r"NAME=VALUE"),
+    # issue 10: each of these gave a traceback
+    ("inner CV folds beyond a class", lambda p: ["fit-classifier", FE, "--labels", "polytype", "--param", "cv=20",
+                                                 "--out", p / "o"],
+     r"classifier 'logistic': cv=20 inner folds need every class 20 times .* lower --param cv to 11"),
+    ("kmeans_logistic k beyond the rows", lambda p: ["fit-classifier", FE, "--labels", "polytype", "--method",
+                                                     "kmeans_logistic", "--param", "k=[50]", "--folds", "2",
+                                                     "--out", p / "o"],
+     r"'kmeans_logistic': k=50 clusters need at least that many rows, but each KMeans is fit on about 21 rows"),
+    ("values too large to square", lambda p: ["cluster", _write(p, "x,y\n1,2\n1e308,3\n2,5\n"), "--out", p / "o"],
+     r"'x' has 1e\+308 on line 3: values beyond \+-1e\+100 overflow"),
+    ("duplicate column names", lambda p: ["cluster", _write(p, "x,y,x\n1,2,3\n2,3,4\n3,5,1\n"), "--out", p / "o"],
+     r"column name\(s\) \['x'\] appear more than once"),
+    ("unknown bundled dataset", lambda p: ["cluster", "dataset:nope.csv", "--out", p / "o"],
+     r"unknown bundled dataset 'nope.csv'; choose one of"),
+    ("dbscan calls every row noise", lambda p: ["cluster", FE, "--method", "dbscan", "--param", "eps=0.01",
+                                                "--out", p / "o"], r"called every one of the 42 rows noise"),
+    ("out is the working folder", lambda p: ["cluster", FE, "--out", ".", "--overwrite"],
+     r"--out \. is not a folder name"),
 ]
 
 
@@ -192,6 +209,81 @@ def test_bad_input_exits_2_with_one_line_and_no_output(cli, tmp_path, name, argv
     after = sorted(p.name for p in tmp_path.iterdir())
     assert not (tmp_path / "o").exists()
     assert [p for p in after if p not in before and p != "bad.csv"] == []  # no temporary folders left
+
+
+def test_unreadable_file(cli, tmp_path, monkeypatch):
+    from atomatlas.io import tables
+
+    path = _write(tmp_path, "x,y\n1,2\n2,3\n3,1\n")
+
+    def refuse(*args, **kwargs):  # as a file without read permission does (root ignores chmod, so simulate it)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(tables, "_read_text_table", refuse)
+    status, _, stderr = cli("cluster", path, "--out", tmp_path / "o")
+    assert status == 2 and stderr.strip().endswith("cannot read the file (Permission denied); check its permissions.")
+
+
+def test_model_json_without_its_kind_is_refused(cli, tmp_path):
+    assert cli("cluster", FE, "--k", "3", "--out", tmp_path / "run")[0] == 0
+    meta = json.loads((tmp_path / "run" / "model.json").read_text())
+    del meta["kind"]
+    (tmp_path / "run" / "model.json").write_text(json.dumps(meta))
+    status, _, stderr = cli("predict", tmp_path / "run", FE_NEW, "--out", tmp_path / "new")
+    assert status == 2 and len(stderr.strip().splitlines()) == 1
+    assert "kind None is not one of ['cluster', 'anomaly', 'classifier']" in stderr
+
+
+def test_argument_errors_take_two_lines(cli):
+    status, _, stderr = cli("cluster", FE)
+    lines = stderr.strip().splitlines()
+    assert status == 2 and len(lines) == 2
+    assert lines[0] == "usage: atomatlas cluster TABLE --out DIR [options]  (all options: atomatlas cluster --help)"
+    assert lines[1] == "atomatlas cluster: error: the following arguments are required: --out"
+    status, _, stderr = cli("clustr")
+    assert status == 2 and len(stderr.strip().splitlines()) == 2 and "invalid choice: 'clustr'" in stderr
+
+
+def test_a_bug_is_one_line_and_debug_shows_it(cli, tmp_path, monkeypatch):
+    from atomatlas.cli import cluster
+
+    def broken(args):
+        raise TypeError("unsupported operand type(s)")
+
+    monkeypatch.setattr(cluster, "run", broken)
+    status, _, stderr = cli("cluster", FE, "--out", tmp_path / "o")
+    assert status == 1 and len(stderr.strip().splitlines()) == 1
+    assert "internal error (TypeError: unsupported operand type(s)); this is a bug in atomatlas: rerun with " \
+           "--debug" in stderr
+    with pytest.raises(TypeError, match="unsupported operand"):
+        cli("--debug", "cluster", FE, "--out", tmp_path / "o")
+
+
+def test_library_warnings_become_one_line_notes(cli, tmp_path):
+    status, _, stderr = cli("cluster", FE, "--method", "gmm", "--k", "5", "--param", "max_iter=1",
+                            "--out", tmp_path / "o")
+    assert status == 0
+    notes = [line for line in stderr.splitlines() if line.strip()]
+    assert notes and all(line.startswith("atomatlas cluster: note: sklearn says:") for line in notes), stderr
+    assert "Warning" not in stderr and "warnings.warn" not in stderr
+
+
+def test_a_run_repeats_from_its_config_in_any_working_folder(cli, tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    _write(tmp_path / "work", "x,y\n1,2\n2,3\n3,1\n8,9\n9,9\n9,8\n")
+    monkeypatch.chdir(tmp_path / "work")
+    assert cli("cluster", "bad.csv", "--k", "2", "--out", "run")[0] == 0
+    assert cli("cluster", FE, "--k", "3", "--out", "fe")[0] == 0
+    assert cli("predict", "fe", FE_NEW, "--out", "fe-new")[0] == 0
+    config = (tmp_path / "work" / "fe" / "config.toml").read_text()
+    assert 'path = "dataset:Fe2_descriptor.csv"' in config  # not an install path of this machine
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for run in ("run", "fe", "fe-new"):
+        status, _, stderr = cli("run", tmp_path / "work" / run / "config.toml", "--out", run)
+        assert status == 0, stderr
+        assert (tmp_path / "elsewhere" / run / "labels.csv").read_text() == \
+            (tmp_path / "work" / run / "labels.csv").read_text()
 
 
 def test_existing_output_folder_needs_overwrite(cli, blobs_csv, tmp_path):

@@ -138,6 +138,22 @@ def test_bad_structures_exit_2_with_one_line(cli, tmp_path, name, make, message)
     assert set(tmp_path.iterdir()) == before  # nothing partial
 
 
+@pytest.mark.parametrize("descriptor, param, message", [
+    ("soap", "r_cut=-1", r"descriptor 'soap': r_cut=-1 must be a number above 1 A"),
+    ("soap", "n_max=0", r"descriptor 'soap': n_max=0 must be an integer from 1 to 20"),
+    ("soap", "sigma=-0.5", r"descriptor 'soap': sigma=-0.5 must be a positive number"),
+    ("soap", "weighting={function='cubic'}", r"weighting=.* must be a table with function"),
+    ("acsf", "r_cut=0", r"descriptor 'acsf': r_cut=0 must be a positive number"),
+    ("acsf", "g4_params=[[0.005, 1.0, 2.0]]", r"g4_params: lambda must be 1 or -1"),
+    ("rdf", "n_bins=0", r"descriptor 'rdf': n_bins=0 must be an integer from 1 to 10000"),
+])
+def test_descriptor_parameters_are_checked_before_dscribe(cli, phases, tmp_path, descriptor, param, message):
+    status, _, stderr = cli("environments", phases[0], "--descriptor", descriptor, "--descriptor-param", param,
+                            "--out", tmp_path / "o")
+    assert status == 2 and len(stderr.strip().splitlines()) == 1, stderr
+    assert re.search(message, stderr), stderr
+
+
 def test_hydrogen_at_its_bond_length_is_not_an_overlap(cli, tmp_path):
     """The overlap rule follows covalent radii: an H2 bond (0.74 A) is chemistry, not a broken file."""
     molecules = Atoms("H4", positions=[[0, 0, 0], [0.74, 0, 0], [3, 3, 3], [3.9, 3, 3]], cell=[7] * 3, pbc=True)

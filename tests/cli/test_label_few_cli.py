@@ -17,6 +17,15 @@ def test_without_labels_it_writes_the_rows_to_label(cli, blobs_csv, tmp_path):
     assert set(labels["cluster"]) == {0, 1, 2}
 
 
+def test_an_unfilled_label_file_waits_for_labels(cli, blobs_csv, tmp_path):
+    """to_label.csv handed back before any label was filled in: still waiting, not an error about ids."""
+    cli("label-few", blobs_csv, "--id", "name,id", "--budget", "3", "--out", tmp_path / "ask")
+    status, out, err = cli("label-few", blobs_csv, "--id", "name,id", "--budget", "3", "--label-file",
+                           tmp_path / "ask" / "to_label.csv", "--out", tmp_path / "again")
+    assert status == 0, err
+    assert "waiting for labels: fill the label column of" in out
+
+
 def test_filled_label_file_propagates_and_suggests_next(cli, blobs_csv, tmp_path):
     cli("label-few", blobs_csv, "--id", "name,id", "--budget", "3", "--out", tmp_path / "ask")
     table = pd.read_csv(blobs_csv)

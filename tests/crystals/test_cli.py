@@ -81,6 +81,36 @@ def test_classify_bad_input(cli, tmp_path):
     assert not (tmp_path / "p.csv").exists()
 
 
+def test_classify_refuses_non_finite_coordinates_before_spglib(cli, tmp_path):
+    """NaN positions made spglib crash with a segmentation fault (exit 139)."""
+    atoms = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(2)
+    atoms.positions[3, 0] = np.nan
+    ase.io.write(tmp_path / "nan.extxyz", atoms)
+    status, _, err = cli("classify", tmp_path / "nan.extxyz", "--out", tmp_path / "p.csv")
+    assert status == 2 and "nan.extxyz, frame 0: atom 3 has a non-finite coordinate" in err
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_one_bad_file_does_not_cost_the_other_classifications(cli, tmp_path):
+    good = tmp_path / "W.vasp"
+    ase.io.write(good, bulk("W", "bcc", a=3.16, cubic=True), format="vasp")
+    nan = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(2)
+    nan.positions[0, 2] = np.inf
+    ase.io.write(tmp_path / "broken.extxyz", [bulk("Cu", "fcc", a=3.61, cubic=True), nan])
+    (tmp_path / "empty.xyz").write_text("")
+    status, out, err = cli("classify", good, tmp_path / "broken.extxyz", tmp_path / "empty.xyz", "--out",
+                           tmp_path / "p.csv")
+    assert status == 3, err
+    lines = err.strip().splitlines()
+    assert re.search(r"skipped .*broken\.extxyz, frame 1: atom 0 has a non-finite coordinate", lines[0])
+    assert re.search(r"skipped .*empty\.xyz: the file is empty", lines[1])
+    assert "done with 2 structures; 2 input(s) skipped" in lines[2]
+    preds = pd.read_csv(tmp_path / "p.csv")
+    assert [(p.rsplit("/", 1)[-1], f) for p, f in zip(preds["file"], preds["frame"])] == \
+        [("W.vasp", 0), ("broken.extxyz", 0)]
+    assert preds["class"].tolist() == ["bcc", "fcc"]
+
+
 def test_make_crystals_writes_a_labelled_dataset(cli, tmp_path):
     status, out, err = cli("make-crystals", "--per-class", "2", "--vacancies", "0.25,0.25", "--out",
                            tmp_path / "c.extxyz")

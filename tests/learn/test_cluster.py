@@ -39,7 +39,9 @@ def test_agglomerative_linkages_and_metrics(blobs, linkage, metric):
     if linkage == "ward" and metric != "euclidean":
         pytest.skip("ward is euclidean only (tested in test_registry)")
     model = AtlasCluster("agglomerative", k=3, params={"linkage": linkage, "metric": metric}).fit(X)
-    assert model.k_ == 3
+    assert model.estimator_.linkage == linkage and model.estimator_.metric == metric
+    assert adjusted_rand_score(y, model.labels_) == pytest.approx(1.0)  # every linkage and metric finds the blobs
+    assert np.array_equal(model.predict(X), model.labels_)
 
 
 @pytest.mark.parametrize("select", ["silhouette", "bic", "aic", "elbow"])

@@ -41,8 +41,10 @@ def test_a_cluster_without_its_representative_takes_its_labelled_rows_majority(b
     known = {int(r): "odd" if i == 0 else "major" for i, r in enumerate(r for r in rows if r != rep)}
     known.update({int(model.representatives_[c]): f"c{c}" for c in (1, 2)})
     propagated = model.propagate(known)
-    assert set(propagated[model.labels_ == 0]) >= {"major"}
+    others = np.flatnonzero((model.labels_ == 0) & ~np.isin(np.arange(len(X)), list(known)))
+    assert len(others) > 0 and (propagated[others] == "major").all()  # the cluster's rows take the majority label
     assert propagated[rep] == "major"
+    assert [propagated[r] for r in known] == list(known.values())  # and the expert's rows keep their own
 
 
 def test_unlabelled_clusters_stay_unlabelled(blobs):
@@ -101,11 +103,12 @@ def _digits_sequence(kmeans_seed: int) -> dict:
 def test_digits_sequence_reproduces_seed_004():
     runs = pd.DataFrame([_digits_sequence(seed) for seed in range(5)])
     mean = runs.mean()
-    # the seed: 83.3% -> 92.2% -> 93.3% -> 94.0%, propagated labels 99.0% correct
-    assert mean["first_50"] == pytest.approx(0.8333, abs=0.001)  # same rows, same model: exact
-    assert mean["representatives"] == pytest.approx(0.922, abs=0.015)
-    assert mean["whole_clusters"] == pytest.approx(0.933, abs=0.015)
-    # the seed's 94.0% was one lucky KMeans run: averaged over seeds partial propagation gives ~92%
-    assert mean["partial_20"] == pytest.approx(0.940, abs=0.03)
-    assert mean["propagated_correct"] == pytest.approx(0.99, abs=0.015)
-    assert mean["first_50"] < mean["representatives"] < mean["whole_clusters"]
+    # the seed (one KMeans run): 83.3% -> 92.2% -> 93.3% -> 94.0%, propagated labels 99.0% correct.
+    # Ours, averaged over five KMeans seeds (docs/seed-004.md prints the same numbers):
+    assert mean["first_50"] == pytest.approx(0.8333, abs=0.0005)  # same rows, same model: the seed's exactly
+    assert mean["representatives"] == pytest.approx(0.9173, abs=0.005)
+    assert mean["whole_clusters"] == pytest.approx(0.9213, abs=0.005)
+    assert mean["partial_20"] == pytest.approx(0.9191, abs=0.005)  # the seed's 94.0% is the top of its spread
+    assert runs["partial_20"].max() == pytest.approx(0.9311, abs=0.005)
+    assert mean["propagated_correct"] == pytest.approx(0.9799, abs=0.005)
+    assert mean["first_50"] + 0.08 < min(mean["representatives"], mean["whole_clusters"], mean["partial_20"])

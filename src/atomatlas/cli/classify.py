@@ -14,7 +14,7 @@ from __future__ import annotations
 EXAMPLES = """examples:
   atomatlas classify Fe.cif Si.vasp frames.extxyz --out preds.csv
   atomatlas classify 'cells/*.cif' --out cells.csv --maps runs/maps
-  atomatlas train-classifier --per-class 10 --epochs 2 --out runs/cnn
+  atomatlas train-classifier --per-class 10 --epochs 2 --test-per-class 5 --out runs/cnn
   atomatlas classify defective.extxyz --model runs/cnn --mc 50 --out defective.csv
 """
 

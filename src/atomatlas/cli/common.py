@@ -153,7 +153,9 @@ def report(result, *, what: str) -> None:
     purity = metrics.get("structures", {}).get("site_purity")
     if purity:
         owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())
-        lines.append(f"  site purity {purity['overall_purity']:.3f}; clusters owned by each site type: {owners}")
+        near = purity.get("near_sites")
+        within = f" ({near['overall_purity']:.3f} within {near['within']:g} A of a site)" if near else ""
+        lines.append(f"  site purity {purity['overall_purity']:.3f}{within}; clusters owned by each site type: {owners}")
     for key, what in (("cross_validation", "cross-validated"), ("holdout", "held-out")):
         if key in metrics:
             cv = metrics[key]

@@ -13,7 +13,7 @@ from atomatlas.cli import common
 EXAMPLES = """examples:
   atomatlas environments dump.lammpstrj --descriptor soap --descriptor-param r_cut=5 --out runs/dump
   atomatlas environments 'frames/*.extxyz' --centers species --species Cu --k auto --out runs/cu
-  atomatlas environments slab.vasp --centers surface_grid --grid 60 --height 1.0 --out runs/sites
+  atomatlas environments slab.vasp --centers surface_grid --grid 30 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
   atomatlas predict runs/phases interface.extxyz --out runs/interface
   atomatlas environments vacancy.extxyz --anomaly gmm --anomaly-param n_components=1 --threshold mad \\

@@ -11,9 +11,9 @@ from atomatlas.cli import common
 EXAMPLES = """examples:
   atomatlas fit-classifier dataset:Fe2_descriptor.csv --labels polytype --out runs/fe-logreg
   atomatlas fit-classifier data.csv --labels phase --method mlp --folds 3 --out runs/mlp
-  atomatlas fit-classifier data.csv --labels phase --reduce pca --method torch_mlp --out runs/pca-mlp
+  atomatlas fit-classifier data.csv --labels phase --reduce pca --method torch_mlp --folds 3 --out runs/pca-mlp
   atomatlas fit-classifier dataset:digits.csv --labels digit --scale none --drop-constant \\
-      --method kmeans_logistic --param "k=[30,50,90]" --test-size 0.25 --seed 42 --out runs/digits-kmeans
+      --method kmeans_logistic --param "k=[30,50]" --test-size 0.25 --seed 42 --out runs/digits-kmeans
   atomatlas predict runs/fe-logreg dataset:Fe2_descriptor_newdata.csv --out runs/fe-logreg-new
 """
 

@@ -46,7 +46,7 @@ EPILOG = """examples:
   atomatlas demo
   atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe
   atomatlas predict runs/fe new.csv --out runs/fe-new
-  atomatlas run carbon-coordination --out runs/carbon
+  atomatlas run carbon-label-few --out runs/carbon
   atomatlas environments structures.extxyz --descriptor soap --out runs/atoms
   atomatlas classify Cu.cif POSCAR frames.extxyz --out preds.csv
   atomatlas label-few data.csv --budget 20 --out runs/ask
@@ -112,7 +112,10 @@ USER_OS_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quot
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (see the module docstring)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or an argument error already printed: a status, not an exit
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     if args.command is None:
         parser.print_help()
         return 2
@@ -200,7 +203,7 @@ class _library_notes:
             seen[key] = seen.get(key, 0) + 1
         for (category, library, message), count in seen.items():
             times = f" ({count} times)" if count > 1 else ""
-            advice = "; raise max_iter with --param" if category == "ConvergenceWarning" else ""
+            advice = "; raise max_iter with --param" if "iteration" in message.lower() else ""
             print(f"{self.name}: note: {library} says: {message[:200]}{times}{advice}", file=sys.stderr)
         return False
 

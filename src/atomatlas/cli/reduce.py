@@ -10,9 +10,9 @@ from atomatlas.cli import common
 
 EXAMPLES = """examples:
   atomatlas reduce data.csv --method pca --labels polytype --out runs/pca
-  atomatlas reduce dataset:Carbon8_descriptor.csv --method tsne --param perplexity=40 --out runs/tsne
+  atomatlas reduce data.csv --method tsne --param perplexity=40 --out runs/tsne
   atomatlas reduce data.csv --method kernel_pca --param kernel=poly --param degree=3 --out runs/kpca
-  atomatlas reduce data.csv --method mds --param metric=false --out runs/nmds
+  atomatlas reduce data.csv --method mds --param metric=false --param n_init=1 --out runs/nmds
 """
 
 

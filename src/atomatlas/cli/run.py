@@ -7,7 +7,7 @@ from __future__ import annotations
 
 EXAMPLES = """examples:
   atomatlas run fe-phases --out runs/fe
-  atomatlas run carbon-coordination --out runs/carbon --seed 1
+  atomatlas run carbon-label-few --out runs/carbon --seed 1
   atomatlas run my-recipe.toml --out runs/mine --overwrite
   atomatlas run runs/fe/config.toml --out runs/fe-again      # a run folder's config repeats the run
 """

@@ -88,6 +88,12 @@ CLUSTERERS.add("nested", "cluster, then split each cluster again where it shows 
                takes_k="k", auto_k=("self",))
 
 
+def _distinct_rows(X: np.ndarray) -> int:
+    """Rows that differ by more than round-off (1e-8 of the largest value): what k-means can tell apart."""
+    scale = float(np.abs(X).max()) or 1.0
+    return len(np.unique(np.round(X * (1e8 / scale)), axis=0))
+
+
 class AtlasCluster(ClusterMixin, BaseEstimator):
     """A named clusterer with automatic choice of k and prediction for new rows.
 
@@ -123,7 +129,7 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.progress = progress
 
-    def _k_range(self, spec, n_rows):
+    def _k_range(self, spec, n_rows, n_distinct):
         if self.select not in CRITERIA:
             raise AtlasError(f"unknown k selection {self.select!r}; choose one of {list(CRITERIA)}.")
         if self.select not in spec.auto_k:
@@ -133,13 +139,13 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         lowest = 1 if self.select in ("bic", "aic") else 2
         if not isinstance(self.k_min, int) or self.k_min < lowest:
             raise AtlasError(f"--k-min must be an integer >= {lowest} for {self.select}; got {self.k_min!r}.")
-        k_max = min(int(self.k_max), n_rows - 1)
+        k_max = min(int(self.k_max), n_rows - 1, n_distinct)  # more clusters than distinct rows: empty clusters
         if k_max < self.k_min:
             raise AtlasError(f"automatic k needs k_min <= k_max < number of rows; got k_min={self.k_min}, "
-                             f"k_max={self.k_max} with {n_rows} rows.")
+                             f"k_max={self.k_max} with {n_rows} rows ({n_distinct} distinct).")
         return list(range(self.k_min, k_max + 1))
 
-    def _check_k(self, k, n_rows):
+    def _check_k(self, k, n_rows, n_distinct):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise AtlasError(f"k must be a positive integer or 'auto'; got {k!r}.")
         if k < 1:
@@ -147,6 +153,9 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         if k >= n_rows:
             raise AtlasError(f"k={k} must be below the number of rows ({n_rows}): with k >= rows no two rows "
                              f"share a cluster; choose k < {n_rows} or use --k auto.")
+        if k > n_distinct:
+            raise AtlasError(f"k={k} is more than the {n_distinct} distinct rows (the others repeat them); choose "
+                             f"k <= {n_distinct} or use --k auto.")
         return int(k)
 
     def fit(self, X, y=None):
@@ -158,6 +167,7 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         spec = CLUSTERERS[self.method]
         params = dict(self.params or {})
         n_rows = X.shape[0]
+        n_distinct = _distinct_rows(X)
         self.scores_ = None
         self.selected_by_ = None
         if spec.takes_k is None:
@@ -170,7 +180,7 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
             estimator = spec.make(params, k=min(int(self.k_max), n_rows), random_state=self.random_state)
             self.selected_by_ = "prune"
         elif self.k == "auto":
-            ks = self._k_range(spec, n_rows)
+            ks = self._k_range(spec, n_rows, n_distinct)
             base = spec.make(params, k=ks[0], random_state=self.random_state)
             scores = search_k(base, X, ks, spec.takes_k, progress=self._progress())
             # A dict of arrays (like GridSearchCV.cv_results_) keeps the fitted object saveable by skops.
@@ -178,7 +188,7 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
             self.selected_by_ = self.select
             estimator = spec.make(params, k=choose(scores, self.select), random_state=self.random_state)
         else:
-            estimator = spec.make(params, k=self._check_k(self.k, n_rows), random_state=self.random_state)
+            estimator = spec.make(params, k=self._check_k(self.k, n_rows, n_distinct), random_state=self.random_state)
         self.labels_ = np.asarray(estimator.fit_predict(X), dtype=int)
         if (self.labels_ < 0).all():
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default parameters"

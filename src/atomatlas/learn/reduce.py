@@ -136,10 +136,11 @@ class MDS(NeighbourEmbedding):
 
 
 REDUCERS = Registry("reduce")
-REDUCERS.add("pca", "principal component analysis; explained variance and scree plot",
+REDUCERS.add("pca", "principal component analysis; explained variance and scree plot; n_components may be a "
+             "fraction (0.9: as many components as explain 90% of the variance)",
              lambda n_components, whiten, random_state: PCA(n_components=n_components, whiten=whiten,
                                                             random_state=random_state),
-             defaults={"n_components": 2, "whiten": False})
+             defaults={"n_components": 2, "whiten": False}, fractions=("n_components",))
 REDUCERS.add("kernel_pca", "kernel PCA with rbf, poly or cosine kernels",
              lambda n_components, kernel, gamma, degree, coef0, random_state: KernelPCA(
                  n_components=n_components, kernel=kernel, gamma=gamma, degree=degree, coef0=coef0,

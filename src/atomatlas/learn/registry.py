@@ -36,6 +36,7 @@ class Method:
     seeded: bool = True
     auto_k: tuple[str, ...] = ()  # criteria this method supports for k = "auto"
     requires: str | None = None  # optional module needed at fit time
+    fractions: tuple[str, ...] = ()  # integer parameters that also take a fraction in (0, 1) (PCA's n_components)
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults, rejecting unknown names and bad values."""
@@ -50,6 +51,8 @@ class Method:
             if key in self.choices and value not in self.choices[key]:
                 raise AtlasError(f"{self.step} method {self.name!r}: {key}={value!r} is not allowed; "
                                  f"choose one of {list(self.choices[key])}.")
+            if key in self.fractions and isinstance(value, float) and 0.0 < value < 1.0:
+                continue
             if not _type_fits(value, default):
                 raise AtlasError(f"{self.step} method {self.name!r}: {key}={value!r} should be "
                                  f"{_type_name(default)} (default {default!r}).")

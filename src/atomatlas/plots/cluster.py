@@ -72,6 +72,10 @@ def dendrogram(X, linkage: str = "ward", metric: str = "euclidean", leaf_labels=
     return fig
 
 
+# beyond this many features (SOAP has hundreds) a feature dendrogram is unreadable and slow to draw
+MAX_DENDROGRAM_FEATURES = 60
+
+
 def feature_dendrogram(X, feature_names, title: str = "feature dendrogram (1 - |correlation|)"):
     """Features grouped by how strongly they correlate: redundant descriptors merge low."""
     from scipy.cluster.hierarchy import dendrogram as scipy_dendrogram
