@@ -19,8 +19,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/atomatlas demo --out out/demo --overwrite
 
+# The import layers (pyproject's [tool.importlinter]) first, then the tests.
 # pytest exits 5 when it collected no tests: make that an explicit failure.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$status
 
@@ -32,7 +34,7 @@ docs: $(STAMP)
 
 # Retrain the crystal CNN shipped in the package (about 6 minutes on 2 cores).
 model: $(STAMP)
-	$(BIN)/atomatlas train-classifier --out out/crystal-cnn --overwrite
+	$(BIN)/atomatlas train-crystal-cnn --out out/crystal-cnn --overwrite
 	cp out/crystal-cnn/crystal_cnn.npz out/crystal-cnn/crystal_cnn.json src/atomatlas/models/
 
 bench: $(STAMP)

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from atomatlas.datasets.crystals import generate
+from atomatlas.datasets.prototypes import generate
 from atomatlas.descriptors.diffraction import Fingerprinter, reference_fingerprint
 
 

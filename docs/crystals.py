@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atomatlas.crystals import fingerprint_structures, labels_of, shipped_model_dir
-from atomatlas.datasets.crystals import CLASSES, SPACE_GROUPS, generate, space_group
+from atomatlas.runs.crystals import fingerprint_structures, labels_of, shipped_model_dir
+from atomatlas.datasets.prototypes import CLASSES, SPACE_GROUPS, generate, space_group
 from atomatlas.evaluate import cluster_accuracy
 
 DOCS = Path(__file__).resolve().parent
@@ -32,7 +32,7 @@ def averaged_soap(structures) -> np.ndarray:
     """Rotation-invariant: SOAP averaged over the atoms of each structure scaled to 1 A bonds."""
     from dscribe.descriptors import SOAP
 
-    from atomatlas.datasets.crystals import nearest_neighbour
+    from atomatlas.datasets.prototypes import nearest_neighbour
 
     # species-blind (every atom one element): the classes are arrangements, not chemistries
     soap = SOAP(species=["Cu"], r_cut=2.2, n_max=6, l_max=6, sigma=0.15, periodic=False, average="inner")
@@ -50,7 +50,7 @@ def scaled_rdf(atoms, r_max: float = 3.2, bins: int = 64, width: float = 0.05) -
     """Species-blind radial distribution around interior atoms, bonds scaled to 1 (rotation invariant)."""
     from scipy.spatial import cKDTree
 
-    from atomatlas.datasets.crystals import nearest_neighbour
+    from atomatlas.datasets.prototypes import nearest_neighbour
 
     positions = atoms.positions / nearest_neighbour(atoms)
     depth = np.linalg.norm(positions - positions.mean(axis=0), axis=1)
@@ -211,7 +211,7 @@ def written_differently(model) -> list[str]:
     """The same pristine crystals as users hand them in: primitive supercells and clusters without a cell."""
     from ase.build import bulk
 
-    from atomatlas.crystals import _prepared
+    from atomatlas.runs.crystals import _prepared
     from atomatlas.io.structures import Frame
     from atomatlas.learn.nn import crystal_cnn
 
@@ -280,7 +280,7 @@ def write_page() -> None:
              "Seed 001 (Ziletti et al. 2018): two-dimensional diffraction fingerprints of crystals, a CNN for seven "
              "classes, and unsupervised clustering of the fingerprints. Classes: " + ", ".join(CLASSES) + ".", "",
              "## The shipped CNN", "",
-             f"Made by `make model` (`atomatlas train-classifier --out ...` with its defaults): "
+             f"Made by `make model` (`atomatlas train-crystal-cnn --out ...` with its defaults): "
              f"{training['n_structures']} generated structures ({training['per_class']} per class, vacancies "
              f"{training['vacancies'][0]:.0%}-{training['vacancies'][1]:.0%}, displacements "
              f"{training['displacement'][0]:.0%}-{training['displacement'][1]:.0%} of the bond length), "

@@ -20,9 +20,9 @@ import pandas as pd
 from atomatlas import datasets, recipes
 from atomatlas.evaluate import evaluate_clusters
 from atomatlas.io.tables import join_labels, read_table
-from atomatlas.learn.cluster import AtlasCluster
+from atomatlas.learn.cluster import make_clusterer
 from atomatlas.learn.scale import make_scaler
-from atomatlas.pipeline import run_config
+from atomatlas.api import run_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seed004  # noqa: E402  (docs/seed004.py: the seed 004 page)
@@ -138,7 +138,7 @@ def carbon_study() -> dict:
               "log1p + standard": make_scaler("standard").fit_transform(np.log1p(raw))}
     rows, nested = [], None
     for name, scaling, method, options, params in STRATEGIES:
-        model = AtlasCluster(method, params=params, random_state=0, **options).fit(scaled[scaling])
+        model = make_clusterer(method, params, random_state=0, **options).fit(scaled[scaling])
         scores = evaluate_clusters(truth, model.labels_)
         rows.append({"strategy": name, "scaling": scaling, "clusters": model.k_,
                      "ari": scores["adjusted_rand_index"], "accuracy": scores["cluster_accuracy"],
@@ -240,7 +240,7 @@ def _site_run(name: str, folder: str, seed: int, build: dict | None = None, n: i
 
 def _misplaced(run: Path) -> pd.DataFrame:
     """Near-site points in a cluster whose near-site majority is another type: their type and distance to the site."""
-    from atomatlas.sites import NEAR_SITE
+    from atomatlas.evaluate.sites import NEAR_SITE
 
     points = pd.read_parquet(run / "features.parquet", columns=["site", "site_distance"])
     points["cluster"] = pd.read_csv(run / "labels.csv")["cluster"].to_numpy()

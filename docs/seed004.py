@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas import recipes
-from atomatlas.pipeline import run_config
+from atomatlas.api import run_config
 
 DOCS = Path(__file__).resolve().parent
 OUT = DOCS.parent / "out" / "docs" / "seed004"
@@ -52,7 +52,7 @@ def _first_rows_baseline() -> float:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    from atomatlas.learn.label_few import seed_classifier
+    from atomatlas.learn.propagation import seed_classifier
 
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=42)
@@ -226,7 +226,7 @@ def mixtures_section() -> list[str]:
 
 
 def dbscan_section() -> list[str]:
-    from atomatlas.predict import predict_run
+    from atomatlas.api import predict as predict_run
 
     result = _run("moons-dbscan")
     compare = result.metrics["comparison"][0]
@@ -236,10 +236,10 @@ def dbscan_section() -> list[str]:
     labels = predicted.labels["cluster"].tolist()
     same_pattern = labels[0] == labels[3] == -1 and labels[1] >= 0 and labels[2] >= 0 and labels[1] != labels[2]
     from atomatlas.datasets.synthetic import moons
-    from atomatlas.learn.cluster import AtlasCluster
+    from atomatlas.learn.cluster import make_clusterer
 
     data, _ = moons()
-    noise_005 = int((AtlasCluster("dbscan", k=None, params={"eps": 0.05, "min_samples": 5}).fit(data).labels_ < 0)
+    noise_005 = int((make_clusterer("dbscan", {"eps": 0.05, "min_samples": 5}, k=None).fit(data).labels_ < 0)
                     .sum())
     return ["## 5. DBSCAN and new points", "",
             "`atomatlas run moons-dbscan` on make_moons(1000, noise 0.05):", "",

@@ -26,3 +26,22 @@ def test_documented_python_api(tmp_path):
     assert result.metrics["evaluation"]["polytype"]["adjusted_rand_index"] == pytest.approx(1.0)
     with pytest.raises(AttributeError):
         atomatlas.not_a_name
+
+
+def test_every_example_in_docs_api_runs(tmp_path, monkeypatch, capsys):
+    """docs/api.md's code blocks, run in order in a folder holding the files they name."""
+    import re
+    from pathlib import Path
+
+    from atomatlas.datasets.examples import write_example_files
+
+    pytest.importorskip("torch")
+    text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 8
+    write_example_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "docs/api.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "3 1.0" in out  # the iron phases, found without labels

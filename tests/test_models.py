@@ -3,6 +3,7 @@
 import json
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from sklearn.datasets import make_blobs
 from sklearn.pipeline import Pipeline
 
 from atomatlas.errors import AtlasError
-from atomatlas.io.models import ALLOWED_TYPES, META_FILE, MODEL_FILE, audit_types, load_model, save_model
-from atomatlas.learn.cluster import AtlasCluster
+from atomatlas.io.models import (ALLOWED_TYPES, META_FILE, MODEL_FILE, MODEL_FORMAT_VERSION, audit_types, load_model,
+                                 save_model)
+from atomatlas.learn.cluster import AtlasCluster, make_clusterer
 from atomatlas.learn.scale import make_scaler
 
 
@@ -61,15 +63,15 @@ def test_round_trip_predicts_the_same(tmp_path, blobs):
     save_model(tmp_path, {"scaler": make_scaler("none").fit(X), "clusterer": model},
                {"kind": "cluster", "feature_names": ["a", "b", "c", "d"]})
     loaded, meta = load_model(tmp_path)
-    assert meta["kind"] == "cluster" and meta["format_version"] == 1
+    assert meta["kind"] == "cluster" and meta["format_version"] == MODEL_FORMAT_VERSION
     assert np.array_equal(loaded["clusterer"].predict(X), model.labels_)
 
 
 def _every_fitted_model():
     """One fitted object per registered method, as runs save them."""
-    from atomatlas.learn.anomaly import DETECTORS, AnomalyDetector
+    from atomatlas.learn.outliers import DETECTORS, make_detector
     from atomatlas.learn.cluster import CLUSTERERS
-    from atomatlas.learn.label_few import seed_classifier
+    from atomatlas.learn.propagation import seed_classifier
     from atomatlas.learn.reduce import REDUCERS, make_reducer
     from atomatlas.learn.scale import SCALERS
     from atomatlas.learn.supervised import CLASSIFIERS, make_classifier
@@ -83,8 +85,8 @@ def _every_fitted_model():
         k = None if name in ("dbscan", "hdbscan") else ("auto" if name in ("nested", "bgmm") else 3)
         fitted.append(AtlasCluster(name, k=k, random_state=0).fit(X))
     for metric in ("manhattan", "chebyshev", "cosine"):
-        fitted.append(AtlasCluster("dbscan", k=None, params={"metric": metric, "eps": 0.5}).fit(X))
-        fitted.append(AtlasCluster("agglomerative", k=3, params={"linkage": "average", "metric": "manhattan"}).fit(X))
+        fitted.append(make_clusterer("dbscan", {"metric": metric, "eps": 0.5}, k=None).fit(X))
+        fitted.append(make_clusterer("agglomerative", {"linkage": "average", "metric": "manhattan"}, k=3).fit(X))
     fitted.append(AtlasCluster("kmeans", k="auto", random_state=0).fit(X))
     for name in CLASSIFIERS.names():
         params = {"k": [5, 10]} if name == "kmeans_logistic" else ({"epochs": 3} if name == "torch_mlp" else {})
@@ -92,7 +94,7 @@ def _every_fitted_model():
             fitted.append(Pipeline([("scale", make_scaler("standard")),
                                     ("model", make_classifier(name, params, random_state=0))]).fit(X, target))
     fitted.append(Pipeline([("scale", make_scaler("standard")), ("model", seed_classifier(0))]).fit(X, labels))
-    fitted += [AnomalyDetector(name, random_state=0).fit(X) for name in DETECTORS.names()]
+    fitted += [make_detector(name, random_state=0).fit(X) for name in DETECTORS.names()]
     return fitted
 
 
@@ -113,13 +115,13 @@ def test_incompatible_format_version_is_refused(tmp_path, blobs):
     meta["format_version"] = 99
     meta["atomatlas_version"] = "9.0.0"
     (folder / META_FILE).write_text(json.dumps(meta))
-    with pytest.raises(AtlasError, match=r"saved by atomatlas 9.0.0 in model format v99.*reads v1 only; rerun the fit"):
+    with pytest.raises(AtlasError, match=rf"saved by atomatlas 9.0.0 in model format v99.*reads v{MODEL_FORMAT_VERSION} only; rerun the fit"):
         load_model(folder)
 
 
 def test_untrusted_types_are_refused(tmp_path):
     skops.io.dump({"x": NotTrusted()}, tmp_path / MODEL_FILE)
-    (tmp_path / META_FILE).write_text(json.dumps({"format": "atomatlas-model", "format_version": 1,
+    (tmp_path / META_FILE).write_text(json.dumps({"format": "atomatlas-model", "format_version": MODEL_FORMAT_VERSION,
                                                   "kind": "cluster", "feature_names": ["a"]}))
     with pytest.raises(AtlasError, match=r"refusing to load object type\(s\) \['(tests\.)?test_models\.NotTrusted'\]"):
         load_model(tmp_path)
@@ -217,3 +219,8 @@ def test_a_truncated_model_file_is_refused(tmp_path, blobs):
     (folder / MODEL_FILE).write_bytes(data[: len(data) // 2])
     with pytest.raises(AtlasError, match=r"not a readable skops file"):
         load_model(folder)
+
+
+def test_run_folder_doc_shows_the_current_format_version():
+    doc = (Path(__file__).parents[1] / "docs" / "run-folder.md").read_text()
+    assert f'"format_version": {MODEL_FORMAT_VERSION},' in doc

@@ -7,7 +7,7 @@ import pytest
 
 from atomatlas import recipes
 from atomatlas.errors import AtlasError
-from atomatlas.recipes.schema import normalise
+from atomatlas.runs import parse as normalise
 
 
 def run_recipe(cli, name, out):
@@ -70,7 +70,7 @@ def test_shipped_recipes_are_valid():
     ({"data": {"path": "x.csv"}, "cluster": {"on": "reduced"}}, r"needs a \[reduce\] section"),
     ({"data": {"path": "x.csv"}, "seed": -1}, r"seed must be a non-negative integer"),
     ({"data": {"path": "x.csv"}, "evaluate": [{"labels": "y.csv", "column": "c"}]}, r"needs on = \[join columns\]"),
-    ({"data": {"path": "x.csv"}, "cluster": {}, "classify": {}}, r"give one of \[cluster\], \[classify\] or \[label_few\], not cluster and classify"),
+    ({"data": {"path": "x.csv"}, "cluster": {}, "classify": {}}, r"give one of \[cluster\], \[table_classifier\] or \[label_few\], not cluster and classify"),
     ({"data": {"path": "x.csv"}, "label_few": {}}, r"\[label_few\] needs budget = N"),
     ({"data": {"path": "x.csv"}, "label_few": {"budget": 5, "propagate": "magic"}}, r"propagate must be one of"),
     ({"data": {"path": "x.csv"}, "anomaly": {"threshold": "top"}}, r"\[anomaly\] threshold must be one of"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from atomatlas.errors import AtlasError
-from atomatlas.io.rundir import MARKER, RunFolder
+from atomatlas.runs.folder import MARKER, RunFolder
 
 FE = "dataset:Fe2_descriptor.csv"
 

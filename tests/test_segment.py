@@ -10,7 +10,7 @@ from PIL import Image
 from atomatlas.datasets.micrograph import micrograph
 from atomatlas.io.images import write_png
 from atomatlas.evaluate import cluster_accuracy
-from atomatlas.learn.segment import majority_filter, order_by_brightness, pixel_features
+from atomatlas.learn.pixels import majority_filter, order_by_brightness, pixel_features
 
 
 def test_pixel_features_colour_texture_position():

@@ -5,7 +5,7 @@ import pytest
 from ase.build import fcc111, hcp0001
 
 from atomatlas.errors import AtlasError
-from atomatlas.sites import layers, nearest_sites, site_positions, site_purity
+from atomatlas.evaluate.sites import layers, nearest_sites, site_positions, site_purity
 
 ASE_NAMES = {"ontop": "top", "bridge": "bridge", "fcc": "fcc", "hcp": "hcp"}
 

@@ -11,7 +11,7 @@ from atomatlas.datasets.structures import bcc_fcc_stack, build_surface
 from atomatlas.descriptors import make_descriptor
 from atomatlas.descriptors.centers import surface_grid
 from atomatlas.learn.cluster import AtlasCluster
-from atomatlas.sites import site_types
+from atomatlas.evaluate.sites import site_types
 
 
 def test_cu111_sites_reproduces_seed_000(cli, tmp_path):

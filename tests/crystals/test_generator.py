@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from atomatlas.datasets.crystals import (CLASSES, PROTOTYPES, SPACE_GROUPS, generate, make_structure,
+from atomatlas.datasets.prototypes import (CLASSES, PROTOTYPES, SPACE_GROUPS, generate, make_structure,
                                          nearest_neighbour, space_group)
 from atomatlas.descriptors.diffraction import Fingerprinter
 from atomatlas.errors import AtlasError

@@ -9,7 +9,7 @@ import pytest
 from ase.build import bulk
 
 from atomatlas.descriptors import make_descriptor
-from atomatlas.descriptors.base import create_cached
+from atomatlas.descriptors.cache import create_cached
 from atomatlas.io import cache
 
 SOAP = {"r_cut": 4.0, "n_max": 3, "l_max": 3}
@@ -28,7 +28,7 @@ def _entry(where):
 
 
 def _fresh(crystal):
-    return make_descriptor("soap", SOAP).create([crystal])
+    return make_descriptor("soap", SOAP).fit([crystal]).create([crystal])
 
 
 def _damage_values(path):
@@ -77,7 +77,7 @@ def test_refresh_replaces_the_entry(tmp_path, crystal):
 
 def test_the_key_follows_the_descriptor_code(tmp_path, crystal, monkeypatch):
     soap = make_descriptor("soap", SOAP)
-    soap.fit_species([crystal])
+    soap.fit([crystal])
     before = soap.cache_key([crystal], None)
     module = sys.modules[type(soap).__module__]
     changed = tmp_path / "soap.py"
@@ -91,7 +91,7 @@ def test_the_key_follows_library_versions(crystal, monkeypatch):
     from atomatlas.descriptors import base
 
     soap = make_descriptor("soap", SOAP)
-    soap.fit_species([crystal])
+    soap.fit([crystal])
     before = soap.cache_key([crystal], None)
     monkeypatch.setattr(base, "_versions", lambda: {"dscribe": "99.0"})
     assert soap.cache_key([crystal], None) != before

@@ -4,7 +4,7 @@ from ase.build import bulk, molecule
 
 from atomatlas import testing
 from atomatlas.descriptors import make_descriptor
-from atomatlas.descriptors.base import create_cached
+from atomatlas.descriptors.cache import create_cached
 from atomatlas.errors import AtlasError
 
 # small settings: the physics does not depend on the resolution
@@ -33,12 +33,12 @@ def test_molecule_without_cell(name):
     testing.check_rotation(descriptor, water)
     testing.check_permutation(descriptor, water)
     with pytest.raises(AtlasError, match=r"periodic but the structure has no cell"):
-        make_descriptor(name, SMALL[name]).create(water)
+        make_descriptor(name, SMALL[name]).fit([water]).create(water)
 
 
 def test_feature_names_match_the_width(crystal):
     for name in SMALL:
-        descriptor = make_descriptor(name, SMALL[name])
+        descriptor = make_descriptor(name, SMALL[name]).fit([crystal])
         rows = descriptor.create(crystal)
         assert rows.shape == (len(crystal), descriptor.get_number_of_features()) == (160, len(descriptor.feature_names()))
     names = make_descriptor("soap", {**SMALL["soap"], "species": ["Na", "Cl"]}).feature_names()
@@ -92,7 +92,7 @@ def test_cache_reuses_and_is_keyed_by_content(tmp_path, crystal):
 
 
 def test_averaged_soap_gives_one_row_per_structure(crystal):
-    soap = make_descriptor("soap", {**SMALL["soap"], "average": "inner"})
+    soap = make_descriptor("soap", {**SMALL["soap"], "average": "inner"}).fit([crystal])
     rows = soap.create([crystal, crystal[:40]], n_jobs=2)
     assert rows.shape == (2, soap.get_number_of_features())
     testing.check_rotation(soap, crystal)
@@ -103,7 +103,7 @@ def test_many_probe_points_split_over_processes(name, crystal):
     """More centres than one chunk: split within one structure, same numbers for any n_jobs."""
     from atomatlas.descriptors.base import CHUNK
 
-    descriptor = make_descriptor(name, SMALL[name])
+    descriptor = make_descriptor(name, SMALL[name]).fit([crystal])
     points = np.random.default_rng(2).uniform(0, 1, (CHUNK + 500, 3)) @ np.asarray(crystal.cell)
     one = descriptor.create(crystal, centers=points, n_jobs=1)
     two = descriptor.create(crystal, centers=points, n_jobs=2)

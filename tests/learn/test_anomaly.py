@@ -6,12 +6,12 @@ from sklearn.mixture import GaussianMixture
 
 from atomatlas.datasets.synthetic import mixture_blobs
 from atomatlas.errors import AtlasError
-from atomatlas.learn.anomaly import DETECTORS, AnomalyDetector
+from atomatlas.learn.outliers import DETECTORS, make_detector
 
 
 def test_gmm_percentile_rule_is_the_seeds():
     X, _ = mixture_blobs()
-    detector = AnomalyDetector("gmm", {"n_components": 3}, percentile=4, random_state=42).fit(X)
+    detector = make_detector("gmm", {"n_components": 3}, percentile=4, random_state=42).fit(X)
     densities = GaussianMixture(3, n_init=10, random_state=42).fit(X).score_samples(X)
     seed_flags = densities < np.percentile(densities, 4)  # the seed's own lines
     assert np.array_equal(detector.flags_, seed_flags)
@@ -30,24 +30,24 @@ def planted():
 @pytest.mark.parametrize("method", DETECTORS.names())
 def test_every_detector_finds_planted_outliers_with_the_robust_threshold(planted, method):
     params = {"n_components": 1} if method == "gmm" else {}
-    detector = AnomalyDetector(method, params, threshold="mad", n_mad=5, random_state=0).fit(planted)
+    detector = make_detector(method, params, threshold="mad", n_mad=5, random_state=0).fit(planted)
     assert detector.flags_[-6:].all()
     # LOF compares local densities, and the rim of the wide plane is sparse: up to 6% of normal rows flagged
     assert detector.flags_[:-6].sum() <= (18 if method == "lof" else 5)
 
 
 def test_the_threshold_is_kept_for_new_rows(planted):
-    detector = AnomalyDetector("gmm", {"n_components": 1}, threshold="mad", random_state=0).fit(planted[:300])
-    assert detector.predict(np.array([[0.0] * 5, [9.0] * 5])).tolist() == [0, 1]
+    detector = make_detector("gmm", {"n_components": 1}, threshold="mad", random_state=0).fit(planted[:300])
+    assert detector.predict(np.array([[0.0] * 5, [9.0] * 5])).tolist() == [1, -1]  # inlier, outlier
 
 
 def test_bad_detector_settings():
     X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(AtlasError, match=r"pca_error: n_components=3 must be below min\(rows, features\) = 3"):
-        AnomalyDetector("pca_error", {"n_components": 3}).fit(X)
+        make_detector("pca_error", {"n_components": 3}).fit(X)
     with pytest.raises(AtlasError, match="gmm: n_components=30 is more than the 20 rows"):
-        AnomalyDetector("gmm", {"n_components": 30}).fit(X)
+        make_detector("gmm", {"n_components": 30}).fit(X)
     with pytest.raises(AtlasError, match="threshold must be one of"):
-        AnomalyDetector("gmm", threshold="top").fit(X)
+        make_detector("gmm", threshold="top").fit(X)
     with pytest.raises(AtlasError, match="unknown parameter 'k'"):
-        AnomalyDetector("lof", {"k": 3}).fit(X)
+        make_detector("lof", {"k": 3}).fit(X)

@@ -5,7 +5,7 @@ from sklearn.datasets import make_blobs, make_moons
 from sklearn.metrics import adjusted_rand_score
 
 from atomatlas.errors import AtlasError
-from atomatlas.learn.cluster import CLUSTERERS, AtlasCluster
+from atomatlas.learn.cluster import CLUSTERERS, AtlasCluster, make_clusterer
 from atomatlas.learn.select_k import elbow_index
 
 # Parameters under which each method must recover three well-separated blobs exactly.
@@ -25,7 +25,7 @@ def test_method_recovers_blobs_and_predicts_its_own_rows(blobs, method):
     X, y = blobs
     spec = CLUSTERERS[method]
     k = "auto" if spec.takes_k else None
-    model = AtlasCluster(method, k=k, params=RECOVERS_BLOBS[method], random_state=0).fit(X)
+    model = make_clusterer(method, RECOVERS_BLOBS[method], k=k, random_state=0).fit(X)
     assert model.k_ == 3
     assert adjusted_rand_score(y, model.labels_) == pytest.approx(1.0)
     # every fitted method labels new rows; training rows get their own label back
@@ -38,7 +38,7 @@ def test_agglomerative_linkages_and_metrics(blobs, linkage, metric):
     X, y = blobs
     if linkage == "ward" and metric != "euclidean":
         pytest.skip("ward is euclidean only (tested in test_registry)")
-    model = AtlasCluster("agglomerative", k=3, params={"linkage": linkage, "metric": metric}).fit(X)
+    model = make_clusterer("agglomerative", {"linkage": linkage, "metric": metric}, k=3).fit(X)
     assert model.estimator_.linkage == linkage and model.estimator_.metric == metric
     assert adjusted_rand_score(y, model.labels_) == pytest.approx(1.0)  # every linkage and metric finds the blobs
     assert np.array_equal(model.predict(X), model.labels_)
@@ -59,15 +59,14 @@ def test_automatic_k_finds_four_blobs(select):
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
 def test_kmeans_variants(blobs, init, algorithm):
     X, y = blobs
-    model = AtlasCluster("kmeans", k=3, params={"init": init, "algorithm": algorithm, "n_init": 5},
-                         random_state=0).fit(X)
+    model = make_clusterer("kmeans", {"init": init, "algorithm": algorithm, "n_init": 5}, k=3, random_state=0).fit(X)
     assert adjusted_rand_score(y, model.labels_) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
 def test_gmm_covariance_types(blobs, covariance_type):
     X, y = blobs
-    model = AtlasCluster("gmm", k=3, params={"covariance_type": covariance_type}, random_state=0).fit(X)
+    model = make_clusterer("gmm", {"covariance_type": covariance_type}, k=3, random_state=0).fit(X)
     assert adjusted_rand_score(y, model.labels_) == pytest.approx(1.0)
 
 
@@ -79,14 +78,14 @@ def test_bgmm_prunes_unused_components(blobs):
 
 def test_same_seed_same_labels_other_seed_runs(blobs):
     X, _ = blobs
-    a = AtlasCluster("kmeans", k=4, params={"n_init": 1, "init": "random"}, random_state=7).fit(X).labels_
-    b = AtlasCluster("kmeans", k=4, params={"n_init": 1, "init": "random"}, random_state=7).fit(X).labels_
+    a = make_clusterer("kmeans", {"n_init": 1, "init": "random"}, k=4, random_state=7).fit(X).labels_
+    b = make_clusterer("kmeans", {"n_init": 1, "init": "random"}, k=4, random_state=7).fit(X).labels_
     assert np.array_equal(a, b)
 
 
 def test_dbscan_marks_far_new_points_as_noise():
     X, _ = make_moons(n_samples=200, noise=0.05, random_state=0)
-    model = AtlasCluster("dbscan", params={"eps": 0.2, "min_samples": 5}).fit(X)
+    model = make_clusterer("dbscan", {"eps": 0.2, "min_samples": 5}).fit(X)
     assert model.k_ == 2
     new = np.array([[0.0, 1.0], [1.0, -0.5], [5.0, 5.0]])
     labels = model.predict(new)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from atomatlas.errors import AtlasError
-from atomatlas.learn.label_few import ClusterPropagation, least_certain, seed_classifier, spread
+from atomatlas.learn.propagation import ClusterPropagation, least_certain, seed_classifier, spread
 
 
 def test_representatives_propagate_to_whole_clusters(blobs):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from atomatlas.datasets.synthetic import mixture_blobs, moons
-from atomatlas.learn.cluster import AtlasCluster
+from atomatlas.learn.cluster import AtlasCluster, make_clusterer
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def blobs():
 
 def test_gmm_bic_and_aic_match_the_seed(blobs):
     X, _ = blobs
-    gmm = AtlasCluster("gmm", k=3, params={"n_init": 10}, random_state=42).fit(X).estimator_
+    gmm = make_clusterer("gmm", {"n_init": 10}, k=3, random_state=42).fit(X).estimator_
     assert gmm.bic(X) == pytest.approx(8189.74, abs=0.01)
     assert gmm.aic(X) == pytest.approx(8102.52, abs=0.05)
 
@@ -22,22 +22,21 @@ def test_gmm_bic_and_aic_match_the_seed(blobs):
 @pytest.mark.parametrize("criterion", ["bic", "aic"])
 def test_bic_and_aic_choose_three_components(blobs, criterion):
     X, _ = blobs
-    model = AtlasCluster("gmm", k="auto", select=criterion, k_min=1, k_max=8, params={"n_init": 3},
-                         random_state=42).fit(X)
+    model = make_clusterer("gmm", {"n_init": 3}, k="auto", select=criterion, k_min=1, k_max=8, random_state=42).fit(X)
     assert model.k_ == 3
 
 
 def test_bayesian_mixture_keeps_three_effective_components(blobs):
     X, _ = blobs
-    model = AtlasCluster("bgmm", k="auto", k_max=10, params={"n_init": 10}, random_state=42).fit(X)
+    model = make_clusterer("bgmm", {"n_init": 10}, k="auto", k_max=10, random_state=42).fit(X)
     weights = np.round(model.estimator_.weights_, 2)
     assert (weights > 0.01).sum() == 3 and model.k_ == 3
 
 
 def test_dbscan_on_moons_small_and_large_eps():
     X, _ = moons()
-    small = AtlasCluster("dbscan", params={"eps": 0.05, "min_samples": 5}).fit(X)
-    large = AtlasCluster("dbscan", params={"eps": 0.2, "min_samples": 5}).fit(X)
+    small = make_clusterer("dbscan", {"eps": 0.05, "min_samples": 5}).fit(X)
+    large = make_clusterer("dbscan", {"eps": 0.2, "min_samples": 5}).fit(X)
     assert small.k_ == 7 and (small.labels_ == -1).sum() > 0  # the seed: 7 clusters and many anomalies
     assert large.k_ == 2 and (large.labels_ == -1).sum() == 0
     # the seed's new points: it finds [-1, 0, 1, -1] (cluster ids may be permuted)

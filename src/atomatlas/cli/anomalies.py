@@ -19,32 +19,21 @@ EXAMPLES = """examples:
 """
 
 
-def add_threshold_arguments(group) -> None:
-    group.add_argument("--threshold", choices=("percentile", "mad"), default="percentile",
-                       help="percentile: flag the --percentile %% highest scores (default, the seed's rule); "
-                            "mad: flag scores above median + --n-mad robust deviations")
-    group.add_argument("--percentile", type=float, default=4.0, help="share of rows flagged, in %% (default 4)")
-    group.add_argument("--n-mad", type=float, default=5.0, help="robust deviations for --threshold mad (default 5)")
-
-
 def add_arguments(parser) -> None:
     common.add_table_arguments(parser)
     common.add_scale_argument(parser)
     group = common.add_method_arguments(parser, "detector", "gmm", "gmm, pca_error, isolation_forest or lof")
-    add_threshold_arguments(group)
+    common.add_threshold_arguments(group)
     common.add_output_arguments(parser)
 
 
-def anomaly_section(args, method: str, params: list[str] | None) -> dict:
-    return {"method": method, "threshold": args.threshold, "percentile": args.percentile, "n_mad": args.n_mad,
-            **common.parse_params(params)}
-
-
 def run(args) -> int:
-    from atomatlas.pipeline import run_config
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    config = {"name": "anomalies", "seed": args.seed, "data": common.data_section(args),
-              "scale": {"method": args.scale}, "anomaly": anomaly_section(args, args.method, args.param)}
-    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
-    common.report(result, what="anomalies")
+    result = api.find_anomalies(common.table_path(args.table), args.out, method=args.method,
+                                params=common.parse_params(args.param), threshold=args.threshold,
+                                percentile=args.percentile, n_mad=args.n_mad, scale=args.scale, seed=args.seed,
+                                overwrite=args.overwrite, progress=True, **common.columns(args))
+    print(report(result, what="anomalies"))
     return 0

@@ -36,20 +36,14 @@ def add_arguments(parser) -> None:
     common.add_output_arguments(parser)
 
 
-def build_config(args) -> dict:
-    config = {"name": "cluster", "seed": args.seed, "data": common.data_section(args), "scale": {"method": args.scale},
-              "cluster": {"method": args.method, "k": args.k, "select": args.select, "k_min": args.k_min,
-                          "k_max": args.k_max, **common.parse_params(args.param)}}
-    if args.reduce:
-        config["reduce"] = {"method": args.reduce, "n_components": args.n_components,
-                            **common.parse_params(args.reduce_param)}
-        config["cluster"]["on"] = "reduced" if args.reduce_for == "cluster" else "scaled"
-    return config
-
-
 def run(args) -> int:
-    from atomatlas.pipeline import run_config
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    result = run_config(build_config(args), args.out, overwrite=args.overwrite, progress=True)
-    common.report(result, what="cluster")
+    result = api.cluster(common.table_path(args.table), args.out, method=args.method, k=args.k, select=args.select,
+                         k_min=args.k_min, k_max=args.k_max, params=common.parse_params(args.param),
+                         scale=args.scale, reduce=args.reduce, n_components=args.n_components,
+                         reduce_params=common.parse_params(args.reduce_param), reduce_for=args.reduce_for,
+                         seed=args.seed, overwrite=args.overwrite, progress=True, **common.columns(args))
+    print(report(result, what="cluster"))
     return 0

@@ -42,6 +42,14 @@ def add_output_arguments(parser: argparse.ArgumentParser, required: bool = True)
     group.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same labels")
 
 
+def add_threshold_arguments(group) -> None:
+    group.add_argument("--threshold", choices=("percentile", "mad"), default="percentile",
+                       help="percentile: flag the --percentile %% highest scores (default, the seed's rule); "
+                            "mad: flag scores above median + --n-mad robust deviations")
+    group.add_argument("--percentile", type=float, default=4.0, help="share of rows flagged, in %% (default 4)")
+    group.add_argument("--n-mad", type=float, default=5.0, help="robust deviations for --threshold mad (default 5)")
+
+
 def split_list(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -69,8 +77,16 @@ def parse_params(items: list[str] | None) -> dict:
     return params
 
 
-def data_section(args) -> dict:
-    return {"path": args.table, "id_columns": split_list(args.id_columns), "features": split_list(args.features),
+def table_path(text: str) -> str:
+    """A table argument: dataset:NAME as given, a file made absolute (the run's config.toml then works anywhere)."""
+    from pathlib import Path
+
+    return text if text.startswith("dataset:") else str(Path(text).absolute())
+
+
+def columns(args) -> dict:
+    """The column options of a table command, as keyword arguments of the api functions."""
+    return {"id_columns": split_list(args.id_columns), "features": split_list(args.features),
             "features_regex": args.features_regex, "exclude": split_list(args.exclude) or [],
             "label_column": args.label_column, "delimiter": args.delimiter, "drop_constant": args.drop_constant}
 
@@ -113,56 +129,3 @@ def report_skipped(skipped: list, *, used: int, what: str) -> None:
         print(f"  {item}", file=sys.stderr)
     raise SomeInputsSkipped(f"done with {used} {what}; {len(skipped)} input(s) skipped (listed above), their "
                             "results are missing: fix them and rerun (exit status 3).")
-
-
-def report(result, *, what: str) -> None:
-    """A short human summary of a finished run on stdout."""
-    metrics = result.metrics
-    if "phases" in metrics or "label_few" in metrics:  # runs with their own summaries
-        from atomatlas.cli import label_few, segment
-
-        print((segment if "phases" in metrics else label_few).summary(result), file=sys.stdout)
-        return
-    lines = [f"{what}: {metrics['input']['n_rows']} rows x {metrics['input']['n_features']} features "
-             f"from {metrics['input']['path']}"]
-    if "reduce" in metrics:
-        reduce = metrics["reduce"]
-        text = f"  reduce: {reduce['method']} to {reduce['n_components']} components"
-        if "explained_variance_ratio" in reduce:
-            text += f" (explained variance {sum(reduce['explained_variance_ratio']):.3f})"
-        lines.append(text)
-    if "cluster" in metrics:
-        cluster = metrics["cluster"]
-        chosen = f" (chosen by {cluster['selected_by']})" if cluster["selected_by"] else ""
-        lines.append(f"  cluster: {cluster['method']}, k = {cluster['k']}{chosen}, "
-                     f"silhouette {cluster['scores']['silhouette']:.3f}, noise rows {cluster['n_noise']}")
-        selection = cluster.get("k_selection", {})
-        if selection.get("at_edge"):
-            lines.append(f"  note: {selection['criterion']} is best at the largest k tried ({selection['range'][1]}); "
-                         "the data may want more clusters: raise --k-max")
-    for name, scores in metrics.get("evaluation", {}).items():
-        lines.append(f"  vs {name} ({scores['n_labelled']} labelled rows): ARI {scores['adjusted_rand_index']:.3f}, "
-                     f"NMI {scores['normalized_mutual_info']:.3f}, accuracy {scores['cluster_accuracy']:.3f}")
-    for row in metrics.get("comparison", []):
-        scores = ", ".join(f"{label} ARI {value['adjusted_rand_index']:.3f}" for label, value in row["evaluation"].items())
-        lines.append(f"  compare {row['name']}: k = {row['k']}" + (f", {scores}" if scores else ""))
-    if "anomaly" in metrics:
-        anomaly = metrics["anomaly"]
-        lines.append(f"  anomalies: {anomaly['method']}, {anomaly['n_flagged']} rows flagged ({anomaly['rule']}, "
-                     f"score > {anomaly['threshold']:.4g})")
-    purity = metrics.get("structures", {}).get("site_purity")
-    if purity:
-        owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())
-        near = purity.get("near_sites")
-        within = f" ({near['overall_purity']:.3f} within {near['within']:g} A of a site)" if near else ""
-        lines.append(f"  site purity {purity['overall_purity']:.3f}{within}; clusters owned by each site type: {owners}")
-    for key, what in (("cross_validation", "cross-validated"), ("holdout", "held-out")):
-        if key in metrics:
-            cv = metrics[key]
-            lines.append(f"  {metrics['classify']['method']}: {what} accuracy {cv['accuracy']:.4f}, "
-                         f"weighted F1 {cv['f1_weighted']:.4f}")
-    if "grid_search" in metrics.get("classify", {}):
-        lines.append(f"  grid search chose {metrics['classify']['grid_search']['best']}")
-    lines.append(f"  wrote {result.path}/ (labels.csv, metrics.json, config.toml, "
-                 f"{len(metrics.get('figures', []))} figures)")
-    print("\n".join(lines), file=sys.stdout)

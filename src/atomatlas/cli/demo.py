@@ -19,12 +19,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atomatlas import recipes
-    from atomatlas.cli.common import report
-    from atomatlas.pipeline import run_config
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    config, base = recipes.load("fe-phases")
-    result = run_config(config, args.out, overwrite=args.overwrite, base=base, progress=True)
-    report(result, what="demo (recipe fe-phases)")
+    result = api.run_recipe("fe-phases", args.out, overwrite=args.overwrite, progress=True)
+    print(report(result, what="demo (recipe fe-phases)"))
     print(f"  look at {result.path}/map.png, {result.path}/k_selection.png and {result.path}/predict/labels.csv")
     return 0

@@ -42,38 +42,26 @@ def add_arguments(parser) -> None:
     group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
     group.add_argument("--select", default="silhouette", help="criterion for --k auto (default silhouette)")
     group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")
-    from atomatlas.cli.anomalies import add_threshold_arguments
-
     group = parser.add_argument_group("odd atoms (optional)")
     group.add_argument("--anomaly", metavar="METHOD", help="also score every atom: gmm, pca_error, isolation_forest "
                        "or lof; adds anomaly and anomaly_score per atom to labels.csv and structures.extxyz")
     group.add_argument("--anomaly-param", action="append", metavar="NAME=VALUE", help="detector parameter")
-    add_threshold_arguments(group)
+    common.add_threshold_arguments(group)
     common.add_output_arguments(parser)
 
 
 def run(args) -> int:
-    from pathlib import Path
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    from atomatlas.pipeline import run_config
-
-    config = {
-        "name": "environments", "seed": args.seed,
-        "structures": {"paths": [str(Path(f).absolute()) for f in args.files], "index": args.index,
-                       "format": args.format, "label": args.labels},
-        "centers": {"kind": args.centers, "species": common.split_list(args.species) or [], "n": args.grid,
-                    "height": args.height},
-        "descriptor": {"method": args.descriptor, "n_jobs": args.n_jobs, "cache": not args.no_cache,
-                       **common.parse_params(args.descriptor_param)},
-        "scale": {"method": args.scale},
-        "cluster": {"method": args.method, "k": args.k, "select": args.select, "k_max": args.k_max,
-                    **common.parse_params(args.param)},
-    }
-    if args.anomaly:
-        from atomatlas.cli.anomalies import anomaly_section
-
-        config["anomaly"] = anomaly_section(args, args.anomaly, args.anomaly_param)
-    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
-    common.report(result, what="environments")
+    result = api.environments(
+        [common.table_path(f) for f in args.files], args.out, descriptor=args.descriptor,
+        descriptor_params=common.parse_params(args.descriptor_param), centers=args.centers,
+        species=common.split_list(args.species), grid=args.grid, height=args.height, labels=args.labels,
+        n_jobs=args.n_jobs, cache=not args.no_cache, index=args.index, format=args.format, scale=args.scale,
+        method=args.method, k=args.k, select=args.select, k_max=args.k_max, params=common.parse_params(args.param),
+        anomaly=args.anomaly, anomaly_params=common.parse_params(args.anomaly_param), threshold=args.threshold,
+        percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, overwrite=args.overwrite, progress=True)
+    print(report(result, what="environments"))
     common.report_skipped(result.skipped, used=result.metrics["structures"]["n_frames"], what="structures")
     return 0

@@ -33,17 +33,16 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
     from atomatlas.errors import AtlasError
-    from atomatlas.pipeline import run_config
 
     if not args.label_column:
         raise AtlasError("fit-classifier needs the label column: pass --labels COLUMN.")
-    config = {"name": "fit-classifier", "seed": args.seed, "data": common.data_section(args),
-              "scale": {"method": args.scale},
-              "classify": {"method": args.method, "folds": args.folds, "test_size": args.test_size,
-                           **common.parse_params(args.param)}}
-    if args.reduce:
-        config["reduce"] = {"method": args.reduce, "n_components": args.n_components}
-    result = run_config(config, args.out, overwrite=args.overwrite)
-    common.report(result, what="fit-classifier")
+    columns = common.columns(args)
+    result = api.fit_classifier(common.table_path(args.table), args.out, label_column=columns.pop("label_column"),
+                                method=args.method, params=common.parse_params(args.param), folds=args.folds,
+                                test_size=args.test_size, reduce=args.reduce, n_components=args.n_components,
+                                scale=args.scale, seed=args.seed, overwrite=args.overwrite, **columns)
+    print(report(result, what="fit-classifier"))
     return 0

@@ -59,37 +59,14 @@ def ask_on_terminal(ids, cluster: int, size: int) -> str | None:
 
 
 def run(args) -> int:
-    from atomatlas.pipeline import run_config
+    from atomatlas import api
+    from atomatlas.cli.summaries import label_few
 
-    config = {"name": "label-few", "seed": args.seed, "data": common.data_section(args),
-              "scale": {"method": args.scale},
-              "label_few": {"budget": args.budget, "k": args.k, "propagate": args.propagate,
-                            "fraction": args.fraction, "oracle": args.oracle, "label_file": args.label_file,
-                            "test_size": args.test_size, "split_seed": args.split_seed,
-                            "next": args.next}}
-    config["label_few"] = {k: v for k, v in config["label_few"].items() if v is not None}
-    result = run_config(config, args.out, overwrite=args.overwrite,
-                        ask=ask_on_terminal if args.interactive else None)
-    common.report(result, what="label-few")
+    result = api.label_few(common.table_path(args.table), args.out, budget=args.budget, k=args.k,
+                           propagate=args.propagate, fraction=args.fraction, oracle=args.oracle,
+                           label_file=None if args.label_file is None else common.table_path(args.label_file),
+                           test_size=args.test_size, split_seed=args.split_seed, next=args.next, scale=args.scale,
+                           seed=args.seed, ask=ask_on_terminal if args.interactive else None,
+                           overwrite=args.overwrite, **common.columns(args))
+    print(label_few(result))
     return 0
-
-
-def summary(result) -> str:
-    """What the run found, for the terminal."""
-    info = result.metrics["label_few"]
-    lines = [f"label-few: {info['n_train_rows']} rows, k = {info['k']} clusters, "
-             f"{info['n_expert_labels']} expert labels"]
-    if "status" in info:
-        lines.append(f"  {info['status']}: fill the label column of {result.path}/to_label.csv, then rerun "
-                     f"with --label-file {result.path}/to_label.csv")
-    else:
-        lines.append(f"  {info['n_propagated']} rows took a propagated label ({info['propagate']})")
-        if info.get("accuracy") is not None:
-            lines.append(f"  classifier accuracy {info['accuracy']:.3f} on {info['scored_on']}; "
-                         f"propagated labels correct {info['propagated_label_accuracy']:.3f}")
-        for row in info.get("comparison", []):
-            if row["accuracy"] is not None:
-                lines.append(f"    {row['strategy']}: {row['accuracy']:.3f}")
-        lines.append(f"  label next: {result.path}/to_label_next.csv")
-    lines.append(f"  wrote {result.path}/")
-    return "\n".join(lines)

@@ -18,16 +18,13 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atomatlas import recipes
-    from atomatlas.learn.anomaly import DETECTORS
+    from atomatlas.learn.outliers import DETECTORS
     from atomatlas.learn.cluster import CLUSTERERS
     from atomatlas.learn.reduce import REDUCERS
     from atomatlas.learn.scale import SCALERS
     from atomatlas.learn.supervised import CLASSIFIERS
 
-    from atomatlas.descriptors.base import DESCRIPTORS, _register
-
-    if not DESCRIPTORS.names():
-        _register()
+    from atomatlas.descriptors.methods import DESCRIPTORS
     registries = {"descriptor": DESCRIPTORS, "scale": SCALERS, "reduce": REDUCERS, "cluster": CLUSTERERS,
                   "classifier": CLASSIFIERS, "anomaly": DETECTORS}
     for step in [args.what] if args.what else STEPS:

@@ -33,7 +33,7 @@ COMMANDS = {
     "anomalies": ("atomatlas.cli.anomalies", "score every row and flag the odd ones (GMM, PCA error, ...)"),
     "segment": ("atomatlas.cli.segment", "segment a micrograph into phases and their area fractions"),
     "classify": ("atomatlas.cli.classify", "classify crystal structures with the diffraction CNN (seed 001)"),
-    "train-classifier": ("atomatlas.cli.train_classifier", "train the crystal-structure CNN on generated data"),
+    "train-crystal-cnn": ("atomatlas.cli.train_crystal_cnn", "train the crystal-structure CNN on generated data"),
     "make-crystals": ("atomatlas.cli.make_crystals", "generate labelled crystal structures as an extxyz file"),
     "predict": ("atomatlas.cli.predict", "label new rows with a saved run"),
     "run": ("atomatlas.cli.run", "run a recipe (shipped name or TOML file)"),
@@ -41,6 +41,9 @@ COMMANDS = {
     "list": ("atomatlas.cli.list_methods", "list methods, parameters and recipes"),
     "cache": ("atomatlas.cli.cache", "show or clear the descriptor and dataset cache"),
 }
+
+# old names that still work
+ALIASES = {"train-crystal-cnn": ["train-classifier"]}
 
 EPILOG = """examples:
   atomatlas demo
@@ -85,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=help_text, description=module.__doc__.strip(),
+        command = sub.add_parser(name, help=help_text, description=module.__doc__.strip(), aliases=ALIASES.get(name, []),
                                  epilog=getattr(module, "EXAMPLES", None),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,

@@ -31,7 +31,7 @@ def run(args) -> int:
 
     import ase.io
 
-    from atomatlas.datasets.crystals import generate
+    from atomatlas.datasets.prototypes import generate
     from atomatlas.errors import AtlasError
 
     out = Path(args.out)

@@ -23,21 +23,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atomatlas.predict import predict_run
+    from atomatlas import api
+    from atomatlas.cli.summaries import prediction
 
-    result = predict_run(args.run_dir, args.table, args.out, overwrite=args.overwrite, delimiter=args.delimiter)
-    print(summary(result))
+    result = api.predict(args.run_dir, args.table, args.out, overwrite=args.overwrite, delimiter=args.delimiter)
+    print(prediction(result))
     return 0
-
-
-def summary(result) -> str:
-    """What a predict run labelled, for the terminal."""
-    metrics = result.metrics
-    counts = metrics.get("cluster_sizes") or metrics.get("counts")
-    lines = [f"predict: labelled {len(result.labels)} rows from {metrics['input']['path']}: {counts}"]
-    for name, scores in metrics.get("evaluation", {}).items():
-        lines.append(f"  vs {name}: ARI {scores['adjusted_rand_index']:.3f}, accuracy {scores['cluster_accuracy']:.3f}")
-    if "accuracy" in metrics:
-        lines.append(f"  accuracy against {metrics['input']['path']} labels: {metrics['accuracy']:.3f}")
-    lines.append(f"  wrote {result.path}/labels.csv")
-    return "\n".join(lines)

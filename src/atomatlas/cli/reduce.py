@@ -25,10 +25,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atomatlas.pipeline import run_config
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    config = {"name": "reduce", "seed": args.seed, "data": common.data_section(args), "scale": {"method": args.scale},
-              "reduce": {"method": args.method, "n_components": args.n_components, **common.parse_params(args.param)}}
-    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
-    common.report(result, what="reduce")
+    result = api.reduce(common.table_path(args.table), args.out, method=args.method, n_components=args.n_components,
+                        params=common.parse_params(args.param), scale=args.scale, seed=args.seed,
+                        overwrite=args.overwrite, progress=True, **common.columns(args))
+    print(report(result, what="reduce"))
     return 0

@@ -21,21 +21,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atomatlas import recipes
-    from atomatlas.cli.common import report
-    from atomatlas.pipeline import run_config
-    from atomatlas.recipes.schema import is_predict_only
+    from atomatlas import api
+    from atomatlas.cli.summaries import report
 
-    config, base = recipes.load(args.recipe)
-    if args.seed is not None:
-        config["seed"] = args.seed
-    result = run_config(config, args.out, overwrite=args.overwrite, base=base, progress=True)
-    if is_predict_only(config):
-        from atomatlas.cli.predict import summary
-
-        print(summary(result))
-        return 0
-    report(result, what=f"run {config['name']}")
+    result = api.run_recipe(args.recipe, args.out, seed=args.seed, overwrite=args.overwrite, progress=True)
+    print(report(result, what=f"run {result.metrics.get('name', args.recipe)}"))
     if (result.path / "predict").exists():
         print(f"  new rows labelled by the saved model: {result.path}/predict/labels.csv")
     return 0

@@ -39,26 +39,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
+    from atomatlas import api
+    from atomatlas.cli.summaries import segmentation
 
-    from atomatlas.pipeline import run_config
-
-    path = args.image if args.image.startswith("dataset:") else str(Path(args.image).absolute())
-    config = {"name": "segment", "seed": args.seed,
-              "image": {"path": path, "texture": args.texture, "position_weight": args.position_weight,
-                        "sample": args.sample, "smooth": args.smooth},
-              "cluster": {"method": args.method, "k": args.k, "k_max": args.k_max, **common.parse_params(args.param)}}
-    result = run_config(config, args.out, overwrite=args.overwrite, progress=True)
-    common.report(result, what="segment")
+    result = api.segment(common.table_path(args.image), args.out, k=args.k, method=args.method,
+                         params=common.parse_params(args.param), k_max=args.k_max, texture=args.texture,
+                         position_weight=args.position_weight, smooth=args.smooth, sample=args.sample,
+                         seed=args.seed, overwrite=args.overwrite, progress=True)
+    print(segmentation(result))
     return 0
-
-
-def summary(result) -> str:
-    """What the run found, for the terminal."""
-    metrics = result.metrics
-    lines = [f"segment: {metrics['input']['width']} x {metrics['input']['height']} pixels from "
-             f"{metrics['input']['path']}; {metrics['cluster']['method']}, k = {metrics['cluster']['k']}"]
-    for phase in metrics["phases"]:
-        lines.append(f"  phase {phase['phase']}: area fraction {phase['area_fraction']:.4f}")
-    lines.append(f"  wrote {result.path}/ (segmented.png, phases.csv, segmentation.png, labels.csv)")
-    return "\n".join(lines)

@@ -49,7 +49,7 @@ def write_example_files(root: str | Path) -> Path:
     from ase.build import bulk, fcc111
     from PIL import Image
 
-    from atomatlas.datasets.crystals import generate
+    from atomatlas.datasets.prototypes import generate
     from atomatlas.datasets.micrograph import micrograph
     from atomatlas.datasets.structures import bcc_fcc_stack, point_defect
     from atomatlas.io.images import write_png

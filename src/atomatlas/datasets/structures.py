@@ -118,3 +118,14 @@ def point_defect(defect: str = "vacancy", symbol: str = "Fe", crystal: str = "bc
         tags[-1] = 9
     atoms.set_tags(tags)
     return atoms
+
+
+BUILDERS = {"bcc_fcc_stack": bcc_fcc_stack, "point_defect": point_defect}
+
+
+def build(kind: str | None, params: dict):
+    """A structure a recipe builds by name (``build = [{kind = "fcc111", ...}]``): a builder above or a surface."""
+    try:
+        return BUILDERS[kind](**params) if kind in BUILDERS else build_surface(kind, **params)
+    except TypeError as exc:
+        raise AtlasError(f"config: [structures] build {kind!r}: {exc}.") from exc

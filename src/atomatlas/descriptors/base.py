@@ -1,16 +1,14 @@
-"""The Descriptor interface, parallel chunking and the descriptor registry."""
+"""The Descriptor interface: what a descriptor is, which structures it accepts, and how its work is split."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from pathlib import Path
 
 import numpy as np
 
 from atomatlas.errors import AtlasError
-from atomatlas.learn.registry import Registry
 
 # Centres per task: small enough for a live progress bar and an even load, large enough
 # that a round trip to a worker process is a small part of the task.
@@ -22,13 +20,14 @@ class Descriptor(ABC):
 
     Subclasses implement ``_create_one(atoms, centers)`` for one structure, where
     ``centers`` is None (every atom), an int array (atom indices) or an (n, 3) float
-    array (positions), and ``feature_names()``. ``species`` may be None until
-    :meth:`fit_species` sees the structures.
+    array (positions), and ``feature_names()``. The species (DScribe's ``species``) are
+    given, or set once by :meth:`fit` from example structures; ``create`` never changes them.
     """
 
     name = "descriptor"
     periodic = False
     averaged = False  # one row per structure instead of per centre
+    uses_species = True  # False: every element looks alike (no species list needed)
 
     def __init__(self, **params):
         self.params = params
@@ -41,8 +40,7 @@ class Descriptor(ABC):
             centers = [centers]
         if centers is not None and len(centers) != len(structures):
             raise AtlasError(f"give one set of centres per structure: {len(centers)} for {len(structures)} structures.")
-        if self.species is None:
-            self.fit_species(structures)
+        self._require_species()
         for i, atoms in enumerate(structures):
             self.check_structure(atoms, f"structure {i}")
         self.prepare()  # build the (costly) model once here; workers receive it ready-made
@@ -79,9 +77,9 @@ class Descriptor(ABC):
         return len(self.feature_names())
 
     def _require_species(self) -> None:
-        if self.species is None:
-            raise AtlasError(f"the {self.name} features depend on the species: give species=[...] or call create() "
-                             "first.")
+        if self.uses_species and self.species is None:
+            raise AtlasError(f"the {self.name} features depend on the species: give species=[...] or call "
+                             "fit(structures) first.")
 
     def _wrapped(self, atoms, centers):
         """A wrapped copy of a periodic structure (DScribe assumes atoms inside the cell) and wrapped probe points."""
@@ -110,19 +108,21 @@ class Descriptor(ABC):
     # -- species handling
     species: list[str] | None = None
 
-    def fit_species(self, structures) -> None:
-        """Use every element present when no species list was given."""
+    def fit(self, structures, centers=None):
+        """Take every element present in ``structures`` as the species, unless species were given; returns self."""
         from ase.data import atomic_numbers
 
-        present = {s for atoms in structures for s in atoms.get_chemical_symbols()}
-        self.species = sorted(present, key=lambda s: atomic_numbers[s])
+        if self.species is None:
+            present = {s for atoms in structures for s in atoms.get_chemical_symbols()}
+            self.species = sorted(present, key=lambda s: atomic_numbers[s])
+        return self
 
     def check_structure(self, atoms, where: str) -> None:
         from atomatlas.io.structures import check_geometry
 
         check_geometry(atoms, where)  # DScribe crashes on non-finite coordinates
         missing = sorted(set(atoms.get_chemical_symbols()) - set(self.species or []))
-        if missing:
+        if missing and self.uses_species:
             raise AtlasError(f"{where}: species {missing} are not in the descriptor's species {self.species}; "
                              f"add them with --param species=[...].")
         if self.periodic and (not atoms.pbc.any() or atoms.cell.rank < 3):
@@ -246,51 +246,3 @@ def _progress_bar(total: int, progress: bool, name: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"{name} descriptors", unit="centre", leave=False, disable=None)
-
-
-def create_cached(descriptor: Descriptor, structures, centers=None, n_jobs: int = 1, progress: bool = False,
-                  cache: Path | None | str = "default", refresh: bool = False) -> tuple[np.ndarray, bool]:
-    """``descriptor.create`` with an on-disk cache keyed by content; returns (rows, was_cached).
-
-    ``cache``: "default" (``$ATOMATLAS_CACHE/descriptors``), a folder, or None (no cache).
-    Every entry is verified when read; a damaged one is removed, with a note, and
-    recomputed. ``refresh`` recomputes and replaces the entry whatever is there.
-    """
-    from atomatlas.io import cache as store
-
-    where = store.folder("descriptors") if cache == "default" else (Path(cache) if cache else None)
-    if descriptor.species is None:
-        descriptor.fit_species(structures)
-    if where is None:
-        return descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress), False
-    key = descriptor.cache_key(structures, centers)
-    if not refresh:
-        rows = store.load_array(key, where)
-        if rows is not None:
-            return rows, True
-    rows = descriptor.create(structures, centers, n_jobs=n_jobs, progress=progress)
-    store.store_array(key, rows, {"descriptor": descriptor.name, "params": descriptor.params,
-                                  "structures": len(structures)}, where)
-    return rows, False
-
-
-DESCRIPTORS = Registry("descriptor")
-
-
-def _register():
-    from atomatlas.descriptors.acsf import ACSF
-    from atomatlas.descriptors.rdf import RDF
-    from atomatlas.descriptors.soap import SOAP
-
-    DESCRIPTORS.add("soap", "smooth overlap of atomic positions (DScribe)", SOAP, defaults=SOAP.DEFAULTS,
-                    choices=SOAP.CHOICES, seeded=False)
-    DESCRIPTORS.add("acsf", "atom-centred symmetry functions G2/G4 (DScribe)", ACSF, defaults=ACSF.DEFAULTS,
-                    seeded=False)
-    DESCRIPTORS.add("rdf", "Gaussian-smeared radial distribution histogram (cheap)", RDF, defaults=RDF.DEFAULTS,
-                    seeded=False)
-
-
-def make_descriptor(name: str, params: dict | None = None) -> Descriptor:
-    if not DESCRIPTORS.names():
-        _register()
-    return DESCRIPTORS[name].make(params)

@@ -16,6 +16,7 @@ class RDF(Descriptor):
     """
 
     name = "rdf"
+    uses_species = False  # neighbours of every species count alike
     DEFAULTS = {"r_cut": 6.0, "n_bins": 60, "sigma": 0.1, "species": None, "periodic": True}
 
     def __init__(self, r_cut=6.0, n_bins=60, sigma=0.1, species=None, periodic=True):

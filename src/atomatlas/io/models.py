@@ -34,7 +34,7 @@ from atomatlas import __version__
 from atomatlas.errors import AtlasError
 
 MODEL_FORMAT = "atomatlas-model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2  # 2: estimators wrap their method (no params dicts), outliers follow OutlierMixin
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 MAX_SCHEMA_BYTES = 64 * 1024 * 1024  # a schema is metadata: far below this for any real model
@@ -82,7 +82,7 @@ ALLOWED_TYPES = frozenset({
     "atomatlas.learn.cluster.AtlasCluster", "atomatlas.learn.nested.NestedClusterer",
     "atomatlas.learn.assign.NearestClusterAssigner", "atomatlas.learn.reduce.TSNE", "atomatlas.learn.reduce.UMAP",
     "atomatlas.learn.reduce.MDS", "atomatlas.learn.nn.mlp.TorchMLPClassifier",
-    "atomatlas.learn.anomaly.AnomalyDetector",
+    "atomatlas.learn.outliers.AnomalyDetector",
 })
 
 
@@ -220,7 +220,7 @@ def _check_roles(model, meta: dict, path) -> None:
     from sklearn.base import BaseEstimator
     from sklearn.pipeline import Pipeline
 
-    from atomatlas.learn.anomaly import AnomalyDetector
+    from atomatlas.learn.outliers import AnomalyDetector
     from atomatlas.learn.cluster import AtlasCluster
 
     if not isinstance(model, dict):

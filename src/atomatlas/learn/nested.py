@@ -10,37 +10,44 @@ group on its own, and splitting it only when its best silhouette reaches
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.utils.validation import check_array, check_is_fitted
 
 
 class NestedClusterer(ClusterMixin, BaseEstimator):
-    """Cluster (``outer``, k chosen by silhouette unless given), then re-cluster each cluster.
+    """Cluster (``outer``, k chosen by silhouette unless given), then re-cluster each cluster (``inner``).
+
+    Parameters
+    ----------
+    outer, inner : k-choosing clusterers (``AtlasCluster``), unfitted: cloned for every fit
+    k : int or "auto", the outer number of clusters
+    k_max : int, largest outer k tried
+    inner_k_max : int, largest k tried inside one outer cluster
+    split_threshold : float, the inner best silhouette a cluster needs to be split
 
     Attributes
     ----------
-    outer_ : AtlasCluster
-    inner_ : list of AtlasCluster or None, one per outer cluster (None: not split)
+    outer_ : the fitted outer clusterer
+    inner_ : list of fitted inner clusterers or None, one per outer cluster (None: not split)
     offsets_ : ndarray, first final label of each outer cluster
     splits_ : list of dict, what was tried in each outer cluster and why it was (not) split
     scores_ : dict of arrays, the outer k search
     """
 
-    def __init__(self, k="auto", outer="kmeans", inner="kmeans", k_max=10, inner_k_max=6, split_threshold=0.5,
-                 random_state=None):
-        self.k = k
+    def __init__(self, outer=None, inner=None, k="auto", k_max=10, inner_k_max=6, split_threshold=0.5):
         self.outer = outer
         self.inner = inner
+        self.k = k
         self.k_max = k_max
         self.inner_k_max = inner_k_max
         self.split_threshold = split_threshold
-        self.random_state = random_state
 
     def fit(self, X, y=None):
-        from atomatlas.learn.cluster import AtlasCluster
-
         X = check_array(X, dtype=float)
-        self.outer_ = AtlasCluster(self.outer, k=self.k, k_max=self.k_max, random_state=self.random_state).fit(X)
+        if self.outer is None or self.inner is None:
+            raise ValueError("NestedClusterer needs outer and inner clusterers, e.g. AtlasCluster('kmeans') "
+                             "(make_clusterer('nested') builds them by name).")
+        self.outer_ = clone(self.outer).set_params(k=self.k, k_max=self.k_max).fit(X)
         self.scores_ = self.outer_.scores_
         outer_labels = self.outer_.labels_
         n_outer = int(outer_labels.max()) + 1 if (outer_labels >= 0).any() else 0
@@ -52,8 +59,7 @@ class NestedClusterer(ClusterMixin, BaseEstimator):
             candidate, best = None, float("nan")
             k_max = min(self.inner_k_max, len(rows) - 1)
             if k_max >= 2:
-                candidate = AtlasCluster(self.inner, k="auto", k_max=k_max,
-                                         random_state=self.random_state).fit(X[rows])
+                candidate = clone(self.inner).set_params(k="auto", k_max=k_max).fit(X[rows])
                 best = float(np.nanmax(candidate.scores_["silhouette"]))
             split = candidate is not None and best >= self.split_threshold
             self.inner_.append(candidate if split else None)

@@ -37,6 +37,7 @@ class Method:
     auto_k: tuple[str, ...] = ()  # criteria this method supports for k = "auto"
     requires: str | None = None  # optional module needed at fit time
     fractions: tuple[str, ...] = ()  # integer parameters that also take a fraction in (0, 1) (PCA's n_components)
+    estimator_type: type | None = None  # what build returns, to name a given estimator by its method
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults, rejecting unknown names and bad values."""

@@ -64,7 +64,7 @@ CLASSIFIERS.add("torch_mlp", "small ReLU MLP trained with PyTorch (seed 003)", _
 
 
 def _logistic_ovr(C, max_iter, random_state):
-    from atomatlas.learn.label_few import seed_classifier
+    from atomatlas.learn.propagation import seed_classifier
 
     model = seed_classifier(random_state)
     model.estimator.set_params(C=C, max_iter=max_iter)

@@ -1,4 +1,4 @@
-"""Recipes: named run configs shipped as TOML files, and the schema that checks any config."""
+"""Recipes: named run configs shipped as TOML files (the sections of `atomatlas.runs` check them)."""
 
 from __future__ import annotations
 

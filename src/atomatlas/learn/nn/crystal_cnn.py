@@ -229,7 +229,7 @@ def load(folder: str | Path):
     meta_path, weights_path = folder / "crystal_cnn.json", folder / "crystal_cnn.npz"
     if not meta_path.exists() or not weights_path.exists():
         raise AtlasError(f"{folder}: no crystal_cnn.json / crystal_cnn.npz; give a folder written by "
-                         "`atomatlas train-classifier`.")
+                         "`atomatlas train-crystal-cnn`.")
     meta = _read_meta(folder, meta_path)
     model = build(len(meta["classes"]))
     model.load_state_dict(_read_weights(model, weights_path))

@@ -10,7 +10,9 @@ k-nearest-neighbour graph (scikit-learn's LabelSpreading) is offered as the alte
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from atomatlas.errors import AtlasError
 from atomatlas.learn.sampling import representatives
@@ -29,7 +31,7 @@ def seed_classifier(random_state=42):
     return OneVsRestClassifier(LogisticRegression(max_iter=5000, random_state=random_state))
 
 
-class ClusterPropagation:
+class ClusterPropagation(ClusterMixin, BaseEstimator):
     """KMeans with one representative per cluster, and label propagation from them.
 
     Parameters
@@ -45,8 +47,8 @@ class ClusterPropagation:
         self.fraction = fraction
         self.random_state = random_state
 
-    def fit(self, X):
-        X = np.asarray(X, dtype=float)
+    def fit(self, X, y=None):
+        X = check_array(X, dtype=float)
         if not 0.0 < self.fraction <= 1.0:
             raise AtlasError(f"fraction must be in (0, 1]; got {self.fraction}.")
         if not 1 <= self.n_clusters <= len(X):
@@ -58,7 +60,13 @@ class ClusterPropagation:
         self.distance_ = distances[np.arange(len(X)), self.labels_]  # to the row's own centroid
         chosen = representatives(X, self.labels_)  # the row closest to each cluster's centre
         self.representatives_ = np.array([chosen[c] for c in range(self.n_clusters)])
+        self.n_features_in_ = X.shape[1]
         return self
+
+    def predict(self, X) -> np.ndarray:
+        """The cluster of each new row (its nearest centroid)."""
+        check_is_fitted(self, "kmeans_")
+        return self.kmeans_.predict(check_array(X, dtype=float))
 
     def within_fraction(self, fraction: float | None = None) -> np.ndarray:
         """Rows within the ``fraction`` of their cluster closest to its centroid."""

@@ -1,4 +1,5 @@
-"""Atomic run folders: a run either leaves its whole folder or nothing, and never clobbers another's.
+"""The run-folder contract: a run leaves its whole folder or nothing, never clobbers another's, and writes
+its files the same way whatever kind of run it is (docs/run-folder.md).
 
 Everything is written into a hidden temporary folder beside the target
 (``.NAME.XXXX.tmp``) and renamed into place at the end; on any error, Ctrl-C or SIGTERM
@@ -10,16 +11,26 @@ temporary folders that killed runs (SIGKILL, power loss) left behind.
 
 Every run folder carries a marker file, ``.atomatlas-run``; ``--overwrite`` replaces
 only folders that have it (or are empty), never any other folder.
+
+Files: tables as CSV with a fixed float format (the same seed gives byte-identical
+files), ``metrics.json`` as plain JSON with the package versions, figures as PNG, and
+``config.toml``, the resolved config that repeats the run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
 from atomatlas.errors import AtlasError
 
 MARKER = ".atomatlas-run"
@@ -191,3 +202,77 @@ class RunFolder:
             except OSError:
                 pass
         self._made_parents.clear()
+
+
+@dataclass
+class RunResult:
+    """What a run produced: its folder, the per-row table written as labels.csv, and the metrics."""
+
+    path: Path
+    labels: pd.DataFrame
+    metrics: dict
+    skipped: list = field(default_factory=list)  # inputs of a batch left out (io.structures.Skipped)
+
+
+FLOAT_FORMAT = "%.8g"  # fixed text form: the same seed gives byte-identical CSV files
+
+
+def package_versions() -> dict:
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version(), "atomatlas": __version__}
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "skops", "matplotlib", "openTSNE", "umap-learn"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def json_ready(value):
+    """Plain JSON: numpy scalars to Python, NaN/inf to null, keys to strings."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_ready(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(json_ready(data), indent=2) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def save_figure(folder: Path, name: str, fig) -> str:
+    """Write a matplotlib figure as ``folder/name`` (PNG); returns the name for metrics.json."""
+    from atomatlas.plots import save
+
+    save(fig, folder / name)
+    return name
+
+
+def write_record(folder: Path, metrics: dict, config_toml: dict) -> None:
+    """``metrics.json`` (with the package versions) and ``config.toml``, which repeats the run."""
+    import tomli_w
+
+    metrics["versions"] = package_versions()
+    write_json(folder / "metrics.json", metrics)
+    (folder / "config.toml").write_text(tomli_w.dumps(config_toml))
+
+
+def embedding_columns(embedding: np.ndarray | None) -> dict:
+    """``embedding_1..3`` for labels.csv (larger reductions are kept out of the table)."""
+    if embedding is None or embedding.shape[1] > 3:
+        return {}
+    return {f"embedding_{i + 1}": embedding[:, i] for i in range(embedding.shape[1])}

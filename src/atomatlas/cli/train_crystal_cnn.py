@@ -6,7 +6,8 @@ computes their diffraction fingerprints, trains the CNN and scores it on fresh t
 sets (pristine, 25% vacancies, 5% displacements). Writes crystal_cnn.npz (weights),
 crystal_cnn.json (classes, settings, training record), metrics.json and training.png;
 `atomatlas classify --model DIR` then uses it. The model shipped in the package is made
-by `make model`, which runs this command with its defaults.
+by `make model`, which runs this command with its defaults. (Called train-classifier
+before 0.2; that name still works. `fit-classifier` trains a classifier on a table.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from atomatlas.cli import common
 
 EXAMPLES = """examples:
-  atomatlas train-classifier --per-class 10 --epochs 2 --test-per-class 5 --out runs/cnn-small
+  atomatlas train-crystal-cnn --per-class 10 --epochs 2 --test-per-class 5 --out runs/cnn-small
   atomatlas classify my.cif --model runs/cnn-small --out preds.csv
   make model        # the shipped model: --per-class 500 --epochs 5 (about 6 minutes on 2 cores)
 """
@@ -34,16 +35,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atomatlas.crystals import train_run
+    from atomatlas import api
+    from atomatlas.cli.summaries import training
 
-    meta = train_run(args.out, per_class=args.per_class, epochs=args.epochs, seed=args.seed,
-                     test_per_class=args.test_per_class, vacancies=args.vacancies, displacement=args.displacement,
-                     n_jobs=args.n_jobs, overwrite=args.overwrite, progress=True)
-    training = meta["training"]
-    lines = [f"train-classifier: {training['n_structures']} structures, {training['epochs']} epochs "
-             f"(fingerprints {training['fingerprint_seconds']:.0f} s, training {training['train_seconds']:.0f} s)"]
-    for name, test in meta["tests"].items():
-        lines.append(f"  test {name}: accuracy {test['accuracy']:.4f} on {test['n']} structures")
-    lines.append(f"  wrote {args.out}/ (crystal_cnn.npz, crystal_cnn.json, metrics.json, training.png)")
-    print("\n".join(lines))
+    result = api.train_crystal_cnn(args.out, per_class=args.per_class, epochs=args.epochs,
+                                   test_per_class=args.test_per_class, vacancies=args.vacancies,
+                                   displacement=args.displacement, n_jobs=args.n_jobs, seed=args.seed,
+                                   overwrite=args.overwrite, progress=True)
+    print(training(result))
     return 0

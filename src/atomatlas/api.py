@@ -1,0 +1,193 @@
+"""The Python entry points: one function per kind of run, the same ones the command line calls.
+
+Every function writes a run folder ``out`` (atomically: all of it or nothing) and returns
+a :class:`~atomatlas.runs.folder.RunResult` (``path``, ``labels``, ``metrics``,
+``skipped``). Tables are ``.csv``/``.tsv``/``.parquet`` paths or ``dataset:NAME``;
+structures are any file ASE reads (or globs). Problems the caller can fix raise
+:class:`~atomatlas.errors.AtlasError` with a one-line message. docs/api.md shows each
+with an example.
+
+>>> from atomatlas import api                                                     # doctest: +SKIP
+>>> result = api.cluster("dataset:Fe2_descriptor.csv", "runs/fe", id_columns=["key", "id"],
+...                      label_column="polytype")                                 # doctest: +SKIP
+>>> result.metrics["evaluation"]["polytype"]["adjusted_rand_index"]              # doctest: +SKIP
+1.0
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from atomatlas import runs
+from atomatlas.runs.folder import RunResult
+
+__all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
+           "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn"]
+
+
+def _data(table, id_columns=None, features=None, features_regex=None, exclude=None, label_column=None,
+          delimiter=None, drop_constant=False) -> dict:
+    return {"path": str(table), "id_columns": id_columns, "features": features, "features_regex": features_regex,
+            "exclude": list(exclude or []), "label_column": label_column, "delimiter": delimiter,
+            "drop_constant": drop_constant}
+
+
+def _clean(section: dict) -> dict:
+    """A section without the keys left at None (a config leaves out what it does not set)."""
+    return {k: v for k, v in section.items() if v is not None}
+
+
+def run_config(config, out, *, overwrite: bool = False, base: Path | None = None, progress: bool = False,
+               ask=None) -> RunResult:
+    """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``)."""
+    return runs.run(config, out, overwrite=overwrite, base=base, progress=progress, ask=ask)
+
+
+def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False, progress: bool = False,
+               ask=None) -> RunResult:
+    """A shipped recipe by name (``atomatlas list recipes``), a TOML file, or a run folder's config.toml."""
+    from atomatlas import recipes
+
+    config, base = recipes.load(str(recipe))
+    if seed is not None:
+        config["seed"] = seed
+    return run_config(config, out, overwrite=overwrite, base=base, progress=progress, ask=ask)
+
+
+def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silhouette", k_min: int = 2,
+            k_max: int = 10, params: dict | None = None, scale: str = "standard", reduce: str | None = None,
+            n_components: int | float = 2, reduce_params: dict | None = None, reduce_for: str = "cluster",
+            seed: int = 0, overwrite: bool = False, progress: bool = False, **columns) -> RunResult:
+    """Cluster the rows of a table (k chosen by ``select`` when ``k="auto"``), scored against ``label_column``.
+
+    ``columns``: ``id_columns``, ``features``, ``features_regex``, ``exclude``,
+    ``label_column``, ``delimiter``, ``drop_constant``. ``reduce`` (pca, kernel_pca, tsne,
+    umap, mds) first, clustering on it (``reduce_for="cluster"``) or only drawing with it.
+    """
+    config = {"name": "cluster", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
+              "cluster": {"method": method, "k": k, "select": select, "k_min": k_min, "k_max": k_max,
+                          **(params or {})}}
+    if reduce:
+        config["reduce"] = {"method": reduce, "n_components": n_components, **(reduce_params or {})}
+        config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def reduce(table, out, *, method: str = "pca", n_components: int | float = 2, params: dict | None = None,
+           scale: str = "standard", seed: int = 0, overwrite: bool = False, progress: bool = False,
+           **columns) -> RunResult:
+    """Map the rows to a few dimensions (PCA, kernel PCA, t-SNE, UMAP, MDS): labels.csv gets embedding_*."""
+    config = {"name": "reduce", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
+              "reduce": {"method": method, "n_components": n_components, **(params or {})}}
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def find_anomalies(table, out, *, method: str = "gmm", params: dict | None = None, threshold: str = "percentile",
+                   percentile: float = 4.0, n_mad: float = 5.0, scale: str = "standard", seed: int = 0,
+                   overwrite: bool = False, progress: bool = False, **columns) -> RunResult:
+    """Score every row for how odd it is (higher = odder) and flag those beyond the threshold."""
+    config = {"name": "anomalies", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
+              "anomaly": {"method": method, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
+                          **(params or {})}}
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def fit_classifier(table, out, *, label_column: str, method: str = "logistic", params: dict | None = None,
+                   folds: int = 5, test_size: float = 0.0, reduce: str | None = None, n_components: int = 2,
+                   scale: str = "standard", seed: int = 0, overwrite: bool = False, progress: bool = False,
+                   **columns) -> RunResult:
+    """Train a classifier on a labelled table: cross-validated (or held-out) scores, saved for ``predict``."""
+    config = {"name": "fit-classifier", "seed": seed, "data": _data(table, label_column=label_column, **columns),
+              "scale": {"method": scale}, "table_classifier": {"method": method, "folds": folds,
+                                                               "test_size": test_size, **(params or {})}}
+    if reduce:
+        config["reduce"] = {"method": reduce, "n_components": n_components}
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def environments(files, out, *, descriptor: str = "soap", descriptor_params: dict | None = None,
+                 centers: str = "atoms", species=None, grid: int = 100, height: float = 1.0,
+                 labels: str | None = None, n_jobs: int = 1, cache: bool = True, index: str = ":",
+                 format: str | None = None, scale: str = "none", method: str = "kmeans", k="auto",
+                 select: str = "silhouette", k_max: int = 10, params: dict | None = None,
+                 anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
+                 percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, overwrite: bool = False,
+                 progress: bool = False) -> RunResult:
+    """Describe every atom (or a probe grid above a surface) of structure files and cluster the environments.
+
+    Unusable files or frames are skipped and listed in ``result.skipped``; per-atom labels
+    land in structures.extxyz and structures.db.
+    """
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    config = {"name": "environments", "seed": seed,
+              "structures": _clean({"paths": [str(p) for p in paths], "index": index, "format": format,
+                                    "label": labels}),
+              "centers": {"kind": centers, "species": list(species or []), "n": grid, "height": height},
+              "descriptor": {"method": descriptor, "n_jobs": n_jobs, "cache": cache, **(descriptor_params or {})},
+              "scale": {"method": scale},
+              "cluster": {"method": method, "k": k, "select": select, "k_max": k_max, **(params or {})}}
+    if anomaly:
+        config["anomaly"] = {"method": anomaly, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
+                             **(anomaly_params or {})}
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def label_few(table, out, *, budget: int, k: int | None = None, propagate: str = "cluster", fraction: float = 1.0,
+              label_file=None, oracle: str | None = None, test_size: float = 0.0, split_seed: int | None = None,
+              next: int = 10, scale: str = "standard", seed: int = 0, ask=None, overwrite: bool = False,
+              progress: bool = False, **columns) -> RunResult:
+    """Label many rows from a few expert labels: one question per cluster, propagation, a classifier.
+
+    Labels come from ``label_file``, from ``ask(ids, cluster, size)`` (returns the label,
+    "" to skip, None to stop), or for benchmarks from an ``oracle`` column.
+    """
+    section = _clean({"budget": budget, "k": k, "propagate": propagate, "fraction": fraction, "oracle": oracle,
+                      "label_file": None if label_file is None else str(label_file), "test_size": test_size,
+                      "split_seed": split_seed, "next": next})
+    config = {"name": "label-few", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
+              "label_few": section}
+    return run_config(config, out, overwrite=overwrite, progress=progress, ask=ask)
+
+
+def segment(image, out, *, k, method: str = "kmeans", params: dict | None = None, k_max: int = 8,
+            texture: int = 0, position_weight: float = 0.0, smooth: int = 3, sample: int = 20000, seed: int = 0,
+            overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Segment a micrograph into phases by clustering pixel colours (and texture); area fractions per phase."""
+    config = {"name": "segment", "seed": seed,
+              "image": {"path": str(image), "texture": texture, "position_weight": position_weight,
+                        "sample": sample, "smooth": smooth},
+              "cluster": {"method": method, "k": k, "k_max": k_max, **(params or {})}}
+    return run_config(config, out, overwrite=overwrite, progress=progress)
+
+
+def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 1,
+                        format: str | None = None, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141) by the diffraction CNN.
+
+    ``out`` is the run folder (or ``NAME.csv``: the folder ``NAME.run/`` plus a copy of its
+    labels.csv). ``maps=""`` draws class-activation maps into the run folder, a path
+    draws them there. ``model``: a folder from :func:`train_crystal_cnn` (default: shipped).
+    """
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    section = _clean({"paths": [str(p) for p in paths], "format": format,
+                      "model": None if model is None else str(model), "mc_samples": mc_samples,
+                      "maps": None if maps is None else str(maps), "n_jobs": n_jobs})
+    return run_config({"name": "classify", "crystal_classes": section}, out, overwrite=overwrite, progress=progress)
+
+
+def train_crystal_cnn(out, *, per_class: int = 500, epochs: int = 5, test_per_class: int = 50,
+                      vacancies=(0.0, 0.5), displacement=(0.0, 0.08), n_jobs: int = 2, seed: int = 0,
+                      overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Train the crystal-structure CNN (seed 001) on generated fingerprints; ``result.metrics`` holds its tests."""
+    section = {"per_class": per_class, "epochs": epochs, "test_per_class": test_per_class,
+               "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
+    return run_config({"name": "train-crystal-cnn", "seed": seed, "crystal_cnn": section}, out,
+                      overwrite=overwrite, progress=progress)
+
+
+def predict(run_dir, new, out, *, delimiter: str | None = None, overwrite: bool = False,
+            progress: bool = False) -> RunResult:
+    """Label new rows (a table with the same feature columns) or new structures with a saved run's model."""
+    from atomatlas.runs.predict import PredictRun
+
+    return run_config(PredictRun.of(run_dir, new, delimiter), out, overwrite=overwrite, progress=progress)

@@ -1,0 +1,141 @@
+"""What a finished run prints on the terminal: a few lines per kind of run, built from its metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def report(result, *, what: str) -> str:
+    """The summary of any run, by what its metrics hold."""
+    metrics = result.metrics
+    if "phases" in metrics:
+        return segmentation(result)
+    if "label_few" in metrics:
+        return label_few(result)
+    if "counts" in metrics and "classes" in metrics:
+        return classification(result)
+    if "training" in metrics and "tests" in metrics:
+        return training(result)
+    if "model" in metrics and "input" in metrics and "n_features" not in metrics["input"]:
+        return prediction(result)
+    lines = [f"{what}: {metrics['input']['n_rows']} rows x {metrics['input']['n_features']} features "
+             f"from {metrics['input']['path']}"]
+    lines += _reduction(metrics) + _clustering(metrics) + _scores(metrics) + _classifier(metrics)
+    lines.append(f"  wrote {result.path}/ (labels.csv, metrics.json, config.toml, "
+                 f"{len(metrics.get('figures', []))} figures)")
+    return "\n".join(lines)
+
+
+def _reduction(metrics: dict) -> list[str]:
+    if "reduce" not in metrics:
+        return []
+    reduce = metrics["reduce"]
+    text = f"  reduce: {reduce['method']} to {reduce['n_components']} components"
+    if "explained_variance_ratio" in reduce:
+        text += f" (explained variance {sum(reduce['explained_variance_ratio']):.3f})"
+    return [text]
+
+
+def _clustering(metrics: dict) -> list[str]:
+    if "cluster" not in metrics:
+        return []
+    cluster = metrics["cluster"]
+    chosen = f" (chosen by {cluster['selected_by']})" if cluster["selected_by"] else ""
+    lines = [f"  cluster: {cluster['method']}, k = {cluster['k']}{chosen}, "
+             f"silhouette {cluster['scores']['silhouette']:.3f}, noise rows {cluster['n_noise']}"]
+    selection = cluster.get("k_selection", {})
+    if selection.get("at_edge"):
+        lines.append(f"  note: {selection['criterion']} is best at the largest k tried ({selection['range'][1]}); "
+                     "the data may want more clusters: raise --k-max")
+    return lines
+
+
+def _scores(metrics: dict) -> list[str]:
+    """Scores against labels, compared methods, anomalies and surface-site purity."""
+    lines = [f"  vs {name} ({s['n_labelled']} labelled rows): ARI {s['adjusted_rand_index']:.3f}, "
+             f"NMI {s['normalized_mutual_info']:.3f}, accuracy {s['cluster_accuracy']:.3f}"
+             for name, s in metrics.get("evaluation", {}).items()]
+    for row in metrics.get("comparison", []):
+        scores = ", ".join(f"{label} ARI {value['adjusted_rand_index']:.3f}" for label, value in row["evaluation"].items())
+        lines.append(f"  compare {row['name']}: k = {row['k']}" + (f", {scores}" if scores else ""))
+    if "anomaly" in metrics:
+        anomaly = metrics["anomaly"]
+        lines.append(f"  anomalies: {anomaly['method']}, {anomaly['n_flagged']} rows flagged ({anomaly['rule']}, "
+                     f"score > {anomaly['threshold']:.4g})")
+    purity = metrics.get("structures", {}).get("site_purity")
+    if purity:
+        owners = ", ".join(f"{site} {clusters}" for site, clusters in purity["clusters_owned_by_site"].items())
+        near = purity.get("near_sites")
+        within = f" ({near['overall_purity']:.3f} within {near['within']:g} A of a site)" if near else ""
+        lines.append(f"  site purity {purity['overall_purity']:.3f}{within}; clusters owned by each site type: {owners}")
+    return lines
+
+
+def _classifier(metrics: dict) -> list[str]:
+    lines = []
+    for key, what in (("cross_validation", "cross-validated"), ("holdout", "held-out")):
+        if key in metrics:
+            cv = metrics[key]
+            lines.append(f"  {metrics['classify']['method']}: {what} accuracy {cv['accuracy']:.4f}, "
+                         f"weighted F1 {cv['f1_weighted']:.4f}")
+    if "grid_search" in metrics.get("classify", {}):
+        lines.append(f"  grid search chose {metrics['classify']['grid_search']['best']}")
+    return lines
+
+
+def label_few(result) -> str:
+    info = result.metrics["label_few"]
+    lines = [f"label-few: {info['n_train_rows']} rows, k = {info['k']} clusters, "
+             f"{info['n_expert_labels']} expert labels"]
+    if "status" in info:
+        lines.append(f"  {info['status']}: fill the label column of {result.path}/to_label.csv, then rerun "
+                     f"with --label-file {result.path}/to_label.csv")
+    else:
+        lines.append(f"  {info['n_propagated']} rows took a propagated label ({info['propagate']})")
+        if info.get("accuracy") is not None:
+            lines.append(f"  classifier accuracy {info['accuracy']:.3f} on {info['scored_on']}; "
+                         f"propagated labels correct {info['propagated_label_accuracy']:.3f}")
+        lines += [f"    {row['strategy']}: {row['accuracy']:.3f}" for row in info.get("comparison", [])
+                  if row["accuracy"] is not None]
+        lines.append(f"  label next: {result.path}/to_label_next.csv")
+    lines.append(f"  wrote {result.path}/")
+    return "\n".join(lines)
+
+
+def segmentation(result) -> str:
+    metrics = result.metrics
+    lines = [f"segment: {metrics['input']['width']} x {metrics['input']['height']} pixels from "
+             f"{metrics['input']['path']}; {metrics['cluster']['method']}, k = {metrics['cluster']['k']}"]
+    lines += [f"  phase {phase['phase']}: area fraction {phase['area_fraction']:.4f}" for phase in metrics["phases"]]
+    lines.append(f"  wrote {result.path}/ (segmented.png, phases.csv, segmentation.png, labels.csv)")
+    return "\n".join(lines)
+
+
+def prediction(result) -> str:
+    metrics = result.metrics
+    counts = metrics.get("cluster_sizes") or metrics.get("counts")
+    lines = [f"predict: labelled {len(result.labels)} rows from {metrics['input']['path']}: {counts}"]
+    lines += [f"  vs {name}: ARI {s['adjusted_rand_index']:.3f}, accuracy {s['cluster_accuracy']:.3f}"
+              for name, s in metrics.get("evaluation", {}).items()]
+    if "accuracy" in metrics:
+        lines.append(f"  accuracy against {metrics['input']['path']} labels: {metrics['accuracy']:.3f}")
+    lines.append(f"  wrote {result.path}/labels.csv")
+    return "\n".join(lines)
+
+
+def classification(result, csv: str | None = None, maps: str | None = None) -> str:
+    """One line per structure, then where the run went."""
+    lines = [f"{Path(row.file).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
+             f"uncertainty {row.uncertainty:.3f})" for row in result.labels.itertuples(index=False)]
+    wrote = f"wrote {csv} (run folder {result.path}/)" if csv else f"wrote {result.path}/"
+    return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")])
+
+
+def training(result) -> str:
+    training_ = result.metrics["training"]
+    lines = [f"train-crystal-cnn: {training_['n_structures']} structures, {training_['epochs']} epochs "
+             f"(fingerprints {training_['fingerprint_seconds']:.0f} s, training {training_['train_seconds']:.0f} s)"]
+    lines += [f"  test {name}: accuracy {test['accuracy']:.4f} on {test['n']} structures"
+              for name, test in result.metrics["tests"].items()]
+    lines.append(f"  wrote {result.path}/ (crystal_cnn.npz, crystal_cnn.json, metrics.json, training.png)")
+    return "\n".join(lines)

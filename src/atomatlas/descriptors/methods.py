@@ -1,0 +1,22 @@
+"""The named descriptors (`atomatlas list descriptor`) with their parameters and defaults."""
+
+from __future__ import annotations
+
+from atomatlas.descriptors.acsf import ACSF
+from atomatlas.descriptors.base import Descriptor
+from atomatlas.descriptors.rdf import RDF
+from atomatlas.descriptors.soap import SOAP
+from atomatlas.learn.registry import Registry
+
+DESCRIPTORS = Registry("descriptor")
+DESCRIPTORS.add("soap", "smooth overlap of atomic positions (DScribe)", SOAP, defaults=SOAP.DEFAULTS,
+                choices=SOAP.CHOICES, seeded=False)
+DESCRIPTORS.add("acsf", "atom-centred symmetry functions G2/G4 (DScribe)", ACSF, defaults=ACSF.DEFAULTS,
+                seeded=False)
+DESCRIPTORS.add("rdf", "Gaussian-smeared radial distribution histogram (cheap)", RDF, defaults=RDF.DEFAULTS,
+                seeded=False)
+
+
+def make_descriptor(name: str, params: dict | None = None) -> Descriptor:
+    """An unfitted descriptor of the named method with checked parameters."""
+    return DESCRIPTORS[name].make(params)

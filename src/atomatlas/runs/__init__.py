@@ -1,0 +1,76 @@
+"""Runs: one module per kind of run, each owning its config sections, its run and what it writes.
+
+======================  ====================================  ===========================
+kind                    module (config class)                 command
+======================  ====================================  ===========================
+table                   tables (TableRun)                     cluster, reduce, anomalies
+structures              structures (StructureRun)             environments
+table classifier        classifier (ClassifierRun)            fit-classifier
+label few               label_few (LabelFewRun)               label-few
+segmentation            segmentation (SegmentationRun)        segment
+predict                 predict (PredictRun)                  predict
+crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
+======================  ====================================  ===========================
+
+``folder`` holds the run-folder contract (atomic writes, lock, marker, file formats),
+``sections`` the config sections several kinds share. :func:`parse` tells the kind of a
+config by its sections and checks it; :func:`run` writes its run folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from atomatlas.errors import AtlasError
+from atomatlas.runs import classifier, crystals, label_few, predict, segmentation, structures, tables
+from atomatlas.runs.folder import RunResult
+
+# kind -> (the section that marks it, config class, run function); checked in this order
+KINDS = {
+    "predict": ("predict", predict.PredictRun, predict.run),
+    "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
+    "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
+    "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
+    "label few": ("label_few", label_few.LabelFewRun, label_few.run),
+    "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),
+    "structures": ("structures", structures.StructureRun, structures.run),
+    "table": ("data", tables.TableRun, tables.run),
+}
+
+
+def kind_of(raw: dict) -> str:
+    """Which kind of run a raw config describes, by the sections it has."""
+    if not isinstance(raw, dict):
+        raise AtlasError(f"config: must be a table of sections, got {raw!r}.")
+    if isinstance(raw.get("predict"), dict) and "run" in raw["predict"]:
+        return "predict"
+    present = [kind for kind, (marks, _, _) in KINDS.items() if kind != "predict"
+               and any(mark in raw for mark in ((marks,) if isinstance(marks, str) else marks))]
+    tasks = [name for name in ("cluster", classifier.SECTION, classifier.OLD_SECTION, "label_few") if name in raw]
+    if len(tasks) > 1:
+        raise AtlasError(f"config: give one of [cluster], [{classifier.SECTION}] or [label_few], not "
+                         f"{' and '.join(tasks)}.")
+    inputs = [name for name in ("image", "structures", "data") if name in raw]
+    if len(inputs) > 1:
+        raise AtlasError(f"config: give [image], [data] or [structures], only one (got {', '.join(inputs)}).")
+    if not present:
+        raise AtlasError("config: a [data] section with a path (or a [structures] section) is required.")
+    return present[0]
+
+
+def parse(raw: dict, base: Path | None = None):
+    """The checked, typed config of a raw one (a recipe, a config.toml, or what a command builds)."""
+    return KINDS[kind_of(raw)][1].parse(raw, base)
+
+
+def run(config, out, *, overwrite: bool = False, base: Path | None = None, progress: bool = False,
+        ask=None) -> RunResult:
+    """Run a config (raw or typed) into the run folder ``out``: all of it, or nothing."""
+    if isinstance(config, dict):
+        config = parse(config, base)
+    for _, config_type, run_function in KINDS.values():
+        if type(config) is config_type:
+            if run_function is label_few.run:
+                return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
+            return run_function(config, out, overwrite=overwrite, progress=progress)
+    raise TypeError(f"not a run config: {type(config).__name__}")

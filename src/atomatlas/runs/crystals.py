@@ -1,0 +1,316 @@
+"""Crystal-structure runs: classify structure files with the diffraction CNN, and train that CNN.
+
+``atomatlas classify`` (section ``[crystal_classes]``) labels every structure of the files
+with a trained model, the one shipped in the package unless told otherwise: a run folder
+with ``labels.csv`` (file, frame, class, probability, uncertainty and the probability of
+every class), ``metrics.json``, ``config.toml`` and, with ``--maps``, class-activation
+maps. ``atomatlas train-crystal-cnn`` (section ``[crystal_cnn]``) generates balanced,
+defective structures of the seven classes (:mod:`atomatlas.datasets.prototypes`),
+computes their fingerprints, trains the CNN (:mod:`atomatlas.learn.nn.crystal_cnn`) and
+scores it on fresh draws of the same generator.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.datasets.prototypes import CLASSES, generate, supercell
+from atomatlas.errors import SPGLIB_ERROR_HANDLING, AtlasError, hide_library_warnings
+from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
+
+TEST_SETS = {"pristine": (0.0, 0.0), "vacancies 25%": (0.25, 0.0), "displacement 5%": (0.0, 0.05)}
+
+
+def shipped_model_dir() -> Path:
+    return Path(str(resources.files("atomatlas") / "models"))
+
+
+def fingerprint_structures(structures, n_jobs: int = 2, progress: bool = False) -> np.ndarray:
+    from atomatlas.descriptors.diffraction import fingerprints
+
+    return fingerprints(structures, n_jobs=n_jobs, progress=progress)
+
+
+def labels_of(structures) -> np.ndarray:
+    return np.array([CLASSES.index(a.info["crystal_class"]) for a in structures])
+
+
+@dataclass
+class CrystalCNN:
+    """``[crystal_cnn]``: how many generated structures, how defective, how long to train."""
+
+    per_class: int = 500
+    epochs: int = 5
+    test_per_class: int = 50
+    vacancies: list[float] = field(default_factory=lambda: [0.0, 0.5])
+    displacement: list[float] = field(default_factory=lambda: [0.0, 0.08])
+    n_jobs: int = 2
+
+    @classmethod
+    def parse(cls, raw) -> CrystalCNN:
+        check_keys(raw or {}, cls.__dataclass_fields__, "crystal_cnn")
+        out = cls(**(raw or {}))
+        if not isinstance(out.per_class, int) or out.per_class < 2 or not isinstance(out.epochs, int) \
+                or out.epochs < 1:
+            raise AtlasError("--per-class must be at least 2 and --epochs at least 1.")
+        number(out.test_per_class, "test_per_class", "crystal_cnn", 1, float("inf"), integer=True)
+        number(out.n_jobs, "n_jobs", "crystal_cnn", 1, 256, integer=True)
+        return out
+
+
+@dataclass(kw_only=True)
+class TrainRun(RunHeader):
+    name: str = "train-crystal-cnn"
+    crystal_cnn: CrystalCNN = field(default_factory=CrystalCNN)
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None = None) -> TrainRun:
+        check_keys(raw, {"name", "description", "seed", "crystal_cnn"}, "top level")
+        return cls(**header(raw), crystal_cnn=CrystalCNN.parse(raw.get("crystal_cnn")))
+
+    def to_toml(self) -> dict:
+        return {**self.header_toml(),
+                "crystal_cnn": asdict(self.crystal_cnn)}
+
+
+def train(config: TrainRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Generate, fingerprint, train and test; writes the model and its record into the run folder ``out``."""
+    from atomatlas.learn.nn import crystal_cnn
+    from atomatlas.plots.crystals import training_curves
+
+    settings, seed = config.crystal_cnn, config.seed
+    folder = RunFolder(out, overwrite=overwrite, kind="crystal-cnn")
+    folder.check()
+    start = time.perf_counter()
+    structures = generate(settings.per_class, seed=seed, vacancies=tuple(settings.vacancies),
+                          displacement=tuple(settings.displacement))
+    X = fingerprint_structures(structures, n_jobs=settings.n_jobs, progress=progress)
+    fingerprint_seconds = time.perf_counter() - start
+    model, history = crystal_cnn.train(X, labels_of(structures), n_classes=len(CLASSES), epochs=settings.epochs,
+                                       seed=seed, n_jobs=settings.n_jobs, progress=progress)
+    with folder as tmp:
+        tests = _test(model, settings, seed, tmp)
+        meta = {"classes": list(CLASSES), "fingerprint": "diffraction2d (atomatlas.descriptors.diffraction defaults)",
+                "training": {"per_class": settings.per_class, "epochs": settings.epochs, "seed": seed,
+                             "vacancies": list(settings.vacancies), "displacement": list(settings.displacement),
+                             "n_structures": len(structures), "fingerprint_seconds": round(fingerprint_seconds, 1),
+                             "train_seconds": round(time.perf_counter() - start - fingerprint_seconds, 1),
+                             "history": history},
+                "tests": tests}
+        crystal_cnn.save(model, tmp, meta)
+        metrics = {**meta, "figures": [save_figure(tmp, "training.png", training_curves(history))]}
+        write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=pd.DataFrame(), metrics=metrics)
+
+
+def _test(model, settings: CrystalCNN, seed: int, folder: Path) -> dict:
+    """Accuracy on fresh draws of the training generator: pristine, 25% vacancies, 5% displacements."""
+    from atomatlas.learn.nn import crystal_cnn
+
+    tests = {}
+    for number_, (name, (vacancy, shift)) in enumerate(TEST_SETS.items()):
+        structures = generate(settings.test_per_class, seed=seed + 1000 + number_, vacancies=(vacancy, vacancy),
+                              displacement=(shift, shift))
+        proba, spread = crystal_cnn.predict(model, fingerprint_structures(structures, settings.n_jobs),
+                                            n_jobs=settings.n_jobs)
+        truth = labels_of(structures)
+        tests[name] = {"n": len(structures), "accuracy": float((proba.argmax(1) == truth).mean()),
+                       "mean_uncertainty": float(spread.max(axis=1).mean())}
+        if name == "pristine":
+            confusion = pd.crosstab(pd.Series(np.array(CLASSES)[truth], name="true"),
+                                    pd.Series(np.array(CLASSES)[proba.argmax(1)], name="predicted"))
+            write_csv(folder / "confusion_pristine.csv", confusion.reset_index())
+    return tests
+
+
+@dataclass
+class CrystalClasses:
+    """``[crystal_classes]``: the structure files to classify, the model, and what else to write."""
+
+    paths: list[str]
+    format: str | None = None
+    model: str | None = None  # a folder from train-crystal-cnn; None: the shipped model
+    mc_samples: int = 20  # Monte Carlo dropout samples; 0 = off
+    maps: str | None = None  # "" = class-activation maps in the run folder's maps/; a path: there
+    n_jobs: int = 1
+
+    @classmethod
+    def parse(cls, raw, base: Path | None) -> CrystalClasses:
+        check_keys(raw, cls.__dataclass_fields__, "crystal_classes")
+        out = cls(**raw)
+        if not isinstance(out.paths, list) or not out.paths:
+            raise AtlasError("config: [crystal_classes] needs paths = [structure files or globs].")
+        out.paths = [input_path(p, base, "[crystal_classes] paths") for p in out.paths]
+        if out.model is not None:
+            out.model = input_path(out.model, base, "[crystal_classes] model")
+        if out.maps:
+            out.maps = input_path(out.maps, base, "[crystal_classes] maps")
+        if isinstance(out.mc_samples, bool) or not isinstance(out.mc_samples, int) or out.mc_samples < 0:
+            raise AtlasError(f"--mc must be 0 or more; got {out.mc_samples}.")
+        return out
+
+
+@dataclass(kw_only=True)
+class ClassifyRun(RunHeader):
+    name: str = "classify"
+    crystal_classes: CrystalClasses
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None) -> ClassifyRun:
+        check_keys(raw, {"name", "description", "seed", "crystal_classes"}, "top level")
+        return cls(**header(raw), crystal_classes=CrystalClasses.parse(raw["crystal_classes"], base))
+
+    def to_toml(self) -> dict:
+        return {**self.header_toml(),
+                "crystal_classes": {k: v for k, v in asdict(self.crystal_classes).items() if v is not None}}
+
+
+def structures_for_classification(paths, format: str | None = None, skipped: list | None = None):
+    """Frames of the files; periodic cells are made conventional and repeated to about 250 atoms.
+
+    With ``skipped`` (a list), unusable files and frames are recorded there and left out.
+    """
+    from atomatlas.io.structures import Skipped, read_frames
+
+    prepared = []
+    for frame in read_frames(paths, format=format, skipped=skipped):
+        try:
+            prepared.append((frame, _prepared(frame)))
+        except AtlasError as exc:
+            if skipped is None:
+                raise AtlasError(f"{frame.source} frame {frame.index}: {exc}") from None
+            skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    return prepared
+
+
+def _prepared(frame):
+    """One frame ready for a fingerprint: small periodic cells standardised and repeated to about 250 atoms."""
+    import spglib
+    from ase import Atoms
+
+    atoms = frame.atoms
+    if len(atoms) < 2 and not atoms.pbc.any():
+        raise AtlasError(f"{len(atoms)} atom(s) and no periodic cell: a diffraction fingerprint needs a crystal "
+                         "(a periodic cell or a cluster).")
+    if atoms.pbc.all() and len(atoms) < 250:
+        cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
+        with hide_library_warnings(SPGLIB_ERROR_HANDLING):
+            try:
+                standard = spglib.standardize_cell(cell, to_primitive=False, symprec=1e-3)
+            except Exception:  # no symmetry found: keep the cell as given
+                standard = None
+        if standard is not None:
+            lattice, positions, numbers = standard
+            atoms = Atoms(numbers=numbers, scaled_positions=positions, cell=lattice, pbc=True)
+        atoms = supercell(atoms, 250)
+    return atoms
+
+
+def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """A run folder of predictions, one row per structure; ``out`` may be a folder or ``NAME.csv``.
+
+    ``NAME.csv`` (the form before run folders) writes the run folder ``NAME.run/`` and a copy
+    of its labels.csv as ``NAME.csv``. Unusable files or frames are skipped and named in
+    ``result.skipped`` and metrics.json.
+    """
+    from atomatlas.learn.nn import crystal_cnn
+
+    settings, out = config.crystal_classes, Path(out)
+    csv = out if out.suffix.lower() == ".csv" else None
+    if out.suffix and csv is None:
+        raise AtlasError(f"--out {out}: give a .csv file name or a folder (the run folder).")
+    target = out.with_suffix(".run") if csv is not None else out
+    if csv is not None and csv.exists() and not overwrite:
+        raise AtlasError(f"{csv} exists; pass --overwrite to replace it or choose another --out.")
+    folder = RunFolder(target, overwrite=overwrite, kind="classify")
+    folder.check()
+    if settings.maps:  # refuse an unusable --maps before any work
+        RunFolder(settings.maps, overwrite=overwrite).check()
+    model, meta = crystal_cnn.load(settings.model or shipped_model_dir())
+    skipped = []
+    X, used = _fingerprints(settings, skipped, progress)
+    proba, spread = crystal_cnn.predict(model, X, mc_samples=settings.mc_samples, n_jobs=settings.n_jobs)
+    frame = _predictions(meta["classes"], used, proba, spread)
+    with folder as tmp:
+        write_csv(tmp / "labels.csv", frame)
+        if settings.maps is not None:
+            _write_maps(Path(settings.maps) if settings.maps else tmp / "maps", model, X, frame, overwrite,
+                        own_folder=bool(settings.maps))
+        metrics = {"name": config.name, "atomatlas_version": __version__, "n_structures": len(frame),
+                   "model": settings.model or "shipped", "classes": meta["classes"],
+                   "counts": frame["class"].value_counts().sort_index().to_dict(),
+                   "skipped": [vars(item) for item in skipped]}
+        write_record(tmp, metrics, config.to_toml())
+    if csv is not None:
+        _copy_atomically(target / "labels.csv", csv)
+    return RunResult(path=target, labels=frame, metrics=metrics, skipped=skipped)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+
+
+def _fingerprints(settings: CrystalClasses, skipped: list, progress: bool):
+    """Fingerprints of every usable frame, and those frames; the unusable ones are recorded in ``skipped``."""
+    from atomatlas.descriptors.diffraction import Fingerprinter
+    from atomatlas.io.structures import Skipped, nothing_usable
+    from atomatlas.learn.progress import bar, progress_bars
+
+    prepared = structures_for_classification(settings.paths, format=settings.format, skipped=skipped)
+    maker = Fingerprinter()
+    X, used = [], []
+    with progress_bars(progress and len(prepared) > 20):
+        for frame, atoms in bar(prepared, "diffraction fingerprints", "structure"):
+            try:
+                X.append(maker.one(atoms))
+                used.append(frame)
+            except AtlasError as exc:
+                skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    if not X:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
+    return np.stack(X), used
+
+
+def _predictions(classes, used, proba: np.ndarray, spread: np.ndarray) -> pd.DataFrame:
+    classes = np.array(classes)
+    best = proba.argmax(1)
+    frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
+                          "class": classes[best], "probability": proba[np.arange(len(best)), best],
+                          "uncertainty": spread[np.arange(len(best)), best]})
+    for i, name in enumerate(classes):
+        frame[f"probability_{name}"] = proba[:, i]
+    return frame
+
+
+def _write_maps(folder: Path, model, X: np.ndarray, frame: pd.DataFrame, overwrite: bool, own_folder: bool) -> None:
+    """Each fingerprint beside its class-activation map: in the run folder, or (``--maps DIR``) a folder of its own."""
+    from atomatlas.learn.nn.crystal_cnn import class_activation_maps
+    from atomatlas.plots.crystals import attention_figure
+
+    cams = class_activation_maps(model, X)
+
+    def draw(into: Path) -> None:
+        for i, row in enumerate(frame.itertuples(index=False)):
+            name = f"{Path(row.file).stem}_{row.frame}.png"
+            save_figure(into, name, attention_figure(X[i], cams[i], f"{Path(row.file).name} #{row.frame}: "
+                                                                   f"{row[2]} ({row.probability:.2f})"))
+
+    if not own_folder:
+        folder.mkdir()
+        draw(folder)
+        return
+    with RunFolder(folder, overwrite=overwrite) as tmp:
+        draw(tmp)

@@ -1,0 +1,76 @@
+"""What only structure runs write: the features table, per-atom labels (extxyz, ASE db) and the site map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.runs.describe import Described
+from atomatlas.runs.folder import save_figure
+
+# per-atom arrays written into structures.extxyz, with the value for atoms that are not centres
+PER_ATOM_COLUMNS = {"cluster": -1, "anomaly": -1, "anomaly_score": float("nan")}
+
+
+def write_structure_outputs(folder: Path, described: Described, labels: pd.DataFrame, config) -> dict:
+    """features.parquet, per-atom labels (extxyz, ASE db), the site map; returns the structures metrics."""
+    table = described.table
+    table.frame.to_parquet(folder / "features.parquet", index=False)
+    metrics = {"n_frames": len(described.frames), "n_centres": len(table),
+               "descriptor": {"method": config.descriptor.method, "params": config.descriptor.params,
+                              "species": described.descriptor.species, "n_features": len(table.feature_names)},
+               "centers": config.centers.to_toml(), "descriptor_cache_hit": described.cached}
+    if "cluster" not in labels and "anomaly" not in labels:
+        return metrics
+    if "atom" in labels:
+        write_atoms(folder, described, labels)
+    elif "cluster" in labels:
+        metrics.update(_site_outputs(folder, described, labels, config.name))
+    return metrics
+
+
+def write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> None:
+    """Every frame with per-atom ``cluster`` / ``anomaly`` arrays (-1: not a centre) in extxyz and an ASE db."""
+    import ase.db
+    import ase.io
+
+    images = []
+    start = 0
+    for frame, centres in zip(described.frames, described.centers):
+        atoms = frame.atoms.copy()
+        n = len(atoms) if centres is None else len(centres)
+        rows = labels.iloc[start:start + n]
+        start += n
+        for column, missing in PER_ATOM_COLUMNS.items():
+            if column in rows:
+                values = np.full(len(atoms), missing, dtype=type(missing))
+                values[rows["atom"].to_numpy()] = rows[column].to_numpy()
+                atoms.arrays[column] = values
+        atoms.info.update({"source": frame.source, "frame": frame.index})
+        images.append(atoms)
+    ase.io.write(folder / "structures.extxyz", images, format="extxyz")
+    with ase.db.connect(folder / "structures.db", append=False) as db:
+        for atoms in images:
+            db.write(atoms, source=str(atoms.info["source"]), frame=int(atoms.info["frame"]),
+                     data={c: atoms.arrays[c] for c in PER_ATOM_COLUMNS if c in atoms.arrays})
+
+
+def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, name: str) -> dict:
+    """The site map of the first probe grid, and how purely clusters match site types (when known)."""
+    from atomatlas.plots.structures import site_map
+
+    out = {}
+    atoms = described.frames[0].atoms
+    first = labels[labels["frame"] == labels["frame"].iloc[0]]
+    first = first[first["structure"] == first["structure"].iloc[0]]
+    save_figure(folder, "site_map.png", site_map(atoms, first[["x", "y"]].to_numpy(), first["cluster"].to_numpy(),
+                                                 title=name))
+    if "site" in described.table.frame:
+        from atomatlas.evaluate.sites import site_purity
+
+        frame = described.table.frame
+        out["site_purity"] = site_purity(frame["site"].to_numpy(), labels["cluster"].to_numpy(),
+                                         frame["site_distance"].to_numpy())
+    return out

@@ -1,0 +1,69 @@
+"""A structure run (``atomatlas environments``, recipes with ``[structures]``): structures -> environments -> flow.
+
+``[structures]`` says which structures (files, globs, built ones), ``[centers]`` where
+they are described (every atom, atoms of some species, a probe grid above a surface)
+and ``[descriptor]`` how (SOAP, ACSF, RDF). The environment table then goes through the
+table flow (runs/tables.py); per-atom labels land in structures.extxyz and an ASE
+database. The saved model records the descriptor and species, so ``predict`` describes
+new structures the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from atomatlas.runs.describe import Centers, Descriptor, Structures, describe
+from atomatlas.runs.folder import RunFolder, RunResult, write_record
+from atomatlas.runs.labels import collect_labels
+from atomatlas.runs.sections import check_keys, header
+from atomatlas.runs.structure_outputs import write_structure_outputs
+from atomatlas.runs.tables import FLOW_KEYS, TableRun, check_components, fit_flow, predict_new_rows
+
+@dataclass(kw_only=True)
+class StructureRun(TableRun):
+    """A table run whose table is made from structures."""
+
+    name: str = "environments"
+    structures: Structures
+    centers: Centers = field(default_factory=Centers)
+    descriptor: Descriptor = field(default_factory=Descriptor)
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None) -> StructureRun:
+        check_keys(raw, FLOW_KEYS | {"structures", "centers", "descriptor"}, "top level")
+        structures = Structures.parse(raw.get("structures"), base)
+        run = cls(**header(raw), structures=structures, centers=Centers.parse(raw.get("centers"), structures.label),
+                  descriptor=Descriptor.parse(raw.get("descriptor")))
+        run.parse_flow(raw, base, structures=True)
+        return run
+
+    def to_toml(self) -> dict:
+        return {**super().to_toml(), "structures": self.structures.to_toml(), "centers": self.centers.to_toml(),
+                "descriptor": self.descriptor.to_toml()}
+
+    def saved(self, species: list[str]) -> dict:
+        """What model.json records so that new structures are described the same way."""
+        return {"descriptor": {"method": self.descriptor.method, "n_jobs": self.descriptor.n_jobs,
+                               "cache": self.descriptor.cache, "params": self.descriptor.params},
+                "centers": self.centers.to_toml(), "species": species}
+
+
+def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Describe the structures (skipping unusable ones), run the table flow, write per-atom outputs."""
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()
+    skipped = []
+    described = describe(config, config.seed, progress=progress, skipped=skipped)
+    table = described.table
+    label_sets = collect_labels(config.evaluate, table)
+    check_components(config.reduce, len(table), len(table.feature_names))
+    with folder as tmp:
+        labels, metrics = fit_flow(config, table, label_sets, tmp, progress,
+                                   model_extra={"structures": config.saved(described.descriptor.species)})
+        metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
+        metrics["structures"]["skipped"] = [vars(item) for item in skipped]
+        write_record(tmp, metrics, config.to_toml())
+        if config.predict is not None and config.cluster is not None:
+            predict_new_rows(config.predict, tmp, labels)
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)

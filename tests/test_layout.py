@@ -1,0 +1,54 @@
+"""The layout holds: import layers as pyproject's contracts say, short functions, one api function per run kind."""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "src" / "atomatlas"
+MAX_LINES = 60
+
+
+def test_import_layers_hold():
+    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    if not Path(lint).exists():
+        pytest.skip("import-linter is not installed (pip install 'atomatlas[dev]')")
+    result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "0 broken" in result.stdout
+
+
+def test_no_function_is_longer_than_a_screen():
+    long = []
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_LINES:
+                    long.append(f"{path.relative_to(SOURCE)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, long
+
+
+def test_every_run_kind_has_an_api_function_and_a_command():
+    from atomatlas import api, runs
+    from atomatlas.cli.main import COMMANDS
+
+    entry_points = {"table": "cluster", "structures": "environments", "table classifier": "fit_classifier",
+                    "label few": "label_few", "segmentation": "segment", "predict": "predict",
+                    "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn"}
+    assert set(entry_points) == set(runs.KINDS)
+    for function in entry_points.values():
+        assert function in api.__all__ and callable(getattr(api, function))
+    assert {"cluster", "environments", "fit-classifier", "label-few", "segment", "predict", "classify",
+            "train-crystal-cnn", "run"} <= set(COMMANDS)
+
+
+def test_command_modules_only_parse_and_call_the_api():
+    """No CLI module imports a run module or builds a config: they parse options and call atomatlas.api."""
+    for path in (SOURCE / "cli").glob("*.py"):
+        text = path.read_text()
+        assert "atomatlas.runs" not in text, path.name
