@@ -30,10 +30,14 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
 	$(BIN)/python docs/crystals.py
+	$(BIN)/python docs/crystal_stress.py --write
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
-# Retrain the crystal CNN shipped in the package (about 6 minutes on 2 cores).
+# Retrain the models shipped in the package: the crystal-class ensemble (about 3 minutes on
+# 2 cores) and the diffraction CNN (about 6 minutes).
 model: $(STAMP)
+	$(BIN)/atomatlas train-crystal-ensemble --out out/crystal-ensemble --overwrite
+	cp out/crystal-ensemble/crystal_ensemble.npz out/crystal-ensemble/crystal_ensemble.json src/atomatlas/models/
 	$(BIN)/atomatlas train-crystal-cnn --out out/crystal-cnn --overwrite
 	cp out/crystal-cnn/crystal_cnn.npz out/crystal-cnn/crystal_cnn.json src/atomatlas/models/
 

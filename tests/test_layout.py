@@ -39,7 +39,8 @@ def test_every_run_kind_has_an_api_function_and_a_command():
 
     entry_points = {"table": "cluster", "structures": "environments", "table classifier": "fit_classifier",
                     "label few": "label_few", "segmentation": "segment", "predict": "predict",
-                    "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn"}
+                    "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn",
+                    "crystal ensemble": "train_crystal_ensemble"}
     assert set(entry_points) == set(runs.KINDS)
     for function in entry_points.values():
         assert function in api.__all__ and callable(getattr(api, function))

@@ -22,7 +22,8 @@ from atomatlas import runs
 from atomatlas.runs.folder import RunResult
 
 __all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
-           "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn"]
+           "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn",
+           "train_crystal_ensemble"]
 
 
 def _data(table, id_columns=None, features=None, features_regex=None, exclude=None, label_column=None,
@@ -162,11 +163,13 @@ def segment(image, out, *, k, method: str = "kmeans", params: dict | None = None
 
 def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 1,
                         format: str | None = None, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141) by the diffraction CNN.
+    """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
     ``out`` is the run folder (or ``NAME.csv``: the folder ``NAME.run/`` plus a copy of its
-    labels.csv). ``maps=""`` draws class-activation maps into the run folder, a path
-    draws them there. ``model``: a folder from :func:`train_crystal_cnn` (default: shipped).
+    labels.csv). ``model``: ``"ensemble"`` (the default: averaged SOAP and an ensemble of
+    networks, any cell or orientation, clusters too), ``"cnn"`` (seed 001's diffraction CNN)
+    or a folder from :func:`train_crystal_ensemble` or :func:`train_crystal_cnn`. With the
+    CNN, ``maps=""`` draws class-activation maps into the run folder, a path draws them there.
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format,
@@ -182,6 +185,16 @@ def train_crystal_cnn(out, *, per_class: int = 500, epochs: int = 5, test_per_cl
     section = {"per_class": per_class, "epochs": epochs, "test_per_class": test_per_class,
                "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
     return run_config({"name": "train-crystal-cnn", "seed": seed, "crystal_cnn": section}, out,
+                      overwrite=overwrite, progress=progress)
+
+
+def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: int = 40, members: int = 5,
+                           vacancies=(0.0, 0.5), displacement=(0.0, 0.08), n_jobs: int = 2, seed: int = 0,
+                           overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Train the crystal-class ensemble on averaged SOAP of generated crystals and clusters (the shipped default)."""
+    section = {"per_class": per_class, "calibration_per_class": calibration_per_class, "members": members,
+               "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
+    return run_config({"name": "train-crystal-ensemble", "seed": seed, "crystal_ensemble": section}, out,
                       overwrite=overwrite, progress=progress)
 
 

@@ -24,8 +24,8 @@ def test_classes_are_balanced_and_sized_and_deterministic():
     assert all(180 <= len(a) <= 320 for a in structures)
     again = generate(4, seed=3)
     assert all(np.array_equal(a.positions, b.positions) for a, b in zip(structures, again))
-    assert {a.info["subclass"] for a in generate(12, seed=0, classes=["hex_rh"])} == {"hcp", "graphite",
-                                                                                      "rhombohedral"}
+    assert {a.info["subclass"] for a in generate(20, seed=0, classes=["hex_rh"])} == {
+        "hcp", "graphite", "rhombohedral", "alpha-Hg", "Sm-type"}
 
 
 def test_vacancies_and_displacements():

@@ -1,19 +1,21 @@
-"""Classify crystal structures (sc, bcc, fcc, diamond, hex_rh, bct139, bct141) with the diffraction CNN.
+"""Classify crystal structures (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
-Reads any file ASE reads (CIF, POSCAR, extxyz with several frames, ...). A small
-periodic cell is made conventional (spglib) and repeated to about 250 atoms; a larger
-periodic cell (a defective supercell, say) is used as it is, in its cell's standard
-orientation; a structure without a cell is used as the cluster it is. Writes one row
-per structure: file, frame, class, probability, uncertainty (the spread of the class
-probability over Monte Carlo dropout samples) and the probability of every class.
---maps DIR saves each fingerprint beside its class-activation map.
+Reads any file ASE reads (CIF, POSCAR, extxyz with several frames, LAMMPS dumps, ...).
+The default model (--model ensemble) describes each structure by its averaged SOAP,
+rescaled to one bond length, so a primitive cell, a conventional cell, any supercell,
+any orientation and a cluster without a cell give the same answer; five networks vote
+and a novelty distance says how far the structure is from every crystal it was trained
+on. Writes one row per structure: file, frame, class (``unknown`` when the uncertainty is
+above 0.5), probability, uncertainty, novelty, best_class and every class's probability.
+--model cnn uses seed 001's diffraction CNN instead (uncertainty from Monte Carlo
+dropout); with it, --maps saves each fingerprint beside its class-activation map.
 """
 
 from __future__ import annotations
 
 EXAMPLES = """examples:
   atomatlas classify Fe.cif Si.vasp frames.extxyz --out preds.csv
-  atomatlas classify 'cells/*.cif' --out cells.csv --maps runs/maps
+  atomatlas classify 'cells/*.cif' --model cnn --out cells.csv --maps runs/maps
   atomatlas train-crystal-cnn --per-class 10 --epochs 2 --test-per-class 5 --out runs/cnn
   atomatlas classify defective.extxyz --model runs/cnn --mc 50 --out defective.csv
 """
@@ -26,10 +28,12 @@ def add_arguments(parser) -> None:
                         help="run folder to write (labels.csv, metrics.json, config.toml); NAME.csv writes the "
                              "folder NAME.run/ and a copy of its labels.csv as NAME.csv")
     parser.add_argument("--overwrite", action="store_true", help="replace --out (and --maps) if they exist")
-    parser.add_argument("--model", metavar="DIR", help="model folder from train-crystal-cnn (default: the shipped one)")
-    parser.add_argument("--mc", type=int, default=20, help="Monte Carlo dropout samples (default 20; 0 = off)")
+    parser.add_argument("--model", metavar="MODEL", help="ensemble (default), cnn (seed 001's diffraction CNN), or "
+                                                          "a folder from train-crystal-ensemble or train-crystal-cnn")
+    parser.add_argument("--mc", type=int, default=20, help="CNN only: Monte Carlo dropout samples (default 20; 0 = off)")
     parser.add_argument("--maps", metavar="DIR", nargs="?", const="",
-                        help="fingerprint + class-activation map images: in the run folder's maps/, or in DIR")
+                        help="CNN only (so without --model it means --model cnn): fingerprint + class-activation map images, in the "
+                             "run folder's maps/ or in DIR")
     parser.add_argument("--n-jobs", type=int, default=1, help="torch threads (default 1)")
 
 
@@ -42,7 +46,8 @@ def run(args) -> int:
     if args.mc < 0:
         raise AtlasError(f"--mc must be 0 or more; got {args.mc}.")
     result = api.classify_structures([table_path(f) for f in args.files], args.out,
-                                     model=None if args.model is None else table_path(args.model),
+                                     model=args.model if args.model in (None, "cnn", "ensemble")
+                                     else table_path(args.model),
                                      mc_samples=args.mc, maps=args.maps, n_jobs=args.n_jobs, format=args.format,
                                      overwrite=args.overwrite, progress=True)
     csv = args.out if str(args.out).lower().endswith(".csv") else None

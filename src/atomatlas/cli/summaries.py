@@ -131,6 +131,16 @@ def classification(result, csv: str | None = None, maps: str | None = None) -> s
     return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")])
 
 
+def ensemble_training(result) -> str:
+    training_ = result.metrics["training"]
+    return "\n".join([
+        f"train-crystal-ensemble: {training_['n_structures']} structures, {training_['members']} networks "
+        f"(SOAP {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s)",
+        f"  calibration set ({training_['n_calibration']} generated structures): accuracy "
+        f"{training_['calibration_accuracy']:.4f}, unknown {training_['calibration_unknown']:.3f}",
+        f"  wrote {result.path}/ (crystal_ensemble.npz, crystal_ensemble.json, metrics.json)"])
+
+
 def training(result) -> str:
     training_ = result.metrics["training"]
     lines = [f"train-crystal-cnn: {training_['n_structures']} structures, {training_['epochs']} epochs "

@@ -10,8 +10,8 @@ bcc       Im-3m (229)            W (A2)
 fcc       Fm-3m (225)            Cu (A1)
 diamond   Fd-3m (227)            C, Si, Ge, alpha-Sn (A4)
 hex_rh    P6_3/mmc (194),        hcp metals (A3, c/a 1.55-1.90), graphite (A9 AB stacking);
-          R-3m (166)             alpha-As (A7, rhombohedral: As, Sb, Bi)
-bct139    I4/mmm (139)           In-type bct (c/a away from 1 and sqrt 2), MoSi2 (C11b)
+          R-3m (166)             alpha-As (A7, rhombohedral: As, Sb, Bi), alpha-Hg (A10), Sm-type (C19)
+bct139    I4/mmm (139)           In-type bct (c/a 4% or more from 1 and sqrt 2), MoSi2 (C11b)
 bct141    I4_1/amd (141)         beta-Sn (A5), anatase TiO2 (C5)
 ========  =====================  =============================================================
 
@@ -91,8 +91,24 @@ def _arsenic(rng):
                     [a * scale, a * scale, c * scale * rng.uniform(0.98, 1.02), 90, 90, 120])
 
 
+def _alpha_mercury(rng):
+    # A10: one atom in a rhombohedral cell, alpha between fcc's 60 and sc's 90 degrees
+    from ase import Atoms
+
+    a, alpha = rng.uniform(2.8, 3.4), rng.uniform(66.0, 76.0)
+    return Atoms(_metal(rng), cell=[a, a, a, alpha, alpha, alpha], pbc=True)
+
+
+def _samarium(rng):
+    # C19 (9R stacking, hexagonal setting): 3a and 6c with z near 2/9
+    a = 3.62 * rng.uniform(0.97, 1.03)
+    return _crystal(["Sm", "Sm"], [(0, 0, 0), (0, 0, 0.222 + rng.uniform(-0.004, 0.004))], 166,
+                    [a, a, a * rng.uniform(7.1, 7.4), 90, 90, 120])
+
+
 def _bct(rng):
-    ratio = float(rng.choice([rng.uniform(0.80, 0.92), rng.uniform(1.10, 1.30), rng.uniform(1.52, 1.80)]))
+    # c/a away from 1 (bcc) and sqrt 2 (fcc) by at least 4%: In (1.52) lies inside
+    ratio = float(rng.choice([rng.uniform(0.80, 0.95), rng.uniform(1.06, 1.33), rng.uniform(1.47, 1.80)]))
     a = rng.uniform(2.8, 3.8)
     return _crystal([_metal(rng)], [(0, 0, 0)], 139, [a, a, a * ratio, 90, 90, 90])
 
@@ -120,7 +136,8 @@ PROTOTYPES = {
     "fcc": [Prototype("fcc", "fcc", _fcc)],
     "diamond": [Prototype("diamond", "diamond", _diamond)],
     "hex_rh": [Prototype("hex_rh", "hcp", _hcp), Prototype("hex_rh", "graphite", _graphite),
-               Prototype("hex_rh", "rhombohedral", _arsenic)],
+               Prototype("hex_rh", "rhombohedral", _arsenic), Prototype("hex_rh", "alpha-Hg", _alpha_mercury),
+               Prototype("hex_rh", "Sm-type", _samarium)],
     "bct139": [Prototype("bct139", "bct", _bct), Prototype("bct139", "MoSi2", _mosi2)],
     "bct141": [Prototype("bct141", "beta-Sn", _beta_tin), Prototype("bct141", "anatase", _anatase)],
 }
@@ -204,3 +221,35 @@ def generate(n_per_class: int, seed: int = 0, vacancies=(0.0, 0.0), displacement
             structures.append(make_structure(crystal_class, rng, vacancies=rng.uniform(*vacancies),
                                              displacement=rng.uniform(*displacement), n_atoms=n_atoms))
     return structures
+
+
+def as_cluster(atoms, rng, n_atoms: int):
+    """The ``n_atoms`` atoms nearest a random point near the middle of ``atoms``, without a cell."""
+    from ase import Atoms
+
+    middle = atoms.cell.sum(axis=0) / 2 + rng.normal(0.0, 0.5, 3)
+    nearest = np.argsort(np.linalg.norm(atoms.positions - middle, axis=1))[:n_atoms]
+    cluster = Atoms(numbers=atoms.numbers[nearest], positions=atoms.positions[nearest] - middle, pbc=False)
+    cluster.info.update(atoms.info)
+    return cluster
+
+
+def generate_any_cell(n_per_class: int, seed: int = 0, vacancies=(0.0, 0.0), displacement=(0.0, 0.0),
+                      cluster_fraction: float = 0.25, pristine_fraction: float = 0.25) -> list:
+    """Like :func:`generate`, with clusters and pristine crystals mixed in.
+
+    ``cluster_fraction`` of each class is cut out as clusters of 150-800 atoms without a
+    cell; ``pristine_fraction`` (of the periodic and of the clusters) has no defects, so
+    perfect crystals are as familiar as defective ones. Periodic structures are rotated
+    supercells of about 250 atoms: a rotation- and cell-invariant descriptor needs no other
+    cell choices, but clusters have surfaces.
+    """
+    n_clusters = int(round(cluster_fraction * n_per_class))
+    out, rng = [], np.random.default_rng(seed + 1)
+    for part, (count, n_atoms) in enumerate(((n_per_class - n_clusters, 250), (n_clusters, 1500))):
+        n_pristine = int(round(pristine_fraction * count))
+        made = generate(count - n_pristine, seed=seed + 2 * part, vacancies=vacancies, displacement=displacement,
+                        n_atoms=n_atoms) if count > n_pristine else []
+        made += generate(n_pristine, seed=seed + 2 * part + 1, n_atoms=n_atoms) if n_pristine else []
+        out += made if part == 0 else [as_cluster(atoms, rng, int(rng.integers(150, 801))) for atoms in made]
+    return out

@@ -10,6 +10,7 @@ label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
 predict                 predict (PredictRun)                  predict
 crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
+crystal ensemble        crystal_ensemble (TrainEnsembleRun)   train-crystal-ensemble
 ======================  ====================================  ===========================
 
 ``folder`` holds the run-folder contract (atomic writes, lock, marker, file formats),
@@ -22,7 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import classifier, crystals, label_few, predict, segmentation, structures, tables
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, label_few, predict, segmentation, structures,
+                            tables)
 from atomatlas.runs.folder import RunResult
 
 # kind -> (the section that marks it, config class, run function); checked in this order
@@ -30,6 +32,7 @@ KINDS = {
     "predict": ("predict", predict.PredictRun, predict.run),
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
+    "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
     "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
     "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),

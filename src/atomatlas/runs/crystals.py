@@ -31,8 +31,20 @@ from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, n
 TEST_SETS = {"pristine": (0.0, 0.0), "vacancies 25%": (0.25, 0.0), "displacement 5%": (0.0, 0.05)}
 
 
+SHIPPED = ("ensemble", "cnn")
+
+
 def shipped_model_dir() -> Path:
     return Path(str(resources.files("atomatlas") / "models"))
+
+
+def model_kind(model: str | None) -> tuple[str, Path]:
+    """("ensemble" or "cnn", folder) for a ``model`` setting: a shipped name, None (the ensemble) or a folder."""
+    from atomatlas.learn.crystal_ensemble import is_ensemble_folder
+
+    if model is None or model in SHIPPED:
+        return model or "ensemble", shipped_model_dir()
+    return ("ensemble" if is_ensemble_folder(model) else "cnn"), Path(model)
 
 
 def fingerprint_structures(structures, n_jobs: int = 2, progress: bool = False) -> np.ndarray:
@@ -139,7 +151,7 @@ class CrystalClasses:
 
     paths: list[str]
     format: str | None = None
-    model: str | None = None  # a folder from train-crystal-cnn; None: the shipped model
+    model: str | None = None  # "ensemble" (None: the shipped one), "cnn" (the shipped CNN) or a model folder
     mc_samples: int = 20  # Monte Carlo dropout samples; 0 = off
     maps: str | None = None  # "" = class-activation maps in the run folder's maps/; a path: there
     n_jobs: int = 1
@@ -151,7 +163,7 @@ class CrystalClasses:
         if not isinstance(out.paths, list) or not out.paths:
             raise AtlasError("config: [crystal_classes] needs paths = [structure files or globs].")
         out.paths = [input_path(p, base, "[crystal_classes] paths") for p in out.paths]
-        if out.model is not None:
+        if out.model is not None and out.model not in SHIPPED:
             out.model = input_path(out.model, base, "[crystal_classes] model")
         if out.maps:
             out.maps = input_path(out.maps, base, "[crystal_classes] maps")
@@ -236,24 +248,63 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
     folder.check()
     if settings.maps:  # refuse an unusable --maps before any work
         RunFolder(settings.maps, overwrite=overwrite).check()
-    model, meta = crystal_cnn.load(settings.model or shipped_model_dir())
+    # class-activation maps exist only for the CNN: asking for them without a model means the CNN
+    kind, model_dir = model_kind("cnn" if settings.model is None and settings.maps is not None else settings.model)
+    if kind == "ensemble" and settings.maps is not None:
+        raise AtlasError("--maps draws the diffraction CNN's class-activation maps: add --model cnn.")
     skipped = []
-    X, used = _fingerprints(settings, skipped, progress)
-    proba, spread = crystal_cnn.predict(model, X, mc_samples=settings.mc_samples, n_jobs=settings.n_jobs)
-    frame = _predictions(meta["classes"], used, proba, spread)
+    if kind == "ensemble":
+        (frame, meta, model), X = _ensemble_predictions(settings, model_dir, skipped, progress), None
+    else:
+        model, meta = crystal_cnn.load(model_dir)
+        X, used = _fingerprints(settings, skipped, progress)
+        proba, spread = crystal_cnn.predict(model, X, mc_samples=settings.mc_samples, n_jobs=settings.n_jobs)
+        frame = _predictions(meta["classes"], used, proba, spread)
     with folder as tmp:
         write_csv(tmp / "labels.csv", frame)
         if settings.maps is not None:
             _write_maps(Path(settings.maps) if settings.maps else tmp / "maps", model, X, frame, overwrite,
                         own_folder=bool(settings.maps))
         metrics = {"name": config.name, "atomatlas_version": __version__, "n_structures": len(frame),
-                   "model": settings.model or "shipped", "classes": meta["classes"],
+                   "model": settings.model or "ensemble", "model_kind": kind, "classes": meta["classes"],
                    "counts": frame["class"].value_counts().sort_index().to_dict(),
                    "skipped": [vars(item) for item in skipped]}
         write_record(tmp, metrics, config.to_toml())
     if csv is not None:
         _copy_atomically(target / "labels.csv", csv)
     return RunResult(path=target, labels=frame, metrics=metrics, skipped=skipped)
+
+
+def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
+    """(labels frame, model meta, model): averaged SOAP of every usable frame through the ensemble."""
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.io.structures import Skipped, nothing_usable, read_frames
+    from atomatlas.learn import crystal_ensemble
+    from atomatlas.learn.progress import bar, progress_bars
+
+    model, meta = crystal_ensemble.load(model_dir)
+    describe, rows, used = CrystalSOAP(), [], []
+    frames = list(read_frames(settings.paths, format=settings.format, skipped=skipped))
+    with progress_bars(progress and len(frames) > 20):
+        for frame in bar(frames, "crystal SOAP", "structure"):
+            try:
+                rows.append(describe.one(frame.atoms))
+                used.append(frame)
+            except AtlasError as exc:
+                skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    if not rows:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
+    proba, uncertainty, novelty = model.predict(np.stack(rows))
+    classes = np.array(meta["classes"])
+    best = proba.argmax(1)
+    unknown = uncertainty > crystal_ensemble.UNKNOWN_ABOVE
+    frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
+                          "class": np.where(unknown, crystal_ensemble.UNKNOWN, classes[best]),
+                          "probability": proba[np.arange(len(best)), best], "uncertainty": uncertainty,
+                          "novelty": novelty, "best_class": classes[best]})
+    for i, name in enumerate(classes):
+        frame[f"probability_{name}"] = proba[:, i]
+    return frame, meta, model
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -1,0 +1,221 @@
+"""The crystal-class stress test: crystals written the way users hand them in, never trained on.
+
+Used by docs/crystals.py (``make docs``) for the tables in docs/crystal-classes.md; run alone
+(``.venv/bin/python docs/crystal_stress.py``) it prints them. Sources, input kinds and
+defects: :mod:`atomatlas.datasets.held_out_crystals`. Models: the shipped ensemble, the
+shipped diffraction CNN, and spglib at two tolerances (spglib needs a periodic cell, so a
+cluster counts as not recognised).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.datasets.held_out_crystals import (DEFECTS, INPUT_KINDS, element_crystals, prototype_crystals,
+                                                  space_group_class, stress_set)
+from atomatlas.datasets.prototypes import CLASSES
+from atomatlas.io.structures import Frame
+from atomatlas.runs.crystals import _prepared, fingerprint_structures, shipped_model_dir
+
+SPGLIB = {"spglib 0.1 A": 0.1, "spglib 1e-4 A": 1e-4}
+MAX_FINGERPRINT_ATOMS = 5000
+
+
+def ensemble_answers(structures):
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.learn import crystal_ensemble
+
+    model, _ = crystal_ensemble.load(shipped_model_dir())
+    proba, uncertainty, _ = model.predict(CrystalSOAP()(structures, n_jobs=2))
+    return proba, uncertainty
+
+
+def cnn_answers(structures):
+    from atomatlas.learn.nn import crystal_cnn
+
+    model, _ = crystal_cnn.load(shipped_model_dir())
+    usable = np.array([len(atoms) <= MAX_FINGERPRINT_ATOMS for atoms in structures])  # the CNN refuses more
+    X = fingerprint_structures([_prepared(Frame(a, "stress", 0)) for a, ok in zip(structures, usable) if ok], n_jobs=2)
+    proba, uncertainty = np.zeros((len(structures), len(CLASSES))), np.ones(len(structures))
+    if usable.any():
+        found, spread = crystal_cnn.predict(model, X, mc_samples=20, n_jobs=2)
+        best = found.argmax(1)
+        proba[usable], uncertainty[usable] = found, spread[np.arange(len(best)), best]
+    return proba, uncertainty
+
+
+def spglib_answers(structures, tolerance: float) -> np.ndarray:
+    names = [space_group_class(a, tolerance) if a.pbc.all() else None for a in structures]
+    return np.array([CLASSES.index(n) if n else -1 for n in names])
+
+
+def outside_structures(seed: int = 0) -> list:
+    """Structures in none of the seven classes: A15, sigma phase, random gas, liquid and quenched Cu."""
+    from ase.spacegroup import crystal
+
+    from atomatlas.datasets.held_out_crystals import _rotated, random_gas
+    from atomatlas.datasets.prototypes import as_cluster, supercell
+
+    rng = np.random.default_rng(seed)
+    a15 = crystal(["W", "W"], [(0, 0, 0), (0.25, 0, 0.5)], spacegroup=223, cellpar=[5.04, 5.04, 5.04, 90, 90, 90])
+    sigma = crystal(["Fe"] * 5, [(0, 0, 0), (0.3986, 0.3986, 0), (0.4635, 0.1312, 0), (0.7399, 0.0661, 0),
+                                 (0.1827, 0.1827, 0.2520)], spacegroup=136, cellpar=[8.80, 8.80, 4.56, 90, 90, 90])
+    out = []
+    for name, cell in (("A15", a15), ("sigma phase", sigma)):
+        out += [(name, _rotated(supercell(cell, 250), rng)), (name, _rotated(supercell(cell, 2000), rng)),
+                (name, _rotated(as_cluster(supercell(cell, 3000), rng, 400), rng))]
+    out += [("random gas", random_gas(250, rng)) for _ in range(4)]
+    for name, atoms in _molten_copper(rng):
+        out.append((name, atoms))
+    return out
+
+
+def _molten_copper(rng):
+    """Cu melted at 3000 K and quenched to 300 K with ASE's EMT (short Langevin runs)."""
+    from ase import units
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    atoms = bulk("Cu", "fcc", a=3.70, cubic=True).repeat(4)
+    atoms.calc = EMT()
+    MaxwellBoltzmannDistribution(atoms, temperature_K=3000, rng=rng)
+    hot = Langevin(atoms, 2 * units.fs, temperature_K=3000, friction=0.02, rng=rng, fixcm=False)
+    snapshots = []
+    for _ in range(4):
+        hot.run(300)
+        snapshots.append(("liquid Cu (3000 K)", atoms.copy()))
+    cold = Langevin(atoms, 2 * units.fs, temperature_K=300, friction=0.2, rng=rng, fixcm=False)
+    for _ in range(2):
+        cold.run(300)
+        snapshots.append(("quenched Cu (amorphous)", atoms.copy()))
+    return snapshots
+
+
+def expected_calibration_error(confidence: np.ndarray, right: np.ndarray, bins: int = 10) -> float:
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            total += inside.mean() * abs(right[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def run():
+    """(accuracy table, uncertainty table, outside table) as DataFrames."""
+    from sklearn.metrics import roc_auc_score
+
+    crystals = element_crystals() + prototype_crystals()
+    sets = stress_set(crystals, seed=0)
+    outside = outside_structures()
+    records, pooled = [], {"ensemble": [], "CNN": []}
+    for (kind, defect), structures in sets.items():
+        truth = np.array([CLASSES.index(a.info["crystal_class"]) for a in structures])
+        answers = {"ensemble": ensemble_answers(structures), "CNN": cnn_answers(structures)}
+        for name, (proba, uncertainty) in answers.items():
+            best = np.where(proba.sum(axis=1) > 0, proba.argmax(1), -1)  # -1: the model refused the input
+            records.append({"kind": kind, "defect": defect, "model": name, "accuracy": float((best == truth).mean()),
+                            "n": len(truth)})
+            pooled[name].append((proba.max(1), uncertainty, best == truth))
+        for name, tolerance in SPGLIB.items():
+            records.append({"kind": kind, "defect": defect, "model": name, "n": len(truth),
+                            "accuracy": float((spglib_answers(structures, tolerance) == truth).mean())})
+        print(f"  {kind}, {defect}", flush=True)
+    outside_answers = {"ensemble": ensemble_answers([a for _, a in outside]),
+                       "CNN": cnn_answers([a for _, a in outside])}
+    quality, flagged = [], []
+    for name, parts in pooled.items():
+        confidence, uncertainty, right = (np.concatenate(p) for p in zip(*parts))
+        outside_u = outside_answers[name][1]
+        scores = np.concatenate([uncertainty, outside_u])
+        bad = np.concatenate([~right, np.ones(len(outside_u), bool)])
+        threshold = 0.5
+        quality.append({"model": name, "ece": expected_calibration_error(confidence, right),
+                        "auroc": float(roc_auc_score(bad, scores)),
+                        "flagged_wrong": float((uncertainty[~right] > threshold).mean()) if (~right).any() else None,
+                        "flagged_right": float((uncertainty[right] > threshold).mean()),
+                        "flagged_outside": float((outside_u > threshold).mean())})
+        for (label, _), u, p in zip(outside, outside_u, outside_answers[name][0]):
+            flagged.append({"model": name, "structure": label, "flagged": bool(u > threshold),
+                            "said": CLASSES[int(p.argmax())]})
+    return pd.DataFrame(records), pd.DataFrame(quality), pd.DataFrame(flagged)
+
+
+def table_lines(accuracy: pd.DataFrame) -> list[str]:
+    models = list(accuracy["model"].unique())
+    lines = ["| input kind | defects | " + " | ".join(models) + " |", "|---|---|" + "---|" * len(models)]
+    for (kind, defect), part in accuracy.groupby(["kind", "defect"], sort=False):
+        values = part.set_index("model")["accuracy"]
+        lines.append(f"| {kind} | {defect} | " + " | ".join(f"{100 * values[m]:.1f}%" for m in models) + " |")
+    return lines
+
+
+TARGETS = {"pristine": 0.99, "vacancies 25%": 0.95, "displacement 5%": 0.95}
+
+
+def targets_lines(accuracy: pd.DataFrame) -> list[str]:
+    """Which of the issue's targets the ensemble meets, computed from the table."""
+    ours = accuracy[accuracy["model"] == "ensemble"].set_index(["kind", "defect"])["accuracy"]
+    spglib_best = accuracy[accuracy["model"].str.startswith("spglib")].groupby(["kind", "defect"])["accuracy"].max()
+    lines = []
+    for defect, floor in TARGETS.items():
+        part = ours.xs(defect, level="defect")
+        misses = [f"{kind} ({100 * value:.1f}%)" for kind, value in part.items() if value < floor]
+        lines.append(f"- {defect}: target >= {100 * floor:g}% on every input kind: "
+                     + ("met" if not misses else "not met for " + ", ".join(misses)) + ".")
+    pristine = [(kind, ours[(kind, "pristine")], spglib_best[(kind, "pristine")]) for kind in INPUT_KINDS]
+    below = [f"{kind} ({100 * a:.1f}% against {100 * b:.1f}%)" for kind, a, b in pristine if a < b]
+    lines.append("- pristine, never below spglib: " + ("met." if not below else "not met for " + ", ".join(below) + "."))
+    return lines
+
+
+def page_lines(accuracy: pd.DataFrame, quality: pd.DataFrame, flagged: pd.DataFrame) -> list[str]:
+    n = int(accuracy["n"].iloc[0])
+    lines = ["## Crystals written as users hand them in (the stress test)", "",
+             f"{n} crystals, never trained on: every element whose ASE reference state is in one of the seven classes "
+             "(built by `ase.build.bulk`, class from spglib) and the generator's prototypes drawn from another seed. "
+             "Each is written as every input kind below, turned to a random orientation, then left pristine, given "
+             "25% vacancies, or displaced by 5% of its bond length (`atomatlas.datasets.held_out_crystals`). "
+             "ensemble: the shipped default of `atomatlas classify`; CNN: seed 001's diffraction CNN "
+             "(`--model cnn`); spglib at two tolerances (a cluster has no cell, so spglib cannot name it). "
+             "Regenerated by `make docs` (docs/crystal_stress.py).", "", *table_lines(accuracy), "",
+             *targets_lines(accuracy), "", "### Uncertainty", "",
+             "`uncertainty` is max(1 - probability, novelty / 2) for the ensemble (novelty: distance to the nearest "
+             "training crystals over the distance 99% of in-class ones stay under) and the Monte Carlo dropout spread "
+             "for the CNN; `classify` writes `unknown` when the ensemble's uncertainty is above 0.5. Pooled over the "
+             "table above and the structures outside the classes below: expected calibration error of the "
+             "probability (10 bins), AUROC of the uncertainty for telling right answers from wrong or outside ones, "
+             "and how often it is above 0.5.", "",
+             "| model | ECE | AUROC (right vs wrong-or-outside) | flagged: wrong | flagged: right | flagged: outside |",
+             "|---|---|---|---|---|---|"]
+    for row in quality.itertuples(index=False):
+        wrong = "no wrong answers" if row.flagged_wrong is None or pd.isna(row.flagged_wrong) \
+            else f"{100 * row.flagged_wrong:.0f}%"
+        lines.append(f"| {row.model} | {row.ece:.3f} | {row.auroc:.3f} | {wrong} | {100 * row.flagged_right:.1f}% "
+                     f"| {100 * row.flagged_outside:.0f}% |")
+    lines += ["", "Outside the classes (A15 and sigma phase as periodic cells and clusters, random gas, liquid and "
+              "quenched Cu from a short EMT molecular dynamics run): the share flagged.", "",
+              "| structure | " + " | ".join(flagged["model"].unique()) + " |", "|---|" + "---|" * flagged["model"].nunique()]
+    table = flagged.groupby(["structure", "model"], sort=False)["flagged"].agg(["sum", "count"])
+    for structure in flagged["structure"].unique():
+        lines.append(f"| {structure} | " + " | ".join(f"{int(table.loc[(structure, m), 'sum'])} of "
+                                                       f"{int(table.loc[(structure, m), 'count'])}"
+                                                       for m in flagged["model"].unique()) + " |")
+    return lines
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    lines = page_lines(*run())
+    if "--write" in sys.argv:
+        header = ["# Crystal classes: the stress test", "",
+                  "Regenerated by `make docs` (docs/crystal_stress.py --write); do not edit by hand.", ""]
+        (Path(__file__).parent / "crystal-stress.md").write_text("\n".join(header + lines) + "\n")
+        print("wrote docs/crystal-stress.md", file=sys.stderr)
+    else:
+        print("\n".join(lines))

@@ -1,0 +1,196 @@
+"""Crystal classes from averaged SOAP: an ensemble of small networks and a novelty distance.
+
+Each member is a scikit-learn ``MLPClassifier`` trained from its own seed on the
+standardised vectors; the class probability is the members' mean. Outside the classes
+the networks still answer confidently, so a second signal is kept: the distance of a
+vector to its nearest training vectors (after PCA), divided by the distance that 99% of
+fresh in-class structures stay under (the threshold). The uncertainty combines both::
+
+    uncertainty = max(1 - probability, novelty / 2),   novelty = distance / threshold
+
+so a structure is ``unknown`` (uncertainty above 0.5) when the networks disagree or are
+unsure, or when it lies farther from every training crystal than in-class ones do.
+
+Saved as ``crystal_ensemble.npz`` (arrays only, no pickle) and ``crystal_ensemble.json``
+(classes, layer sizes, record); :func:`load` checks every array before use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from atomatlas.errors import AtlasError
+
+FORMAT, FORMAT_VERSION = "atomatlas-crystal-ensemble", 1
+UNKNOWN = "unknown"
+UNKNOWN_ABOVE = 0.5
+NEIGHBOURS = 5
+MAX_CLASSES, MAX_MEMBERS, MAX_FEATURES, MAX_WIDTH = 1000, 32, 100_000, 4096
+
+
+class CrystalEnsemble:
+    """A fitted ensemble: ``predict(X) -> (probability, uncertainty, novelty)``."""
+
+    def __init__(self, classes, mean, scale, members, components, reference, threshold):
+        self.classes = list(classes)
+        self.mean, self.scale = mean, scale
+        self.members = members  # [(weights, biases)] per member
+        self.components, self.reference, self.threshold = components, reference, float(threshold)
+
+    def probabilities(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean probability over members, their standard deviation), each (n, classes)."""
+        Z = (np.asarray(X, dtype=float) - self.mean) / self.scale
+        each = np.stack([_forward(Z, weights, biases) for weights, biases in self.members])
+        return each.mean(axis=0), each.std(axis=0)
+
+    def novelty(self, X: np.ndarray) -> np.ndarray:
+        """Mean distance to the nearest training vectors, in units of the in-class threshold."""
+        from scipy.spatial import cKDTree
+
+        projected = ((np.asarray(X, dtype=float) - self.mean) / self.scale) @ self.components
+        distances, _ = cKDTree(self.reference).query(projected, k=NEIGHBOURS)
+        return distances.mean(axis=1) / self.threshold
+
+    def predict(self, X: np.ndarray):
+        """(probability (n, classes), uncertainty (n,), novelty (n,))."""
+        proba, _ = self.probabilities(X)
+        novelty = self.novelty(X)
+        uncertainty = np.clip(np.maximum(1.0 - proba.max(axis=1), novelty / 2.0), 0.0, 1.0)
+        return proba, uncertainty, novelty
+
+
+def _forward(Z, weights, biases) -> np.ndarray:
+    out = Z
+    for i, (weight, bias) in enumerate(zip(weights, biases)):
+        out = out @ weight + bias
+        if i < len(weights) - 1:
+            out = np.maximum(out, 0.0)
+    out = np.exp(out - out.max(axis=1, keepdims=True))
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_components: int = 30,
+        reference_rows: int = 3000, seed: int = 0, progress: bool = False) -> CrystalEnsemble:
+    """Train the members on (X, y) and set the novelty threshold on in-class ``X_calibration``."""
+    from sklearn.decomposition import PCA
+    from sklearn.neural_network import MLPClassifier
+
+    from atomatlas.learn.progress import bar, progress_bars
+
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    Z = (X - mean) / scale
+    fitted = []
+    with progress_bars(progress):
+        for member in bar(range(members), "ensemble members", "network"):
+            net = MLPClassifier(hidden_layer_sizes=hidden, max_iter=400, early_stopping=True, n_iter_no_change=20,
+                                random_state=seed + member).fit(Z, y)
+            fitted.append(([w.copy() for w in net.coefs_], [b.copy() for b in net.intercepts_]))
+    pca = PCA(n_components=min(n_components, *Z.shape), random_state=seed).fit(Z)
+    rows = np.random.default_rng(seed).permutation(len(Z))[:reference_rows]
+    reference = Z[rows] @ pca.components_.T
+    model = CrystalEnsemble(classes, mean, scale, fitted, pca.components_.T, reference, 1.0)
+    model.threshold = float(np.quantile(model.novelty(X_calibration), 0.99))
+    return model
+
+
+def save(model: CrystalEnsemble, folder: str | Path, meta: dict) -> None:
+    folder = Path(folder)
+    arrays = {"mean": model.mean, "scale": model.scale, "components": model.components,
+              "reference": model.reference}
+    for m, (weights, biases) in enumerate(model.members):
+        arrays.update({f"member{m}_weight{i}": w for i, w in enumerate(weights)})
+        arrays.update({f"member{m}_bias{i}": b for i, b in enumerate(biases)})
+    np.savez_compressed(folder / "crystal_ensemble.npz", **arrays)
+    layers = [w.shape[1] for w in model.members[0][0][:-1]]
+    record = {"format": FORMAT, "format_version": FORMAT_VERSION, "classes": model.classes,
+              "n_features": int(len(model.mean)), "hidden": layers, "members": len(model.members),
+              "n_components": int(model.components.shape[1]), "threshold": model.threshold,
+              "unknown_above": UNKNOWN_ABOVE, **meta}
+    (folder / "crystal_ensemble.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def is_ensemble_folder(folder: str | Path) -> bool:
+    return (Path(folder) / "crystal_ensemble.json").exists()
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AtlasError(f"{path}: not valid JSON ({exc}); the model folder is damaged: retrain or reinstall "
+                         "atomatlas.") from exc
+    except OSError as exc:
+        raise AtlasError(f"{path}: cannot read ({exc.strerror}).") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        raise AtlasError(f"{path}: not a {FORMAT} version {FORMAT_VERSION} model; retrain with this atomatlas.")
+    classes = meta.get("classes")
+    if (not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES or UNKNOWN in classes
+            or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes)):
+        raise AtlasError(f"{path}: 'classes' must list 2 to {MAX_CLASSES} distinct class names; the model folder "
+                         "is damaged.")
+    counts = [meta.get("n_features"), meta.get("members"), meta.get("n_components"), *(meta.get("hidden") or [0])]
+    limits = [MAX_FEATURES, MAX_MEMBERS, MAX_FEATURES] + [MAX_WIDTH] * (len(counts) - 3)
+    if (not isinstance(meta.get("hidden"), list) or not all(isinstance(c, int) and not isinstance(c, bool)
+                                                               and 1 <= c <= top for c, top in zip(counts, limits))):
+        raise AtlasError(f"{path}: n_features, members, n_components and hidden must be positive integers within "
+                         "limits; the model folder is damaged.")
+    threshold = meta.get("threshold")
+    if not isinstance(threshold, float) or not np.isfinite(threshold) or threshold <= 0:
+        raise AtlasError(f"{path}: 'threshold' must be a positive number; the model folder is damaged.")
+    return meta
+
+
+def _expected_shapes(meta: dict) -> dict:
+    d, k = meta["n_features"], meta["n_components"]
+    sizes = [d, *meta["hidden"], len(meta["classes"])]
+    shapes = {"mean": (d,), "scale": (d,), "components": (d, k), "reference": None}
+    for m in range(meta["members"]):
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            shapes[f"member{m}_weight{i}"] = (n_in, n_out)
+            shapes[f"member{m}_bias{i}"] = (n_out,)
+    return shapes
+
+
+def _read_arrays(path: Path, meta: dict) -> dict:
+    shapes = _expected_shapes(meta)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if set(archive.files) != set(shapes):
+                raise AtlasError(f"{path}: arrays do not fit the model described in its JSON; the model folder is "
+                                 "damaged.")
+            arrays = {name: archive[name] for name in shapes}
+    except AtlasError:
+        raise
+    except Exception as exc:  # zipfile, numpy and zlib raise many types for a damaged archive
+        raise AtlasError(f"{path}: not a readable weights file ({type(exc).__name__}); the model folder is "
+                         "damaged: retrain or reinstall atomatlas.") from exc
+    for name, array in arrays.items():
+        wanted = shapes[name] or (array.shape[0], meta["n_components"])
+        if array.dtype != np.float64 or array.shape != wanted or (name == "reference" and len(array) < NEIGHBOURS):
+            raise AtlasError(f"{path}: array {name!r} is {array.dtype}{list(array.shape)}, the model needs "
+                             f"float64{list(wanted)}; the model folder is damaged.")
+        if not np.isfinite(array).all() or (name == "scale" and (array <= 0).any()):
+            raise AtlasError(f"{path}: array {name!r} holds NaN, infinite or (scale) non-positive values; the model "
+                             "folder is damaged: retrain or reinstall atomatlas.")
+    return arrays
+
+
+def load(folder: str | Path) -> tuple[CrystalEnsemble, dict]:
+    """(model, meta) from a folder written by :func:`save`; nothing is unpickled, every array is checked."""
+    folder = Path(folder)
+    meta_path, arrays_path = folder / "crystal_ensemble.json", folder / "crystal_ensemble.npz"
+    if not meta_path.exists() or not arrays_path.exists():
+        raise AtlasError(f"{folder}: no crystal_ensemble.json / crystal_ensemble.npz; give a folder written by "
+                         "`atomatlas train-crystal-ensemble`.")
+    meta = _read_meta(meta_path)
+    arrays = _read_arrays(arrays_path, meta)
+    n_layers = len(meta["hidden"]) + 1
+    members = [([arrays[f"member{m}_weight{i}"] for i in range(n_layers)],
+                [arrays[f"member{m}_bias{i}"] for i in range(n_layers)]) for m in range(meta["members"])]
+    model = CrystalEnsemble(meta["classes"], arrays["mean"], arrays["scale"], members, arrays["components"],
+                            arrays["reference"], meta["threshold"])
+    return model, meta
