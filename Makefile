@@ -34,10 +34,12 @@ docs: $(STAMP)
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
 # Retrain the models shipped in the package: the crystal-class ensemble (about 3 minutes on
-# 2 cores) and the diffraction CNN (about 6 minutes).
+# 2 cores), the per-atom model of identify (about 5 minutes) and the diffraction CNN (about 6).
 model: $(STAMP)
 	$(BIN)/atomatlas train-crystal-ensemble --out out/crystal-ensemble --overwrite
 	cp out/crystal-ensemble/crystal_ensemble.npz out/crystal-ensemble/crystal_ensemble.json src/atomatlas/models/
+	$(BIN)/atomatlas train-identify --out out/identify-model --overwrite
+	cp out/identify-model/atom_ensemble.npz out/identify-model/atom_ensemble.json src/atomatlas/models/
 	$(BIN)/atomatlas train-crystal-cnn --out out/crystal-cnn --overwrite
 	cp out/crystal-cnn/crystal_cnn.npz out/crystal-cnn/crystal_cnn.json src/atomatlas/models/
 

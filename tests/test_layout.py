@@ -40,12 +40,13 @@ def test_every_run_kind_has_an_api_function_and_a_command():
     entry_points = {"table": "cluster", "structures": "environments", "table classifier": "fit_classifier",
                     "label few": "label_few", "segmentation": "segment", "predict": "predict",
                     "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn",
-                    "crystal ensemble": "train_crystal_ensemble"}
+                    "crystal ensemble": "train_crystal_ensemble", "identify": "identify",
+                    "identify model": "train_identify"}
     assert set(entry_points) == set(runs.KINDS)
     for function in entry_points.values():
         assert function in api.__all__ and callable(getattr(api, function))
     assert {"cluster", "environments", "fit-classifier", "label-few", "segment", "predict", "classify",
-            "train-crystal-cnn", "run"} <= set(COMMANDS)
+            "train-crystal-cnn", "run", "identify", "train-identify", "train-crystal-ensemble"} <= set(COMMANDS)
 
 
 def test_command_modules_only_parse_and_call_the_api():

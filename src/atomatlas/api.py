@@ -23,7 +23,7 @@ from atomatlas.runs.folder import RunResult
 
 __all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
            "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn",
-           "train_crystal_ensemble"]
+           "train_crystal_ensemble", "identify", "train_identify"]
 
 
 def _data(table, id_columns=None, features=None, features_regex=None, exclude=None, label_column=None,
@@ -195,6 +195,30 @@ def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: 
     section = {"per_class": per_class, "calibration_per_class": calibration_per_class, "members": members,
                "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
     return run_config({"name": "train-crystal-ensemble", "seed": seed, "crystal_ensemble": section}, out,
+                      overwrite=overwrite, progress=progress)
+
+
+def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, format: str | None = None,
+             overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.
+
+    ``files``: structure files or a trajectory (``index`` selects frames, as in ASE). The run
+    folder holds labels.csv, structures.extxyz (per-atom arrays), fractions.csv and, for
+    trajectories, fractions.png. ``model``: a folder from :func:`train_identify` (default: shipped).
+    """
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,
+                      "model": None if model is None else str(model), "n_jobs": n_jobs})
+    return run_config({"name": "identify", "identify": section}, out, overwrite=overwrite, progress=progress)
+
+
+def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,
+                   members: int = 5, n_jobs: int = 2, seed: int = 0, overwrite: bool = False,
+                   progress: bool = False) -> RunResult:
+    """Train the per-atom model of :func:`identify` on synthetic thermal lattices, clusters and disorder."""
+    section = {"per_lattice": per_lattice, "calibration_per_lattice": calibration_per_lattice,
+               "liquid_snapshots": liquid_snapshots, "members": members, "n_jobs": n_jobs}
+    return run_config({"name": "train-identify", "seed": seed, "identify_model": section}, out,
                       overwrite=overwrite, progress=progress)
 
 

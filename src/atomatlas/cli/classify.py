@@ -34,7 +34,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--maps", metavar="DIR", nargs="?", const="",
                         help="CNN only (so without --model it means --model cnn): fingerprint + class-activation map images, in the "
                              "run folder's maps/ or in DIR")
-    parser.add_argument("--n-jobs", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="worker processes for the ensemble, torch threads for the CNN (default 2)")
 
 
 def run(args) -> int:

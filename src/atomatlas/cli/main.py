@@ -34,6 +34,8 @@ COMMANDS = {
     "segment": ("atomatlas.cli.segment", "segment a micrograph into phases and their area fractions"),
     "classify": ("atomatlas.cli.classify", "classify crystal structures with the diffraction CNN (seed 001)"),
     "train-crystal-cnn": ("atomatlas.cli.train_crystal_cnn", "train the crystal-structure CNN on generated data"),
+    "identify": ("atomatlas.cli.identify", "label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other"),
+    "train-identify": ("atomatlas.cli.train_identify", "train the per-atom model identify uses, on synthetic atoms"),
     "train-crystal-ensemble": ("atomatlas.cli.train_crystal_ensemble",
                                "train the crystal-class ensemble (the classify default) on generated data"),
     "make-crystals": ("atomatlas.cli.make_crystals", "generate labelled crystal structures as an extxyz file"),

@@ -131,6 +131,25 @@ def classification(result, csv: str | None = None, maps: str | None = None) -> s
     return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")])
 
 
+def identification(result) -> str:
+    """Class shares over all atoms, then where the run went."""
+    counts = result.metrics["counts"]
+    total = sum(counts.values())
+    shares = ", ".join(f"{name} {100 * counts[name] / total:.1f}%" for name in result.metrics["classes"]
+                       if counts.get(name))
+    return (f"identify: {total} atoms in {result.metrics['n_frames']} frame(s): {shares}\n"
+            f"wrote {result.path}/ (labels.csv, structures.extxyz, fractions.csv"
+            + (", fractions.png" if result.metrics["figures"] else "") + ")")
+
+
+def identify_training(result) -> str:
+    training_ = result.metrics["training"]
+    return (f"train-identify: {training_['n_atoms']} labelled atoms, {training_['members']} networks (SOAP "
+            f"{training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s); calibration "
+            f"accuracy {training_['calibration_accuracy']:.4f}\n"
+            f"  wrote {result.path}/ (atom_ensemble.npz, atom_ensemble.json, metrics.json)")
+
+
 def ensemble_training(result) -> str:
     training_ = result.metrics["training"]
     return "\n".join([

@@ -144,17 +144,28 @@ def stress_set(crystals: list[Crystal], seed: int = 0):
 
 
 def random_gas(n_atoms: int, rng, volume_per_atom: float = 15.0, min_distance: float = 2.0, symbol: str = "Cu"):
-    """Atoms placed at random in a periodic cube, none closer than ``min_distance`` (no order at all)."""
-    from ase import Atoms
-    from scipy.spatial import cKDTree
+    """Atoms placed at random in a periodic cube, none closer than ``min_distance`` (no order at all).
 
+    Random sequential addition: the packing fraction must stay well below its jamming limit
+    (about 0.38), so dense or hard packings are refused rather than looped on.
+    """
+    from ase import Atoms
+
+    from atomatlas.errors import AtlasError
+
+    fraction = np.pi / 6 * min_distance ** 3 / volume_per_atom
+    if fraction > 0.33:
+        raise AtlasError(f"random gas: packing fraction {fraction:.2f} is too dense for random addition (at most 0.33).")
     box = (n_atoms * volume_per_atom) ** (1 / 3)
-    placed = np.empty((0, 3))
-    while len(placed) < n_atoms:
-        trial = rng.uniform(0.0, box, (4 * n_atoms, 3))
-        for point in trial:
-            if len(placed) == n_atoms:
-                break
-            if not len(placed) or cKDTree(placed, boxsize=box).query(point)[0] >= min_distance:
-                placed = np.vstack([placed, point])
-    return Atoms(f"{symbol}{n_atoms}", positions=placed, cell=[box] * 3, pbc=True)
+    placed = np.empty((n_atoms, 3))
+    count = 0
+    for _ in range(200 * n_atoms):
+        point = rng.uniform(0.0, box, 3)
+        gap = placed[:count] - point
+        gap -= box * np.round(gap / box)  # minimum image in the cube
+        if not count or (gap * gap).sum(axis=1).min() >= min_distance ** 2:
+            placed[count] = point
+            count += 1
+            if count == n_atoms:
+                return Atoms(f"{symbol}{n_atoms}", positions=placed, cell=[box] * 3, pbc=True)
+    raise AtlasError(f"random gas: could not place {n_atoms} atoms; lower min_distance or raise volume_per_atom.")

@@ -24,6 +24,7 @@ from atomatlas.errors import AtlasError
 BOND = 2.5  # A: every structure is rescaled to this nearest-neighbour distance
 SETTINGS = {"r_cut": 2.2 * BOND, "n_max": 8, "l_max": 8, "sigma": 0.2 * BOND}
 N_CENTRES = 96
+PARALLEL_FROM = 1000  # atoms in a frame before per_atom splits it among workers
 
 
 def _periodic_images(atoms):
@@ -49,13 +50,18 @@ def _cluster_depth(positions: np.ndarray) -> np.ndarray:
     return -(positions @ hull.equations[:, :3].T + hull.equations[:, 3]).max(axis=1)
 
 
+def check_describable(atoms) -> None:
+    """Refuse what has no crystal to describe (one atom without a cell), before any worker starts."""
+    if len(atoms) < 2 and not atoms.pbc.all():
+        raise AtlasError(f"{len(atoms)} atom(s) and no periodic cell: a crystal class needs a periodic cell or "
+                         "a cluster of atoms.")
+
+
 def centres_and_bond(atoms, rng):
     """(atoms to describe, indices of the averaged centres, median nearest-neighbour distance)."""
     from scipy.spatial import cKDTree
 
-    if len(atoms) < 2 and not atoms.pbc.all():
-        raise AtlasError(f"{len(atoms)} atom(s) and no periodic cell: a crystal class needs a periodic cell or "
-                         "a cluster of atoms.")
+    check_describable(atoms)
     if atoms.pbc.all():
         reduced, points = _periodic_images(atoms)
         pick = np.sort(rng.choice(len(atoms), min(N_CENTRES, len(atoms)), replace=False))
@@ -89,17 +95,39 @@ class CrystalSOAP:
     def n_features(self) -> int:
         return int(self._soap(True).get_number_of_features())
 
-    def one(self, atoms) -> np.ndarray:
+    def _scaled(self, atoms, bond: float):
+        """``atoms`` as one species, rescaled so that ``bond`` becomes :data:`BOND`."""
         from ase import Atoms
 
-        described, centres, bond = centres_and_bond(atoms, np.random.default_rng(self.seed))
         if not bond > 0:
             raise AtlasError("atoms on top of each other: the median nearest-neighbour distance is 0.")
         scale = BOND / bond
-        periodic = bool(described.pbc.all())
-        scaled = Atoms(numbers=np.full(len(described), 29), positions=described.positions * scale,
-                       cell=described.cell[:] * scale if periodic else None, pbc=periodic)
-        return self._soap(periodic).create(scaled, centers=[int(i) for i in centres]).mean(axis=0)
+        periodic = bool(atoms.pbc.all())
+        return Atoms(numbers=np.full(len(atoms), 29), positions=atoms.positions * scale,
+                     cell=atoms.cell[:] * scale if periodic else None, pbc=periodic)
+
+    def one(self, atoms) -> np.ndarray:
+        """The structure's vector: the spectra of its (sampled, inner) atoms averaged."""
+        described, centres, bond = centres_and_bond(atoms, np.random.default_rng(self.seed))
+        scaled = self._scaled(described, bond)
+        return self._soap(bool(scaled.pbc.all())).create(scaled, centers=[int(i) for i in centres]).mean(axis=0)
+
+    def per_atom(self, atoms, n_jobs: int = 1) -> np.ndarray:
+        """Every atom's spectrum (n_atoms, n_features), on the same scale as :meth:`one`, in the atoms' order.
+
+        With ``n_jobs`` > 1 a large frame's atoms are split among worker processes (DScribe
+        parallelises over structures only, and holds the GIL).
+        """
+        _, _, bond = centres_and_bond(atoms, np.random.default_rng(self.seed))
+        scaled = self._scaled(atoms, bond)
+        if n_jobs == 1 or len(atoms) < PARALLEL_FROM:
+            return np.asarray(self._soap(bool(scaled.pbc.all())).create(scaled))
+        from joblib import delayed
+
+        from atomatlas.descriptors.workers import parallel
+
+        parts = np.array_split(np.arange(len(atoms)), n_jobs)
+        return np.concatenate(parallel(n_jobs)(delayed(_centres)(scaled, [int(i) for i in part]) for part in parts))
 
     def __call__(self, structures, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
         """Vectors of many structures: shape (n, n_features)."""
@@ -116,6 +144,10 @@ class CrystalSOAP:
         parts = parallel(n_jobs)(delayed(_chunk)(self.seed, [structures[i] for i in chunk])
                                  for chunk in _progress(chunks, progress))
         return np.concatenate(parts)
+
+
+def _centres(scaled, centres: list[int]) -> np.ndarray:
+    return np.asarray(CrystalSOAP()._soap(bool(scaled.pbc.all())).create(scaled, centers=centres))
 
 
 def _chunk(seed: int, structures) -> np.ndarray:

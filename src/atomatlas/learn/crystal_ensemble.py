@@ -11,8 +11,9 @@ fresh in-class structures stay under (the threshold). The uncertainty combines b
 so a structure is ``unknown`` (uncertainty above 0.5) when the networks disagree or are
 unsure, or when it lies farther from every training crystal than in-class ones do.
 
-Saved as ``crystal_ensemble.npz`` (arrays only, no pickle) and ``crystal_ensemble.json``
-(classes, layer sizes, record); :func:`load` checks every array before use.
+Saved as ``STEM.npz`` (arrays only, no pickle) and ``STEM.json`` (classes, layer sizes,
+record), where the stem names what the model labels (:data:`STEMS`: whole structures or
+single atoms); :func:`load` checks every array before use.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ UNKNOWN = "unknown"
 UNKNOWN_ABOVE = 0.5
 NEIGHBOURS = 5
 MAX_CLASSES, MAX_MEMBERS, MAX_FEATURES, MAX_WIDTH = 1000, 32, 100_000, 4096
+STEMS = {"crystal_ensemble": "train-crystal-ensemble", "atom_ensemble": "train-identify"}  # file stem -> command
 
 
 class CrystalEnsemble:
@@ -97,24 +99,24 @@ def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_c
     return model
 
 
-def save(model: CrystalEnsemble, folder: str | Path, meta: dict) -> None:
+def save(model: CrystalEnsemble, folder: str | Path, meta: dict, stem: str = "crystal_ensemble") -> None:
     folder = Path(folder)
     arrays = {"mean": model.mean, "scale": model.scale, "components": model.components,
               "reference": model.reference}
     for m, (weights, biases) in enumerate(model.members):
         arrays.update({f"member{m}_weight{i}": w for i, w in enumerate(weights)})
         arrays.update({f"member{m}_bias{i}": b for i, b in enumerate(biases)})
-    np.savez_compressed(folder / "crystal_ensemble.npz", **arrays)
+    np.savez_compressed(folder / f"{stem}.npz", **arrays)
     layers = [w.shape[1] for w in model.members[0][0][:-1]]
     record = {"format": FORMAT, "format_version": FORMAT_VERSION, "classes": model.classes,
               "n_features": int(len(model.mean)), "hidden": layers, "members": len(model.members),
               "n_components": int(model.components.shape[1]), "threshold": model.threshold,
               "unknown_above": UNKNOWN_ABOVE, **meta}
-    (folder / "crystal_ensemble.json").write_text(json.dumps(record, indent=2) + "\n")
+    (folder / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
-def is_ensemble_folder(folder: str | Path) -> bool:
-    return (Path(folder) / "crystal_ensemble.json").exists()
+def is_ensemble_folder(folder: str | Path, stem: str = "crystal_ensemble") -> bool:
+    return (Path(folder) / f"{stem}.json").exists()
 
 
 def _read_meta(path: Path) -> dict:
@@ -179,13 +181,13 @@ def _read_arrays(path: Path, meta: dict) -> dict:
     return arrays
 
 
-def load(folder: str | Path) -> tuple[CrystalEnsemble, dict]:
+def load(folder: str | Path, stem: str = "crystal_ensemble") -> tuple[CrystalEnsemble, dict]:
     """(model, meta) from a folder written by :func:`save`; nothing is unpickled, every array is checked."""
     folder = Path(folder)
-    meta_path, arrays_path = folder / "crystal_ensemble.json", folder / "crystal_ensemble.npz"
+    meta_path, arrays_path = folder / f"{stem}.json", folder / f"{stem}.npz"
     if not meta_path.exists() or not arrays_path.exists():
-        raise AtlasError(f"{folder}: no crystal_ensemble.json / crystal_ensemble.npz; give a folder written by "
-                         "`atomatlas train-crystal-ensemble`.")
+        raise AtlasError(f"{folder}: no {stem}.json / {stem}.npz; give a folder written by "
+                         f"`atomatlas {STEMS[stem]}`.")
     meta = _read_meta(meta_path)
     arrays = _read_arrays(arrays_path, meta)
     n_layers = len(meta["hidden"]) + 1

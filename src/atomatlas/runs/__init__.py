@@ -11,6 +11,8 @@ segmentation            segmentation (SegmentationRun)        segment
 predict                 predict (PredictRun)                  predict
 crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
 crystal ensemble        crystal_ensemble (TrainEnsembleRun)   train-crystal-ensemble
+identify (per atom)     identify (IdentifyRun,                identify, train-identify
+                        TrainIdentifyRun)
 ======================  ====================================  ===========================
 
 ``folder`` holds the run-folder contract (atomic writes, lock, marker, file formats),
@@ -23,8 +25,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, label_few, predict, segmentation, structures,
-                            tables)
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, segmentation,
+                            structures, tables)
 from atomatlas.runs.folder import RunResult
 
 # kind -> (the section that marks it, config class, run function); checked in this order
@@ -33,6 +35,8 @@ KINDS = {
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
+    "identify": ("identify", identify.IdentifyRun, identify.run),
+    "identify model": ("identify_model", identify.TrainIdentifyRun, identify.train),
     "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
     "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),

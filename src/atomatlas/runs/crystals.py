@@ -169,6 +169,7 @@ class CrystalClasses:
             out.maps = input_path(out.maps, base, "[crystal_classes] maps")
         if isinstance(out.mc_samples, bool) or not isinstance(out.mc_samples, int) or out.mc_samples < 0:
             raise AtlasError(f"--mc must be 0 or more; got {out.mc_samples}.")
+        number(out.n_jobs, "n_jobs", "crystal_classes", 1, 256, integer=True)
         return out
 
 
@@ -277,24 +278,22 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
 
 def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
     """(labels frame, model meta, model): averaged SOAP of every usable frame through the ensemble."""
-    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP, check_describable
     from atomatlas.io.structures import Skipped, nothing_usable, read_frames
     from atomatlas.learn import crystal_ensemble
-    from atomatlas.learn.progress import bar, progress_bars
 
     model, meta = crystal_ensemble.load(model_dir)
-    describe, rows, used = CrystalSOAP(), [], []
-    frames = list(read_frames(settings.paths, format=settings.format, skipped=skipped))
-    with progress_bars(progress and len(frames) > 20):
-        for frame in bar(frames, "crystal SOAP", "structure"):
-            try:
-                rows.append(describe.one(frame.atoms))
-                used.append(frame)
-            except AtlasError as exc:
-                skipped.append(Skipped(frame.source, frame.index, str(exc)))
-    if not rows:
+    used = []
+    for frame in read_frames(settings.paths, format=settings.format, skipped=skipped):
+        try:
+            check_describable(frame.atoms)
+            used.append(frame)
+        except AtlasError as exc:
+            skipped.append(Skipped(frame.source, frame.index, str(exc)))
+    if not used:
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
-    proba, uncertainty, novelty = model.predict(np.stack(rows))
+    rows = CrystalSOAP()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
+    proba, uncertainty, novelty = model.predict(rows)
     classes = np.array(meta["classes"])
     best = proba.argmax(1)
     unknown = uncertainty > crystal_ensemble.UNKNOWN_ABOVE

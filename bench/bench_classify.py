@@ -1,0 +1,53 @@
+"""classify end to end (files in, run folder out, with uncertainty): the ensemble beside the CNN, in one run.
+
+    .venv/bin/python bench/bench_classify.py [--structures 300] [--n-jobs 2]
+
+Writes --structures rotated ~250-atom crystals of the seven classes into one extxyz file,
+then times ``atomatlas.api.classify_structures`` on it with the shipped ensemble (the
+default) and with the shipped diffraction CNN (``model="cnn"``, Monte Carlo dropout 20),
+both with --n-jobs workers, and prints structures per second and their ratio. Each model
+is run once on a few structures first, so neither pays for imports or worker start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from ase.io import write
+
+from atomatlas import api
+from atomatlas.datasets.prototypes import generate
+
+
+def rate(path: Path, out: Path, model: str, n_jobs: int, count: int) -> float:
+    start = time.perf_counter()
+    api.classify_structures(str(path), out, model=model, n_jobs=n_jobs)
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--structures", type=int, default=300, help="structures (default 300)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="workers for both models (default 2)")
+    args = parser.parse_args()
+    structures = generate(max(1, args.structures // 7), seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write(tmp / "all.extxyz", structures)
+        write(tmp / "warm.extxyz", structures[:20])
+        rates = {}
+        for model in ("ensemble", "cnn"):
+            api.classify_structures(str(tmp / "warm.extxyz"), tmp / f"warm-{model}", model=model, n_jobs=args.n_jobs)
+            rates[model] = rate(tmp / "all.extxyz", tmp / f"run-{model}", model, args.n_jobs, len(structures))
+    atoms = sum(len(s) for s in structures) / len(structures)
+    print(f"{len(structures)} structures, {atoms:.0f} atoms on average, {args.n_jobs} workers, files in, run folder out")
+    print(f"ensemble (averaged SOAP, default) : {rates['ensemble']:7.1f} structures/s")
+    print(f"diffraction CNN (--model cnn)     : {rates['cnn']:7.1f} structures/s")
+    print(f"ratio ensemble / CNN              : {rates['ensemble'] / rates['cnn']:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()

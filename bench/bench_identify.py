@@ -1,0 +1,77 @@
+"""identify's per-atom labelling beside OVITO's Polyhedral Template Matching, in one run.
+
+    .venv/bin/python bench/bench_identify.py [--snapshots 5] [--n-jobs 2]
+
+Snapshots: 2048-atom fcc Cu boxes with thermal-like displacements. Times atomatlas
+(SOAP spectra on --n-jobs threads + the shipped atom ensemble, as `atomatlas identify`
+does per frame) and OVITO's PTM (default settings; needs the `validate` extra) on the
+same snapshots, and prints atoms per second and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from ase.build import bulk
+
+
+def snapshots(count: int) -> list:
+    rng = np.random.default_rng(0)
+    frames = []
+    for _ in range(count):
+        atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(8)
+        atoms.positions += rng.normal(0.0, 0.12, atoms.positions.shape)
+        frames.append(atoms)
+    return frames
+
+
+def atomatlas_rate(frames, n_jobs: int) -> float:
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.learn import crystal_ensemble
+    from atomatlas.runs.identify import STEM, shipped_model_dir
+
+    model, _ = crystal_ensemble.load(shipped_model_dir(), stem=STEM)
+    describe = CrystalSOAP()
+    model.predict(describe.per_atom(frames[0][:50], n_jobs=n_jobs))  # warm up
+    start = time.perf_counter()
+    for atoms in frames:
+        model.predict(describe.per_atom(atoms, n_jobs=n_jobs))
+    return sum(len(a) for a in frames) / (time.perf_counter() - start)
+
+
+def ptm_rate(frames) -> float | None:
+    try:
+        from ovito.io.ase import ase_to_ovito
+        from ovito.modifiers import PolyhedralTemplateMatchingModifier
+        from ovito.pipeline import Pipeline, StaticSource
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    for atoms in frames:
+        pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(atoms)))
+        pipeline.modifiers.append(PolyhedralTemplateMatchingModifier())
+        pipeline.compute()
+    return sum(len(a) for a in frames) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=5, help="snapshots of 2048 atoms (default 5)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="threads for atomatlas's SOAP (default 2)")
+    args = parser.parse_args()
+    frames = snapshots(args.snapshots)
+    ours = atomatlas_rate(frames, args.n_jobs)
+    ptm = ptm_rate(frames)
+    print(f"{len(frames)} snapshots of {len(frames[0])} atoms")
+    print(f"atomatlas identify ({args.n_jobs} threads) : {ours:9.0f} atoms/s")
+    if ptm is None:
+        print("OVITO PTM                       : not installed (pip install -e '.[validate]')")
+    else:
+        print(f"OVITO PTM (default settings)    : {ptm:9.0f} atoms/s")
+        print(f"ratio atomatlas / PTM           : {ours / ptm:9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

