@@ -45,7 +45,7 @@ def cnn_answers(structures):
     return proba, uncertainty
 
 
-SPGLIB_SECONDS = 60  # spglib can run for an hour on some large supercells at a loose tolerance
+SPGLIB_SECONDS = 20  # spglib can run for an hour on some large supercells at a loose tolerance
 SPGLIB_TIMEOUTS = []
 
 
@@ -53,25 +53,37 @@ def _spglib_in_child(atoms, tolerance: float, answer) -> None:
     answer.put(space_group_class(atoms, tolerance))
 
 
-def _spglib_with_deadline(atoms, tolerance: float) -> str | None:
-    """spglib's class in a child process that is stopped after SPGLIB_SECONDS (then: no answer)."""
+def _spglib_pair(pair, tolerance: float) -> list:
+    """spglib's class for up to two structures, each in a child process stopped after SPGLIB_SECONDS."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    answer = context.Queue()
-    child = context.Process(target=_spglib_in_child, args=(atoms, tolerance, answer))
-    child.start()
-    child.join(SPGLIB_SECONDS)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        SPGLIB_TIMEOUTS.append((atoms.info.get("name"), atoms.info.get("kind"), len(atoms), tolerance))
-        return None
-    return answer.get() if not answer.empty() else None
+    running = []
+    for atoms in pair:
+        answer = context.Queue()
+        child = context.Process(target=_spglib_in_child, args=(atoms, tolerance, answer))
+        child.start()
+        running.append((atoms, child, answer))
+    names = []
+    for atoms, child, answer in running:
+        child.join(SPGLIB_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join()
+            SPGLIB_TIMEOUTS.append((atoms.info.get("name"), atoms.info.get("kind"), len(atoms), tolerance))
+            names.append(None)
+        else:
+            names.append(answer.get() if not answer.empty() else None)
+    return names
 
 
 def spglib_answers(structures, tolerance: float) -> np.ndarray:
-    names = [_spglib_with_deadline(a, tolerance) if a.pbc.all() else None for a in structures]
+    periodic = [i for i, a in enumerate(structures) if a.pbc.all()]
+    names = [None] * len(structures)
+    for start in range(0, len(periodic), 2):
+        chosen = periodic[start:start + 2]
+        for i, name in zip(chosen, _spglib_pair([structures[i] for i in chosen], tolerance)):
+            names[i] = name
     return np.array([CLASSES.index(n) if n else -1 for n in names])
 
 

@@ -117,7 +117,7 @@ INPUT_KINDS = {
     "conventional supercell (~250 atoms)": lambda c, rng: supercell(c.conventional, 250),
     "primitive repeated n x n x n (n = 4-10)": lambda c, rng: c.primitive.repeat(int(rng.integers(4, 11))),
     "skewed supercell matrix (50-5000 atoms)": _skewed,
-    "large supercell (~4000 atoms)": lambda c, rng: supercell(c.conventional, 4000),
+    "large supercell (~2000 atoms)": lambda c, rng: supercell(c.conventional, 2000),
     "cluster without a cell (150-800 atoms)": lambda c, rng: as_cluster(supercell(c.conventional, 3000), rng,
                                                                          int(rng.integers(150, 801))),
 }
