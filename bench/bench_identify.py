@@ -59,13 +59,13 @@ def ptm_rate(frames) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snapshots", type=int, default=5, help="snapshots of 2048 atoms (default 5)")
-    parser.add_argument("--n-jobs", type=int, default=2, help="threads for atomatlas's SOAP (default 2)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="worker processes for atomatlas's SOAP (default 2)")
     args = parser.parse_args()
     frames = snapshots(args.snapshots)
     ours = atomatlas_rate(frames, args.n_jobs)
     ptm = ptm_rate(frames)
     print(f"{len(frames)} snapshots of {len(frames[0])} atoms")
-    print(f"atomatlas identify ({args.n_jobs} threads) : {ours:9.0f} atoms/s")
+    print(f"atomatlas identify ({args.n_jobs} workers) : {ours:9.0f} atoms/s")
     if ptm is None:
         print("OVITO PTM                       : not installed (pip install -e '.[validate]')")
     else:

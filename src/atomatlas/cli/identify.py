@@ -27,7 +27,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it is a run folder")
     parser.add_argument("--model", metavar="DIR", help="model folder from train-identify (default: the shipped one)")
-    parser.add_argument("--n-jobs", type=int, default=2, help="threads for the SOAP spectra (default 2)")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="worker processes for the SOAP spectra of large frames (default 2)")
 
 
 def run(args) -> int:

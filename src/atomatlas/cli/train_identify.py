@@ -25,7 +25,8 @@ def add_arguments(parser) -> None:
     group.add_argument("--liquid-snapshots", type=int, default=3,
                        help="liquid frames per EMT metal from molecular dynamics in ASE (default 3; 0: none, quick)")
     group.add_argument("--members", type=int, default=5, help="networks in the ensemble (default 5)")
-    group.add_argument("--n-jobs", type=int, default=2, help="threads for the SOAP spectra (default 2)")
+    group.add_argument("--n-jobs", type=int, default=2,
+                        help="worker processes for the SOAP spectra of large frames (default 2)")
     group = parser.add_argument_group("output")
     group.add_argument("--out", required=True, metavar="DIR", help="model folder to write (atomically)")
     group.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
