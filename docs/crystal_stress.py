@@ -45,7 +45,7 @@ def cnn_answers(structures):
     return proba, uncertainty
 
 
-SPGLIB_SECONDS = 20  # spglib can run for an hour on some large supercells at a loose tolerance
+SPGLIB_SECONDS = 3  # spglib can run for an hour on some large supercells at a loose tolerance
 SPGLIB_TIMEOUTS = []
 
 
