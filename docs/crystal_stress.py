@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atomatlas.datasets.held_out_crystals import (DEFECTS, INPUT_KINDS, element_crystals, prototype_crystals,
+from atomatlas.datasets.held_out_crystals import (INPUT_KINDS, element_crystals, prototype_crystals,
                                                   space_group_class, stress_set)
 from atomatlas.datasets.prototypes import CLASSES
 from atomatlas.io.structures import Frame

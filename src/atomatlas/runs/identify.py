@@ -22,6 +22,7 @@ import pandas as pd
 
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
+from atomatlas.runs.crystals import shipped_model_dir  # one home for the package's model files
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
 from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
 
@@ -66,12 +67,6 @@ class IdentifyRun(RunHeader):
 
     def to_toml(self) -> dict:
         return {**self.header_toml(), "identify": {k: v for k, v in asdict(self.identify).items() if v is not None}}
-
-
-def shipped_model_dir() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("atomatlas") / "models"))
 
 
 def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):
