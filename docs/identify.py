@@ -10,11 +10,16 @@ potentials or elements' MD) and by OVITO: Polyhedral Template Matching with its 
 RMSD cut-off (0.1) and with none (every structure atomatlas knows enabled), adaptive
 common neighbour analysis, and diamond identification. The score is the share of atoms
 given the crystal's own class (for the liquid: anything but a crystal class).
+
+The molecular dynamics frames are kept in out/validate-md/ (one extxyz per crystal and
+temperature); a later run labels them again without rerunning LAMMPS. Delete the folder
+to simulate afresh.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 import time
@@ -36,6 +41,7 @@ FRACTIONS = (0.5, 0.7, 0.9)
 LIQUID = 1.2
 FRAMES = 3
 EQUILIBRATE, BETWEEN = 5000, 1000  # MD steps
+FRAMES_DIR = DOCS.parent / "out" / "validate-md"
 
 
 def _lammps():
@@ -121,13 +127,36 @@ def _compute(atoms, modifier, names: dict) -> np.ndarray:
     return np.array([names.get(int(t), "other") for t in types])
 
 
-def atomatlas_labels(atoms) -> np.ndarray:
-    from atomatlas.descriptors.crystal_soap import CrystalSOAP
-    from atomatlas.learn import crystal_ensemble
-    from atomatlas.runs.identify import STEM, shipped_model_dir
+def simulated(symbol: str, fraction: float) -> list:
+    """The frames of one crystal at one temperature: from FRAMES_DIR when a run made them already."""
+    from ase.io import read, write
 
-    model, meta = crystal_ensemble.load(shipped_model_dir(), stem=STEM)
-    proba, _, _ = model.predict(CrystalSOAP().per_atom(atoms, n_jobs=2))
+    path = FRAMES_DIR / f"{symbol}_{fraction:g}.extxyz"
+    try:
+        frames = read(path, index=":")
+        if len(frames) == FRAMES and all(len(atoms) > 100 for atoms in frames):
+            return frames
+    except Exception:  # missing or damaged: simulate again
+        pass
+    melting = POTENTIALS[symbol][-1]
+    frames = simulate(symbol, fraction * melting, melt_first=2 * melting if fraction > 1 else None)
+    FRAMES_DIR.mkdir(parents=True, exist_ok=True)
+    write(path, frames)
+    return frames
+
+
+@functools.cache
+def _model():
+    from atomatlas.runs.identify import load_model
+
+    return load_model()
+
+
+def atomatlas_labels(atoms) -> np.ndarray:
+    from atomatlas.descriptors.local_order import LocalOrder
+
+    model, meta = _model()
+    proba, _, _ = model.predict(LocalOrder().per_atom(atoms))
     return np.array(meta["classes"])[proba.argmax(1)]
 
 
@@ -139,12 +168,11 @@ def score(labels: np.ndarray, truth: str) -> float:
 
 def run() -> pd.DataFrame:
     records = []
-    for symbol, (lattice, _, _, _, _, melting) in POTENTIALS.items():
+    for symbol, (lattice, *_) in POTENTIALS.items():
         for fraction in (*FRACTIONS, LIQUID):
             started = time.perf_counter()
-            liquid = fraction > 1
-            frames = simulate(symbol, fraction * melting, melt_first=2 * melting if liquid else None)
-            truth = "other" if liquid else CLASS_OF[lattice]
+            frames = simulated(symbol, fraction)
+            truth = "other" if fraction > 1 else CLASS_OF[lattice]
             methods = {}
             for atoms in frames:
                 for name, labels in {"atomatlas identify": atomatlas_labels(atoms), **ovito_labels(atoms)}.items():
@@ -207,7 +235,10 @@ def polycrystal_lines() -> list[str]:
     labels = atomatlas_labels(atoms)
     ptm = ovito_labels(atoms)["PTM (RMSD cut-off 0.1)"]
     interior, deep, boundary = to_boundary > 3.0, to_boundary > 6.0, to_boundary < 0.8
-    save(grain_map(atoms.positions, labels, slab=(atoms.cell[2, 2] / 2, 4.0)), DOCS / "figures" / "identify_grains.png")
+    heights = np.arange(4.0, atoms.cell[2, 2] - 4.0, 2.0)  # the slab that shows fcc and bcc grains most evenly
+    z = heights[np.argmax([min((truth[np.abs(atoms.positions[:, 2] - h) < 2.0] == name).mean()
+                                for name in ("fcc", "bcc")) for h in heights])]
+    save(grain_map(atoms.positions, labels, slab=(z, 4.0)), DOCS / "figures" / "identify_grains.png")
     rows = []
     for name, found in (("atomatlas identify", labels), ("PTM (RMSD cut-off 0.1)", ptm)):
         rows.append(f"| {name} | {100 * (found[interior] == truth[interior]).mean():.1f}% | "
@@ -216,17 +247,38 @@ def polycrystal_lines() -> list[str]:
             f"A periodic Voronoi polycrystal ({len(atoms)} atoms, five grains in random orientations, three fcc and "
             "two bcc, built by `polycrystal()` in docs/identify.py; atoms closer than 2 A across a boundary removed). "
             f"Grain interiors are atoms more than 3 A ({interior.sum()} atoms) or 6 A ({deep.sum()}) from their grain's "
-            f"boundary; boundary atoms are within 0.8 A ({boundary.sum()}). atomatlas's SOAP reaches 2.2 bond lengths "
-            "(about 5.5 A here), PTM only the first neighbour shell, so atomatlas sees a boundary from farther away.", "",
+            f"boundary; boundary atoms are within 0.8 A ({boundary.sum()}). atomatlas looks at 16 neighbours and "
+            "averages over the 12 nearest (about two bonds), PTM at the first neighbour shell only, so atomatlas "
+            "sees a boundary from a little farther away.", "",
             "| method | interior (> 3 A) given their grain's lattice | interior (> 6 A) | boundary atoms `other` |",
             "|---|---|---|---|", *rows,
-            "", f"atomatlas labels {100 * (labels[interior & (truth == 'fcc')] == 'fcc').mean():.1f}% of the fcc "
-            f"interior fcc but only {100 * (labels[interior & (truth == 'bcc')] == 'bcc').mean():.1f}% of the bcc "
-            "interior bcc: the frame is rescaled by one median bond length, here the fcc grains' (2.55 A against "
-            "bcc's 2.49 A), and the model was trained on frames rescaled each by their own, so a phase whose bond "
-            "differs from the frame's by a few percent falls outside what it knows. A local (per-atom) scale is the "
-            "fix this needs; until then, frames holding phases of different bond lengths are not labelled reliably.",
+            "", f"By lattice, atomatlas labels {100 * (labels[interior & (truth == 'fcc')] == 'fcc').mean():.1f}% of "
+            f"the fcc interior fcc and {100 * (labels[interior & (truth == 'bcc')] == 'bcc').mean():.1f}% of the bcc "
+            "interior bcc: each atom is measured on its own scale (the mean of its four nearest distances), so "
+            "grains whose bonds differ (here 2.55 A fcc against 2.49 A bcc) are each seen as themselves.",
             "", "![grain map](figures/identify_grains.png)"]
+
+
+TARGETS_AT_09 = {"fcc": 0.995, "bcc": 0.94, "hcp": 0.94, "diamond": 0.995}  # issue 12; DC3 reports ~99.5/93.5/93/99.5
+LIQUID_TARGET = 0.95
+
+
+def target_lines(results: pd.DataFrame) -> list[str]:
+    """The issue's targets, each with the measured value and whether it is met."""
+    ours = results[results["method"] == "atomatlas identify"].set_index(["element", "T/Tm"])["accuracy"]
+    ptm = results[results["method"] == "PTM (no cut-off)"].set_index(["element", "T/Tm"])["accuracy"]
+    lines = ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for symbol, (lattice, *_) in POTENTIALS.items():
+        value = ours[(symbol, 0.9)]
+        lines.append(f"| {symbol} {lattice} at 0.9 Tm >= {100 * TARGETS_AT_09[lattice]:.1f}% | {100 * value:.1f}% | "
+                     f"{'yes' if value >= TARGETS_AT_09[lattice] else 'no'} |")
+        value = ours[(symbol, LIQUID)]
+        lines.append(f"| {symbol} liquid >= {100 * LIQUID_TARGET:.0f}% `other` | {100 * value:.1f}% | "
+                     f"{'yes' if value >= LIQUID_TARGET else 'no'} |")
+        below = [f"{t:g}" for t in FRACTIONS if ours[(symbol, t)] < ptm[(symbol, t)]]
+        lines.append(f"| {symbol} at least PTM (no cut-off) at every T/Tm | below at {', '.join(below) or 'none'} | "
+                     f"{'no' if below else 'yes'} |")
+    return lines
 
 
 def page(results: pd.DataFrame) -> list[str]:
@@ -234,7 +286,13 @@ def page(results: pd.DataFrame) -> list[str]:
     lines = ["# Per-atom structure: atomatlas identify against OVITO on real molecular dynamics", "",
              "Regenerated by `make validate` (docs/identify.py, with the `validate` extra: lammps, mpich, ovito); "
              "do not edit by hand.", "",
-             __doc__.split("\n\n", 2)[2].replace("\n", " ").strip(), "",
+             __doc__.split("\n\n")[2].replace("\n", " ").strip(), "",
+             "How far these are a first look: the model's descriptor (local order of 16 neighbours, "
+             "descriptors/local_order.py) replaced a per-atom SOAP after that SOAP's scores on these same runs were "
+             "known (it reached 87-92% at 0.9 Tm and failed on the polycrystal). The new descriptor and its training "
+             "set were settled on synthetic atoms and scored here once, without tuning afterwards; still, the choice "
+             "to replace it was made knowing this page, so read the numbers as a held-out result of the second "
+             "design tried. Speed beside PTM: `.venv/bin/python bench/bench_identify.py`.", "",
              "| crystal | T/Tm | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for (symbol, fraction), part in results.groupby(["element", "T/Tm"], sort=False):
         values = part.set_index("method")["accuracy"]
@@ -251,5 +309,5 @@ if __name__ == "__main__":
     else:
         results = run()
         results.to_csv(saved, index=False)
-    (DOCS / "identify.md").write_text("\n".join(page(results) + polycrystal_lines()) + "\n")
+    (DOCS / "identify.md").write_text("\n".join(page(results) + target_lines(results) + polycrystal_lines()) + "\n")
     print("wrote docs/identify.md", file=sys.stderr)

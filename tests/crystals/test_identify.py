@@ -92,3 +92,34 @@ def test_identify_refuses_bad_input_with_one_line(tmp_path, cli):
 def test_random_gas_refuses_packings_it_cannot_reach():
     with pytest.raises(AtlasError, match="too dense"):
         random_gas(100, np.random.default_rng(0), volume_per_atom=8.0, min_distance=2.2)
+
+
+def test_fcc_and_bcc_of_different_bond_lengths_in_one_frame(tmp_path):
+    """Each atom on its own scale: a Cu (fcc) and a Fe (bcc) nanoparticle side by side, both cores right."""
+    rng = np.random.default_rng(4)
+    cu = as_cluster(supercell(bulk("Cu", "fcc", a=3.61, cubic=True), 4000), rng, 1200)
+    fe = as_cluster(supercell(bulk("Fe", "bcc", a=2.87, cubic=True), 4000), rng, 1200)
+    fe.positions += cu.positions.max(axis=0) - fe.positions.min(axis=0) + 10.0
+    write(tmp_path / "pair.extxyz", _thermal(cu + fe, 0.04, 2.5, 3))
+    labels = api.identify(str(tmp_path / "pair.extxyz"), tmp_path / "run").labels
+    for start, part, truth in ((0, cu, "fcc"), (len(cu), fe, "bcc")):
+        radius = np.linalg.norm(part.positions - part.positions.mean(axis=0), axis=1)
+        core = start + np.flatnonzero(radius < radius.max() - 6.0)
+        assert (labels["class"].to_numpy()[core] == truth).mean() >= 0.95, truth
+
+
+def test_a_model_trained_on_another_descriptor_is_refused(tmp_path, cli):
+    import json
+    import shutil
+
+    from atomatlas.runs.crystals import shipped_model_dir
+
+    for suffix in ("json", "npz"):
+        shutil.copy(shipped_model_dir() / f"atom_ensemble.{suffix}", tmp_path)
+    record = json.loads((tmp_path / "atom_ensemble.json").read_text())
+    record["descriptor"] = {"name": "crystal_soap per atom", "r_cut": 5.5}
+    (tmp_path / "atom_ensemble.json").write_text(json.dumps(record))
+    write(tmp_path / "fe.extxyz", bulk("Fe", "bcc", a=2.87, cubic=True).repeat(3))
+    status, _, err = cli("identify", tmp_path / "fe.extxyz", "--model", tmp_path, "--out", tmp_path / "run")
+    assert status == 2 and "another per-atom descriptor" in err and "train-identify" in err
+    assert not (tmp_path / "run").exists()

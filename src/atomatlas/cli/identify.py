@@ -1,9 +1,9 @@
 """Label every atom by its local structure: fcc, bcc, hcp, diamond, hex_diamond, sc or other.
 
 Reads any file ASE reads (extxyz and LAMMPS dump trajectories, CIF, POSCAR, ...); --index
-picks frames as ASE does (":" all, "-1" the last, "::10" every tenth). Each atom's SOAP
-spectrum, on the scale of its frame and blind to species, goes through the shipped atom
-ensemble (trained only on synthetic thermal lattices, cluster surfaces and disorder:
+picks frames as ASE does (":" all, "-1" the last, "::10" every tenth). Each atom's local
+order (distances and Steinhardt q_l of its 16 nearest neighbours on its own scale, averaged
+with its neighbours', blind to species) goes through the shipped atom ensemble (trained only on synthetic thermal lattices, cluster surfaces and disorder:
 `atomatlas train-identify` rebuilds it). `other` covers liquid, amorphous, surface, defect
 cores and grain boundaries. Writes a run folder: labels.csv (structure, frame, atom, x, y,
 z, class, probability, uncertainty), structures.extxyz with class, probability and
@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it is a run folder")
     parser.add_argument("--model", metavar="DIR", help="model folder from train-identify (default: the shipped one)")
     parser.add_argument("--n-jobs", type=int, default=2,
-                        help="worker processes for the SOAP spectra of large frames (default 2)")
+                        help="threads sharing the frames of a trajectory (default 2)")
 
 
 def run(args) -> int:

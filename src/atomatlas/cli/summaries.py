@@ -144,8 +144,8 @@ def identification(result) -> str:
 
 def identify_training(result) -> str:
     training_ = result.metrics["training"]
-    return (f"train-identify: {training_['n_atoms']} labelled atoms, {training_['members']} networks (SOAP "
-            f"{training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s); calibration "
+    return (f"train-identify: {training_['n_atoms']} labelled atoms, {training_['members']} networks (frames and "
+            f"descriptors {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s); calibration "
             f"accuracy {training_['calibration_accuracy']:.4f}\n"
             f"  wrote {result.path}/ (atom_ensemble.npz, atom_ensemble.json, metrics.json)")
 

@@ -3,8 +3,9 @@
 Per lattice (fcc, bcc, hcp, diamond, hex_diamond, sc): --per-lattice rotated supercells,
 strained up to 3% and displaced like atoms at temperature (Gaussian, up to 10% of the bond
 per component), and one cluster whose surface atoms are `other`; as `other` too: random
-packings and lattices displaced far beyond melting. Each atom's SOAP spectrum on its
-frame's scale trains --members networks; a second synthetic set sets the novelty
+packings, lattices displaced far beyond melting and EMT liquids and glasses from short
+ASE molecular dynamics. Each atom's local order (identify's descriptor) trains --members
+networks; a second synthetic set sets the novelty
 threshold. Writes atom_ensemble.npz, atom_ensemble.json and metrics.json. The shipped
 model is made by `make model`, which runs this command with its defaults.
 """
@@ -26,7 +27,7 @@ def add_arguments(parser) -> None:
                        help="liquid frames per EMT metal from molecular dynamics in ASE (default 3; 0: none, quick)")
     group.add_argument("--members", type=int, default=5, help="networks in the ensemble (default 5)")
     group.add_argument("--n-jobs", type=int, default=2,
-                        help="worker processes for the SOAP spectra of large frames (default 2)")
+                        help="threads describing the synthetic frames (default 2)")
     group = parser.add_argument_group("output")
     group.add_argument("--out", required=True, metavar="DIR", help="model folder to write (atomically)")
     group.add_argument("--overwrite", action="store_true", help="replace --out if it exists")

@@ -5,8 +5,8 @@ like atoms at temperature (Gaussian, up to :data:`MAX_THERMAL` of the bond lengt
 component); and ``other``: random packings (a gas with a minimum distance), lattices
 displaced far beyond melting, liquid and quenched EMT metals from short molecular dynamics
 runs in ASE, and the surface atoms of clusters cut from the lattices.
-In a cluster, atoms within one bond of the surface are ``other``, atoms deeper than the
-SOAP cut-off keep their lattice's label, and the atoms between are left out (they are
+In a cluster, atoms within one bond of the surface are ``other``, atoms deeper than
+2.2 bonds (beyond the reach of the descriptor's neighbours and their averaging) keep their lattice's label, and the atoms between are left out (they are
 neither). Labels are in ``atoms.arrays["label"]`` (-1: left out), indices into
 :data:`CLASSES`.
 """

@@ -1,9 +1,9 @@
 """Label every atom by its local structure (``atomatlas identify``, section ``[identify]``).
 
-Each atom is described by its SOAP spectrum on the scale of its frame (the median
-nearest-neighbour distance rescaled to one bond length, species ignored:
-:meth:`atomatlas.descriptors.crystal_soap.CrystalSOAP.per_atom`) and labelled by the shipped
-atom ensemble (``fcc``, ``bcc``, ``hcp``, ``diamond``, ``hex_diamond``, ``sc`` or ``other``)
+Each atom is described by the distances and bond-orientational order (Steinhardt q_l) of
+its 16 nearest neighbours on its own scale, averaged with its neighbours', species ignored
+(:class:`atomatlas.descriptors.local_order.LocalOrder`), and labelled by the shipped atom
+ensemble (``fcc``, ``bcc``, ``hcp``, ``diamond``, ``hex_diamond``, ``sc`` or ``other``)
 with a probability and an uncertainty. The run folder holds ``labels.csv`` (structure,
 frame, atom, x, y, z, class, probability, uncertainty), ``structures.extxyz`` with those
 as per-atom arrays (OVITO colours by them), ``fractions.csv`` (the share of each class per
@@ -69,16 +69,37 @@ class IdentifyRun(RunHeader):
         return {**self.header_toml(), "identify": {k: v for k, v in asdict(self.identify).items() if v is not None}}
 
 
+def described(frames, n_jobs: int = 1, then=None):
+    """Every frame's per-atom vectors (or ``then(vectors)``), in order; frames are shared among
+    ``n_jobs`` threads (freud and numpy release the GIL, so threads need no copies of the frames;
+    BLAS keeps one thread each, else two threads' BLAS pools fight over the cores)."""
+    from joblib import Parallel, delayed
+    from threadpoolctl import threadpool_limits
+
+    from atomatlas.descriptors.local_order import LocalOrder
+
+    describe = LocalOrder()
+
+    def one(atoms):
+        return describe.per_atom(atoms) if then is None else then(describe.per_atom(atoms))
+
+    if n_jobs == 1 or len(frames) == 1:
+        yield from (one(atoms) for atoms in frames)
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield from Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            delayed(one)(atoms) for atoms in frames)
+
+
 def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):
     """(labels frame, per-frame arrays) for every atom of ``frames``."""
-    from atomatlas.descriptors.crystal_soap import CrystalSOAP
     from atomatlas.learn.progress import bar, progress_bars
 
-    describe, parts, arrays = CrystalSOAP(), [], []
+    parts, arrays = [], []
     names = np.array(classes)
+    predictions = described([frame.atoms for frame in frames], n_jobs, then=model.predict)
     with progress_bars(progress and len(frames) > 1):
-        for frame in bar(frames, "identify", "frame"):
-            proba, uncertainty, _ = model.predict(describe.per_atom(frame.atoms, n_jobs=n_jobs))
+        for frame, (proba, uncertainty, _) in zip(bar(frames, "identify", "frame"), predictions):
             best = proba.argmax(1)
             probability = proba[np.arange(len(best)), best]
             positions = frame.atoms.positions
@@ -110,16 +131,27 @@ def _write_structures(path: Path, frames, arrays) -> None:
     write(path, annotated, format="extxyz")
 
 
+def load_model(folder=None):
+    """(model, meta) of a train-identify folder (None: the shipped model), refused if its descriptor is not ours."""
+    from atomatlas.descriptors.local_order import N_FEATURES, SETTINGS
+    from atomatlas.learn import crystal_ensemble
+
+    model, meta = crystal_ensemble.load(folder or shipped_model_dir(), stem=STEM)
+    if meta.get("descriptor") != {"name": "local_order", **SETTINGS} or meta["n_features"] != N_FEATURES:
+        raise AtlasError(f"{folder or 'the shipped model'}: trained on another per-atom descriptor than this "
+                         "atomatlas computes; rebuild it with `atomatlas train-identify`.")
+    return model, meta
+
+
 def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Label every atom of every usable frame; unusable files or frames are skipped and named."""
     from atomatlas.io.structures import nothing_usable, read_frames
-    from atomatlas.learn import crystal_ensemble
     from atomatlas.plots.identify import fractions_figure
 
     settings = config.identify
     folder = RunFolder(out, overwrite=overwrite, kind="identify")
     folder.check()
-    model, meta = crystal_ensemble.load(settings.model or shipped_model_dir(), stem=STEM)
+    model, meta = load_model(settings.model)
     skipped = []
     frames = read_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped)
     if not frames:
@@ -178,12 +210,9 @@ class TrainIdentifyRun(RunHeader):
         return {**self.header_toml(), "identify_model": asdict(self.identify_model)}
 
 
-def _described(frames, n_jobs: int):
+def _labelled_vectors(frames, n_jobs: int):
     """(X, y) of the labelled atoms of synthetic frames (label -1: left out)."""
-    from atomatlas.descriptors.crystal_soap import CrystalSOAP
-
-    describe = CrystalSOAP()
-    X = np.concatenate([describe.per_atom(atoms, n_jobs=n_jobs) for atoms in frames])
+    X = np.concatenate(list(described(frames, n_jobs)))
     y = np.concatenate([atoms.arrays["label"] for atoms in frames])
     return X[y >= 0], y[y >= 0]
 
@@ -191,23 +220,23 @@ def _described(frames, n_jobs: int):
 def train(config: TrainIdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Synthetic labelled atoms -> the atom ensemble, written into the run folder ``out``."""
     from atomatlas.datasets.atom_environments import CLASSES, MAX_THERMAL, MELTED, training_frames
-    from atomatlas.descriptors.crystal_soap import SETTINGS
+    from atomatlas.descriptors.local_order import SETTINGS
     from atomatlas.learn import crystal_ensemble
 
     settings, seed = config.identify_model, config.seed
     folder = RunFolder(out, overwrite=overwrite, kind="identify-model")
     folder.check()
     start = time.perf_counter()
-    X, y = _described(training_frames(settings.per_lattice, seed=seed, liquid_snapshots=settings.liquid_snapshots),
+    X, y = _labelled_vectors(training_frames(settings.per_lattice, seed=seed, liquid_snapshots=settings.liquid_snapshots),
                       settings.n_jobs)
     calibration = training_frames(settings.calibration_per_lattice, seed=seed + 1000,
                                   liquid_snapshots=min(1, settings.liquid_snapshots))
-    X_calibration, y_calibration = _described(calibration, settings.n_jobs)
+    X_calibration, y_calibration = _labelled_vectors(calibration, settings.n_jobs)
     describe_seconds = time.perf_counter() - start
     model = crystal_ensemble.fit(X, y, list(CLASSES), X_calibration, members=settings.members, seed=seed,
                                  progress=progress)
     proba, _, _ = model.predict(X_calibration)
-    meta = {"descriptor": {"name": "crystal_soap per atom", **SETTINGS},
+    meta = {"descriptor": {"name": "local_order", **SETTINGS},
             "training": {**asdict(settings), "seed": seed, "n_atoms": int(len(y)),
                          "atoms_per_class": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
                          "thermal_sigma_max": MAX_THERMAL, "melted_sigma": list(MELTED),

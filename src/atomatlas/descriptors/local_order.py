@@ -1,0 +1,102 @@
+"""Per-atom local order that does not depend on scale, orientation, cell or species.
+
+Every atom is described by its :data:`NEIGHBOURS` nearest neighbours (freud's neighbour
+query: any triclinic cell; clusters and slabs are put in vacuum):
+
+* **distances** r_1 .. r_16 divided by the atom's own scale, the mean of its four nearest
+  (one bond in every class: fcc and hcp have 12 neighbours at one bond, bcc 8, sc 6,
+  diamond 4), so phases of different bond lengths in one frame each look like themselves;
+* **Steinhardt's q_l**, l = 2 .. 12, of the nearest 4, 6, 8, 12, 14 and 16 neighbours
+  (:data:`SHELLS`: the first shells of diamond, sc, bcc, fcc/hcp; bcc's first two; diamond's
+  second), from the pair form q_l^2 = N^-2 sum_jk P_l(cos theta_jk) of the usual
+  definition (equal to ``freud.order.Steinhardt``, tested), all shells from one matrix of
+  bond cosines;
+* the **mean of both over the 12 nearest neighbours**, which averages thermal noise out
+  as Lechner and Dellago's averaged q_l do.
+
+Species are ignored (the classes are geometric). About 20,000 atoms/s on one core.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atomatlas.errors import AtlasError
+
+NEIGHBOURS = 16
+SHELLS = (4, 6, 8, 12, 14, 16)
+L_MAX = 12
+AVERAGED_OVER = 12
+SETTINGS = {"neighbours": NEIGHBOURS, "shells": list(SHELLS), "l": [2, L_MAX], "averaged_over": AVERAGED_OVER}
+N_FEATURES = 2 * (NEIGHBOURS + len(SHELLS) * (L_MAX - 1))
+WIDTH = 6.0  # a periodic cell is repeated until it is this many bonds across in every direction
+VACUUM = 25.0  # A around clusters and slabs
+CHUNK = 20_000  # atoms per block of bond-cosine matrices (bounds memory on large frames)
+_PREFIX = (np.arange(NEIGHBOURS)[:, None] < np.array(SHELLS)[None]).astype(np.float32)  # (neighbour, shell)
+
+
+def _system(atoms):
+    """(freud box, positions) of ``atoms``, whose first ``len(atoms)`` points are the atoms themselves."""
+    import freud
+
+    if not atoms.pbc.all():  # a cluster or slab: vacuum along the directions without periodicity
+        atoms = atoms.copy()
+        atoms.center(vacuum=VACUUM, axis=tuple(np.flatnonzero(~atoms.pbc)) if atoms.cell.rank == 3 else (0, 1, 2))
+        atoms.pbc = True
+    volume = abs(atoms.cell.volume)
+    bond = 1.2 * (volume / len(atoms)) ** (1 / 3)  # generous: from the density, never from distances
+    heights = volume / np.linalg.norm(np.cross(atoms.cell[[1, 2, 0]], atoms.cell[[2, 0, 1]]), axis=1)
+    repeats = np.maximum(1, np.ceil(WIDTH * bond / heights)).astype(int)
+    if (repeats > 1).any():  # ASE keeps the original atoms first
+        atoms = atoms.repeat(tuple(repeats))
+    cell, rotation = atoms.cell.standard_form()  # freud's upper-triangular box
+    box = freud.box.Box.from_matrix(cell.T)
+    positions = box.wrap(atoms.positions @ rotation.T - cell.sum(axis=0) / 2)
+    return box, np.ascontiguousarray(positions, dtype=np.float32)
+
+
+def check_atoms(atoms) -> None:
+    """Refuse what has too few atoms to have 16 neighbours, before any work."""
+    if len(atoms) == 0:
+        raise AtlasError("a frame without atoms: nothing to label.")
+    if not atoms.pbc.all() and len(atoms) <= NEIGHBOURS:
+        raise AtlasError(f"{len(atoms)} atoms and no periodic cell: per-atom structure needs {NEIGHBOURS} "
+                         "neighbours per atom; give a cluster of more atoms or a periodic cell.")
+    if atoms.pbc.all() and atoms.cell.rank < 3:
+        raise AtlasError("periodic in all directions but the cell is flat or missing: give three cell vectors.")
+
+
+def _order(unit: np.ndarray) -> np.ndarray:
+    """q_l (l = 2 .. L_MAX) of every shell, (atoms, shells * (L_MAX - 1)), from unit bond vectors (atoms, k, 3)."""
+    cosines = np.clip(np.matmul(unit, unit.transpose(0, 2, 1)), -1.0, 1.0)
+    previous, current, out = np.ones_like(cosines), cosines, []
+    for l in range(1, L_MAX):  # Bonnet's recursion gives P_{l+1}
+        previous, current = current, ((2 * l + 1) * cosines * current - l * previous) / (l + 1)
+        pair_sums = np.einsum("njs,js->ns", current @ _PREFIX, _PREFIX)  # sum over pairs inside each shell
+        out.append(np.sqrt(np.clip(pair_sums, 0.0, None)) / np.array(SHELLS))
+    return np.stack(out, axis=2).reshape(len(unit), -1)
+
+
+class LocalOrder:
+    """``per_atom(atoms) -> (n_atoms, N_FEATURES)``; see the module docstring."""
+
+    settings = SETTINGS
+
+    def per_atom(self, atoms) -> np.ndarray:
+        import freud
+
+        check_atoms(atoms)
+        n = len(atoms)
+        box, points = _system(atoms)
+        pairs = freud.locality.AABBQuery(box, points).query(
+            points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
+        if len(pairs.distances) != n * NEIGHBOURS:
+            raise AtlasError(f"could not find {NEIGHBOURS} neighbours of every atom; is the structure complete?")
+        distances = pairs.distances.reshape(n, NEIGHBOURS).astype(np.float32)
+        if distances[:, 0].min() <= 1e-3 * np.median(distances[:, 0]):
+            raise AtlasError("two atoms sit on top of each other; remove duplicated atoms from the structure.")
+        unit = pairs.vectors.reshape(n, NEIGHBOURS, 3).astype(np.float32) / distances[..., None]
+        order = np.concatenate([_order(unit[start:start + CHUNK]) for start in range(0, n, CHUNK)])
+        own = np.concatenate([distances / distances[:, :4].mean(axis=1, keepdims=True), order], axis=1)
+        neighbours = pairs.point_indices.reshape(n, NEIGHBOURS)[:, :AVERAGED_OVER] % n  # images of repeated cells
+        return np.concatenate([own, own[neighbours].mean(axis=1)], axis=1)

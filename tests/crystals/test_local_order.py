@@ -1,0 +1,100 @@
+"""identify's per-atom descriptor: Steinhardt's numbers, and blind to how the crystal was written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk, fcc111
+from scipy.spatial.transform import Rotation
+
+from atomatlas.datasets.prototypes import as_cluster, supercell
+from atomatlas.descriptors.local_order import N_FEATURES, NEIGHBOURS, SHELLS, LocalOrder, _system
+from atomatlas.errors import AtlasError
+
+ORDER = slice(NEIGHBOURS, NEIGHBOURS + len(SHELLS) * 11)  # own q_l columns: shell-major, l = 2 .. 12
+
+
+def _complete_shells(X, shells):
+    """Distances and the q_l of shells that end where a neighbour shell of the lattice ends: in a perfect
+    lattice a shell cut through a set of equidistant neighbours picks an arbitrary subset of them."""
+    q = X[:, ORDER].reshape(len(X), len(SHELLS), 11)
+    return np.concatenate([X[:, :NEIGHBOURS], *(q[:, SHELLS.index(s)] for s in shells)], axis=1)
+
+
+def _thermal(atoms, sigma=0.08, seed=0):
+    atoms = atoms.copy()
+    atoms.positions += np.random.default_rng(seed).normal(0.0, sigma, atoms.positions.shape)
+    return atoms
+
+
+def test_q_l_equal_freud_steinhardt_on_the_same_neighbours():
+    import freud
+
+    atoms = _thermal(bulk("Cu", "fcc", a=3.61, cubic=True).repeat(5))
+    ours = LocalOrder().per_atom(atoms)[:, ORDER].reshape(len(atoms), len(SHELLS), 11)
+    box, points = _system(atoms)
+    for s, shell in enumerate(SHELLS):
+        steinhardt = freud.order.Steinhardt(list(range(2, 13)))
+        steinhardt.compute((box, points), neighbors={"num_neighbors": shell, "exclude_ii": True})
+        np.testing.assert_allclose(ours[:, s], steinhardt.particle_order, atol=2e-4)
+
+
+def test_shells_of_bcc_and_the_known_q_values_of_fcc():
+    X = LocalOrder().per_atom(bulk("Fe", "bcc", a=2.87))
+    np.testing.assert_allclose(X[0, :NEIGHBOURS], [1] * 8 + [2 / np.sqrt(3)] * 6 + [np.sqrt(8 / 3)] * 2, atol=1e-5)
+    q = LocalOrder().per_atom(bulk("Cu", "fcc", a=3.61))[0, ORDER].reshape(len(SHELLS), 11)
+    twelve = q[SHELLS.index(12)]
+    assert twelve[2] == pytest.approx(0.19094, abs=1e-4) and twelve[4] == pytest.approx(0.57452, abs=1e-4)
+
+
+def test_primitive_conventional_skewed_rotated_scaled_and_other_species_agree():
+    reference = LocalOrder().per_atom(bulk("Cu", "fcc", a=3.61))[0]
+    conventional = bulk("Cu", "fcc", a=3.61, cubic=True)
+    skewed = supercell(bulk("Cu", "fcc", a=3.61), 300)
+    turned = bulk("Al", "fcc", a=4.05).repeat((5, 4, 3))
+    rotation = Rotation.random(random_state=3).as_matrix()
+    turned.set_cell(turned.cell[:] @ rotation.T, scale_atoms=False)
+    turned.positions = turned.positions @ rotation.T
+    for atoms in (conventional, skewed, turned):
+        X = LocalOrder().per_atom(atoms)
+        assert X.shape == (len(atoms), N_FEATURES)
+        np.testing.assert_allclose(_complete_shells(X, [12]), _complete_shells(reference[None], [12]).repeat(
+            len(X), axis=0), atol=1e-3)  # float32: sqrt of rounding near q_l = 0
+
+
+def test_each_phase_on_its_own_scale_in_one_frame():
+    """A Cu (fcc) and a Fe (bcc) cluster side by side: each core looks like its own pure crystal."""
+    rng = np.random.default_rng(1)
+    cu = as_cluster(supercell(bulk("Cu", "fcc", a=3.61, cubic=True), 3000), rng, 800)
+    fe = as_cluster(supercell(bulk("Fe", "bcc", a=2.87, cubic=True), 3000), rng, 800)
+    fe.positions += cu.positions.max(axis=0) - fe.positions.min(axis=0) + 10.0
+    both = cu + fe
+    X = LocalOrder().per_atom(both)
+    for part, start, pure, shells in ((cu, 0, bulk("Cu", "fcc", a=3.61), [12]),
+                                      (fe, len(cu), bulk("Fe", "bcc", a=2.87), [8, 14])):
+        centre = part.positions.mean(axis=0)
+        core = start + np.flatnonzero(np.linalg.norm(part.positions - centre, axis=1) < 6.0)
+        expected = _complete_shells(LocalOrder().per_atom(pure)[:1], shells)
+        np.testing.assert_allclose(_complete_shells(X[core], shells), expected.repeat(len(core), axis=0),
+                                   atol=1e-3)
+
+
+def test_slabs_and_clusters_have_no_images_across_the_vacuum():
+    slab = fcc111("Cu", (4, 4, 6), vacuum=0.0, periodic=False)
+    slab.pbc = (True, True, False)
+    X = LocalOrder().per_atom(slab)
+    top, middle = slab.positions[:, 2].argmax(), np.argsort(np.abs(slab.positions[:, 2] - slab.positions[:, 2].mean()))[0]
+    assert X[top, 11] > 1.2  # a surface atom's twelfth neighbour is beyond the first shell
+    assert X[middle, 11] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_refuses_what_cannot_have_sixteen_neighbours():
+    with pytest.raises(AtlasError, match="per-atom structure needs 16 neighbours"):
+        LocalOrder().per_atom(Atoms("Cu10", positions=np.random.default_rng(0).uniform(0, 8, (10, 3))))
+    with pytest.raises(AtlasError, match="frame without atoms"):
+        LocalOrder().per_atom(Atoms())
+    doubled = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3)
+    doubled += doubled[:1]
+    with pytest.raises(AtlasError, match="on top of each other"):
+        LocalOrder().per_atom(doubled)
