@@ -118,6 +118,8 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
     from sklearn.mixture import GaussianMixture
     from sklearn.preprocessing import StandardScaler
 
+    from atomatlas.descriptors.structure_order import StructureOrder
+
     flat = X.reshape(len(X), -1)
     k = len(CLASSES)
     pca = PCA(50, random_state=0).fit_transform(flat)
@@ -125,6 +127,8 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
     kpca = KernelPCA(50, kernel="poly", random_state=0).fit_transform(flat)
     soap = StandardScaler().fit_transform(averaged_soap(structures))
     soap_pca = PCA(20, random_state=0).fit_transform(soap)
+    order = StandardScaler().fit_transform(StructureOrder()(structures, n_jobs=2))  # classify's descriptor
+    order_pca = PCA(20, random_state=0).fit_transform(order)
     models = {}
 
     def kmeans(Z):
@@ -143,7 +147,9 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
             ("PCA(50) + HDBSCAN", "", HDBSCAN(min_cluster_size=15).fit_predict(pca)),
             ("averaged SOAP + KMeans", "", kmeans(soap)),
             ("scaled radial distribution, PCA(3) + KMeans", "", kmeans(rdf_codes(structures)[0])),
-            ("averaged SOAP, PCA(20) + Gaussian mixture", "", gmm(soap_pca))]
+            ("averaged SOAP, PCA(20) + Gaussian mixture", "", gmm(soap_pca)),
+            ("structure order (classify's descriptor) + KMeans", "", kmeans(order)),
+            ("structure order, PCA(20) + Gaussian mixture", "", gmm(order_pca))]
     models["by_subclass"] = pd.crosstab(pd.Series([a.info["subclass"] for a in structures], name="prototype"),
                                         pd.Series(gmm(log_pca), name="cluster"))
     table = pd.DataFrame([{"method": name, "paper / seed": seed, "cluster accuracy": cluster_accuracy(y, labels),
@@ -213,7 +219,7 @@ STRESS_POINTER = [
     "supercells of about 250 atoms): they measure fitting, not how a model does on inputs built differently. "
     "Written as users hand them in (primitive cells, skewed supercells, large supercells, clusters without a cell), "
     "the CNN fails on many crystals that spglib names; `atomatlas classify` therefore uses the crystal-class "
-    "ensemble (averaged, scale-free SOAP) by default and keeps the CNN as `--model cnn`. Both, with spglib, are "
+    "ensemble (the atoms' scale-free local order, averaged) by default and keeps the CNN as `--model cnn`. Both, with spglib, are "
     "measured on crystals never trained on in [crystal-stress.md](crystal-stress.md)."]
 
 
@@ -274,8 +280,8 @@ def write_page() -> None:
                                     .fit_predict(rdf_codes(hex_structures)[0]))
     best = table.iloc[table["cluster accuracy"].argmax()]
     met = "met" if best["cluster accuracy"] >= 0.95 else "not met"
-    lines += ["", f"Best: {best['method']} ({100 * best['cluster accuracy']:.1f}%; the issue's target of 95% is "
-              f"{met} on this set). The fingerprints cluster by prototype; the prototypes in each cluster of the "
+    lines += ["", f"Best: {best['method']} ({100 * best['cluster accuracy']:.1f}%; picked by its score on these "
+              f"labels, so an upper bound; the issue's target of 95% is {met} on this set). The fingerprints cluster by prototype; the prototypes in each cluster of the "
               "log-fingerprint mixture:", "",
               "| prototype | " + " | ".join(f"cluster {c}" for c in models["by_subclass"].columns) + " |",
               "|---|" + "---|" * len(models["by_subclass"].columns)]

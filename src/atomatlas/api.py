@@ -166,7 +166,7 @@ def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=No
     """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
     ``out`` is the run folder (or ``NAME.csv``: the folder ``NAME.run/`` plus a copy of its
-    labels.csv). ``model``: ``"ensemble"`` (the default: averaged SOAP and an ensemble of
+    labels.csv). ``model``: ``"ensemble"`` (the default: the atoms' local order averaged, and an ensemble of
     networks, any cell or orientation, clusters too), ``"cnn"`` (seed 001's diffraction CNN)
     or a folder from :func:`train_crystal_ensemble` or :func:`train_crystal_cnn`. With the
     CNN, ``maps=""`` draws class-activation maps into the run folder, a path draws them there.
@@ -189,11 +189,13 @@ def train_crystal_cnn(out, *, per_class: int = 500, epochs: int = 5, test_per_cl
 
 
 def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: int = 40, members: int = 5,
-                           vacancies=(0.0, 0.5), displacement=(0.0, 0.08), n_jobs: int = 2, seed: int = 0,
-                           overwrite: bool = False, progress: bool = False) -> RunResult:
-    """Train the crystal-class ensemble on averaged SOAP of generated crystals and clusters (the shipped default)."""
+                           vacancies=(0.0, 0.5), displacement=(0.0, 0.08), outside: int = 300, n_jobs: int = 2,
+                           seed: int = 0, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Train the crystal-class ensemble on the averaged local order of generated crystals and clusters (the
+    shipped default); ``outside`` melted lattices and random packings teach it what belongs to no class."""
     section = {"per_class": per_class, "calibration_per_class": calibration_per_class, "members": members,
-               "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
+               "vacancies": list(vacancies), "displacement": list(displacement), "outside": outside,
+               "n_jobs": n_jobs}
     return run_config({"name": "train-crystal-ensemble", "seed": seed, "crystal_ensemble": section}, out,
                       overwrite=overwrite, progress=progress)
 

@@ -12,7 +12,7 @@ from ase.io import write
 
 from atomatlas import api
 from atomatlas.datasets.prototypes import as_cluster, supercell
-from atomatlas.descriptors.crystal_soap import CrystalSOAP
+from atomatlas.descriptors.structure_order import StructureOrder
 from atomatlas.errors import AtlasError
 from atomatlas.learn import crystal_ensemble
 from atomatlas.runs.crystals import shipped_model_dir
@@ -23,7 +23,7 @@ def _relative_gap(a, b) -> float:
 
 
 def test_descriptor_is_the_same_for_any_cell_orientation_and_size():
-    describe = CrystalSOAP()
+    describe = StructureOrder()
     primitive = bulk("Fe", "bcc", a=2.87)
     reference = describe.one(bulk("Fe", "bcc", a=2.87, cubic=True).repeat(5))
     skewed = primitive.copy()
@@ -34,7 +34,7 @@ def test_descriptor_is_the_same_for_any_cell_orientation_and_size():
     skewed.rotate(71, "z", rotate_cell=True)
     larger = bulk("W", "bcc", a=3.16).repeat(7)  # another element and scale: the same crystal class
     for other in (primitive.repeat(7), skewed, larger):
-        assert _relative_gap(reference, describe.one(other)) < 1e-6
+        assert _relative_gap(reference, describe.one(other)) < 1e-4  # float32
     cluster = as_cluster(supercell(bulk("Fe", "bcc", a=2.87, cubic=True), 3000), np.random.default_rng(0), 600)
     fcc_gap = _relative_gap(reference, describe.one(bulk("Cu", "fcc", a=3.61).repeat(6)))
     assert fcc_gap > 0.1
@@ -44,8 +44,8 @@ def test_descriptor_is_the_same_for_any_cell_orientation_and_size():
 def test_descriptor_refuses_a_single_atom_without_a_cell():
     from ase import Atoms
 
-    with pytest.raises(AtlasError, match="1 atom.*no periodic cell"):
-        CrystalSOAP().one(Atoms("Cu", positions=[[0, 0, 0]]))
+    with pytest.raises(AtlasError, match=r"1 atom\(s\) and no periodic cell"):
+        StructureOrder().one(Atoms("Cu", positions=[[0, 0, 0]]))
 
 
 def _cases(folder):
@@ -71,7 +71,7 @@ def test_classify_defaults_to_the_ensemble_and_gets_users_cells_right(tmp_path):
     said = {row.file.split("/")[-1]: row[2] for row in result.labels.itertuples(index=False)}
     assert said == truth
     labels = result.labels.set_index(result.labels["file"].str.split("/").str[-1])
-    assert labels.loc["gas.extxyz", "uncertainty"] > 0.5 and labels.loc["gas.extxyz", "novelty"] > 1
+    assert labels.loc["gas.extxyz", "uncertainty"] > 0.5 and labels.loc["gas.extxyz", "probability_outside"] > 0.5
     assert (labels.drop("gas.extxyz")["uncertainty"] < 0.5).all()
     assert result.metrics["model_kind"] == "ensemble"
     assert {"best_class", "novelty", "probability_bcc"} <= set(result.labels.columns)
@@ -97,7 +97,7 @@ def model_copy(tmp_path):
 
 def test_shipped_ensemble_round_trips(model_copy):
     model, meta = crystal_ensemble.load(model_copy)
-    assert meta["classes"] == ["sc", "bcc", "fcc", "diamond", "hex_rh", "bct139", "bct141"]
+    assert meta["classes"] == ["sc", "bcc", "fcc", "diamond", "hex_rh", "bct139", "bct141", "outside"]
     assert len(model.members) == meta["members"] and model.threshold > 0
 
 

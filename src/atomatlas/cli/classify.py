@@ -1,9 +1,10 @@
 """Classify crystal structures (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
 Reads any file ASE reads (CIF, POSCAR, extxyz with several frames, LAMMPS dumps, ...).
-The default model (--model ensemble) describes each structure by its averaged SOAP,
-rescaled to one bond length, so a primitive cell, a conventional cell, any supercell,
-any orientation and a cluster without a cell give the same answer; five networks vote
+The default model (--model ensemble) describes each structure by the mean and spread of
+its atoms' local order (18 neighbours on each atom's own scale, blind to species), so a
+primitive cell, a conventional cell, any supercell, any orientation and a cluster
+without a cell give the same answer; five networks vote
 and a novelty distance says how far the structure is from every crystal it was trained
 on. Writes one row per structure: file, frame, class (``unknown`` when the uncertainty is
 above 0.5), probability, uncertainty, novelty, best_class and every class's probability.

@@ -2,7 +2,7 @@
 
 Reads any file ASE reads (extxyz and LAMMPS dump trajectories, CIF, POSCAR, ...); --index
 picks frames as ASE does (":" all, "-1" the last, "::10" every tenth). Each atom's local
-order (distances and Steinhardt q_l of its 16 nearest neighbours on its own scale, averaged
+order (distances and Steinhardt q_l of its 18 nearest neighbours on its own scale, averaged
 with its neighbours', blind to species) goes through the shipped atom ensemble (trained only on synthetic thermal lattices, cluster surfaces and disorder:
 `atomatlas train-identify` rebuilds it). `other` covers liquid, amorphous, surface, defect
 cores and grain boundaries. Writes a run folder: labels.csv (structure, frame, atom, x, y,

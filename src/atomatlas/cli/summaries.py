@@ -154,7 +154,7 @@ def ensemble_training(result) -> str:
     training_ = result.metrics["training"]
     return "\n".join([
         f"train-crystal-ensemble: {training_['n_structures']} structures, {training_['members']} networks "
-        f"(SOAP {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s)",
+        f"(frames and descriptors {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s)",
         f"  calibration set ({training_['n_calibration']} generated structures): accuracy "
         f"{training_['calibration_accuracy']:.4f}, unknown {training_['calibration_unknown']:.3f}",
         f"  wrote {result.path}/ (crystal_ensemble.npz, crystal_ensemble.json, metrics.json)"])

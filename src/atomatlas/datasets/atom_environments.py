@@ -69,7 +69,7 @@ def _labelled(atoms, label: int):
 def cluster_with_surface(name: str, rng, cut_off: float = 2.2):
     """A cluster of 300-900 atoms cut from lattice ``name``: surface atoms ``other``, the core its lattice."""
     from atomatlas.datasets.prototypes import as_cluster
-    from atomatlas.descriptors.crystal_soap import _cluster_depth
+    from atomatlas.descriptors.structure_order import _cluster_depth
 
     atoms = _displaced(as_cluster(lattice(name, rng, 2500), rng, int(rng.integers(300, 901))), rng,
                        rng.uniform(0.0, MAX_THERMAL))
@@ -118,6 +118,16 @@ def molten_frames(rng, snapshots: int = 3, symbols=tuple(MOLTEN)) -> list:
     return frames
 
 
+def melted_lattices(count: int, rng, n_atoms: int = 400) -> list:
+    """Lattices of random classes displaced far beyond melting (per-component sigma in :data:`MELTED`):
+    disorder at a crystal's density, for what belongs to no class."""
+    out = []
+    for _ in range(count):
+        name = LATTICES[int(rng.integers(len(LATTICES)))]
+        out.append(_displaced(lattice(name, rng, n_atoms), rng, rng.uniform(*MELTED)))
+    return out
+
+
 def training_frames(per_lattice: int, seed: int = 0, liquid_snapshots: int = 3) -> list:
     """Labelled frames: per lattice, ``per_lattice`` thermal crystals and a cluster; ``other`` frames:
     random packings and melted lattices (half as many as crystals) and EMT liquids and glasses."""
@@ -136,8 +146,7 @@ def training_frames(per_lattice: int, seed: int = 0, liquid_snapshots: int = 3) 
             frames.append(_labelled(random_gas(400, rng, volume_per_atom=rng.uniform(13.0, 17.0),
                                                min_distance=rng.uniform(1.7, 1.9)), other))
         else:
-            name = LATTICES[int(rng.integers(len(LATTICES)))]
-            frames.append(_labelled(_displaced(lattice(name, rng), rng, rng.uniform(*MELTED)), other))
+            frames.append(_labelled(melted_lattices(1, rng)[0], other))
     if liquid_snapshots:
         frames += [_labelled(frame, other) for frame in molten_frames(rng, liquid_snapshots)]
     return frames

@@ -3,14 +3,18 @@
 Every atom is described by its :data:`NEIGHBOURS` nearest neighbours (freud's neighbour
 query: any triclinic cell; clusters and slabs are put in vacuum):
 
-* **distances** r_1 .. r_16 divided by the atom's own scale, the mean of its four nearest
+* **distances** r_1 .. r_18 divided by the atom's own scale, the mean of its four nearest
   (one bond in every class: fcc and hcp have 12 neighbours at one bond, bcc 8, sc 6,
   diamond 4), so phases of different bond lengths in one frame each look like themselves;
-* **Steinhardt's q_l**, l = 2 .. 12, of the nearest 4, 6, 8, 12, 14 and 16 neighbours
-  (:data:`SHELLS`: the first shells of diamond, sc, bcc, fcc/hcp; bcc's first two; diamond's
-  second), from the pair form q_l^2 = N^-2 sum_jk P_l(cos theta_jk) of the usual
-  definition (equal to ``freud.order.Steinhardt``, tested), all shells from one matrix of
-  bond cosines;
+* **Steinhardt's q_l**, l = 2 .. 12, of the nearest 4, 6, 8, 12 and 14 neighbours
+  (:data:`SHELLS`: the first shells of diamond, sc, bcc, fcc/hcp, and bcc's first two),
+  from the pair form q_l^2 = sum_jk w_j w_k P_l(cos theta_jk) / (sum_j w_j)^2 of the
+  usual definition, all shells from one matrix of bond cosines. The weight w_j of a
+  neighbour falls smoothly from 1 to 0 around the middle between the N-th and (N+1)-th
+  distances, so a shell that ends inside a set of equidistant neighbours (the first
+  4 of fcc's 12) takes all of them at one half instead of an arbitrary few: a perfect
+  crystal gives the same numbers however it was written. Away from such ties the weights
+  are 0 or 1 and q_l equals ``freud.order.Steinhardt``'s (tested);
 * the **mean of both over the 12 nearest neighbours**, which averages thermal noise out
   as Lechner and Dellago's averaged q_l do.
 
@@ -23,8 +27,9 @@ import numpy as np
 
 from atomatlas.errors import AtlasError
 
-NEIGHBOURS = 16
-SHELLS = (4, 6, 8, 12, 14, 16)
+NEIGHBOURS = 18  # the last of every tie a shell can end in: fcc's and hcp's 6 second neighbours, sc's 12
+SHELLS = (4, 6, 8, 12, 14)
+TIE_WIDTH = 0.005  # of the atom's scale: how sharply a shell's weights fall from 1 to 0
 L_MAX = 12
 AVERAGED_OVER = 12
 SETTINGS = {"neighbours": NEIGHBOURS, "shells": list(SHELLS), "l": [2, L_MAX], "averaged_over": AVERAGED_OVER}
@@ -32,7 +37,6 @@ N_FEATURES = 2 * (NEIGHBOURS + len(SHELLS) * (L_MAX - 1))
 WIDTH = 6.0  # a periodic cell is repeated until it is this many bonds across in every direction
 VACUUM = 25.0  # A around clusters and slabs
 CHUNK = 20_000  # atoms per block of bond-cosine matrices (bounds memory on large frames)
-_PREFIX = (np.arange(NEIGHBOURS)[:, None] < np.array(SHELLS)[None]).astype(np.float32)  # (neighbour, shell)
 
 
 def _system(atoms):
@@ -56,24 +60,32 @@ def _system(atoms):
 
 
 def check_atoms(atoms) -> None:
-    """Refuse what has too few atoms to have 16 neighbours, before any work."""
+    """Refuse what has too few atoms to have NEIGHBOURS neighbours, before any work."""
     if len(atoms) == 0:
         raise AtlasError("a frame without atoms: nothing to label.")
     if not atoms.pbc.all() and len(atoms) <= NEIGHBOURS:
-        raise AtlasError(f"{len(atoms)} atoms and no periodic cell: per-atom structure needs {NEIGHBOURS} "
-                         "neighbours per atom; give a cluster of more atoms or a periodic cell.")
+        raise AtlasError(f"{len(atoms)} atom(s) and no periodic cell: local order needs {NEIGHBOURS} neighbours "
+                         "per atom; give a cluster of more atoms or a periodic cell.")
     if atoms.pbc.all() and atoms.cell.rank < 3:
         raise AtlasError("periodic in all directions but the cell is flat or missing: give three cell vectors.")
 
 
-def _order(unit: np.ndarray) -> np.ndarray:
+def _shell_weights(scaled: np.ndarray) -> np.ndarray:
+    """(atoms, neighbours, shells): each neighbour's weight in each shell, from distances over the atom's scale."""
+    shells = np.array(SHELLS)
+    middle = (scaled[:, shells - 1] + scaled[:, shells]) / 2  # between the N-th and (N+1)-th neighbour
+    return 1.0 / (1.0 + np.exp(np.clip((scaled[:, :, None] - middle[:, None, :]) / TIE_WIDTH, -50.0, 50.0)))
+
+
+def _order(unit: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """q_l (l = 2 .. L_MAX) of every shell, (atoms, shells * (L_MAX - 1)), from unit bond vectors (atoms, k, 3)."""
     cosines = np.clip(np.matmul(unit, unit.transpose(0, 2, 1)), -1.0, 1.0)
+    norm = weights.sum(axis=1) ** 2
     previous, current, out = np.ones_like(cosines), cosines, []
     for l in range(1, L_MAX):  # Bonnet's recursion gives P_{l+1}
         previous, current = current, ((2 * l + 1) * cosines * current - l * previous) / (l + 1)
-        pair_sums = np.einsum("njs,js->ns", current @ _PREFIX, _PREFIX)  # sum over pairs inside each shell
-        out.append(np.sqrt(np.clip(pair_sums, 0.0, None)) / np.array(SHELLS))
+        pair_sums = np.einsum("njs,njs->ns", current @ weights, weights)  # weighted sum over pairs in each shell
+        out.append(np.sqrt(np.clip(pair_sums / norm, 0.0, None)))
     return np.stack(out, axis=2).reshape(len(unit), -1)
 
 
@@ -96,7 +108,10 @@ class LocalOrder:
         if distances[:, 0].min() <= 1e-3 * np.median(distances[:, 0]):
             raise AtlasError("two atoms sit on top of each other; remove duplicated atoms from the structure.")
         unit = pairs.vectors.reshape(n, NEIGHBOURS, 3).astype(np.float32) / distances[..., None]
-        order = np.concatenate([_order(unit[start:start + CHUNK]) for start in range(0, n, CHUNK)])
-        own = np.concatenate([distances / distances[:, :4].mean(axis=1, keepdims=True), order], axis=1)
+        scaled = distances / distances[:, :4].mean(axis=1, keepdims=True)
+        weights = _shell_weights(scaled).astype(np.float32)
+        order = np.concatenate([_order(unit[start:start + CHUNK], weights[start:start + CHUNK])
+                                for start in range(0, n, CHUNK)])
+        own = np.concatenate([scaled, order], axis=1)
         neighbours = pairs.point_indices.reshape(n, NEIGHBOURS)[:, :AVERAGED_OVER] % n  # images of repeated cells
         return np.concatenate([own, own[neighbours].mean(axis=1)], axis=1)

@@ -9,7 +9,9 @@ fresh in-class structures stay under (the threshold). The uncertainty combines b
     uncertainty = max(1 - probability, novelty / 2),   novelty = distance / threshold
 
 so a structure is ``unknown`` (uncertainty above 0.5) when the networks disagree or are
-unsure, or when it lies farther from every training crystal than in-class ones do.
+unsure, or when it lies farther from every training crystal than in-class ones do. A model
+may also be trained with an :data:`OUTSIDE` class (disordered structures): its probability
+counts against every crystal class, so ``probability`` above is the best crystal class's.
 
 Saved as ``STEM.npz`` (arrays only, no pickle) and ``STEM.json`` (classes, layer sizes,
 record), where the stem names what the model labels (:data:`STEMS`: whole structures or
@@ -27,6 +29,7 @@ from atomatlas.errors import AtlasError
 
 FORMAT, FORMAT_VERSION = "atomatlas-crystal-ensemble", 1
 UNKNOWN = "unknown"
+OUTSIDE = "outside"  # an optional class of training structures that belong to no class
 UNKNOWN_ABOVE = 0.5
 NEIGHBOURS = 5
 MAX_CLASSES, MAX_MEMBERS, MAX_FEATURES, MAX_WIDTH = 1000, 32, 100_000, 4096
@@ -56,11 +59,16 @@ class CrystalEnsemble:
         distances, _ = cKDTree(self.reference).query(projected, k=NEIGHBOURS)
         return distances.mean(axis=1) / self.threshold
 
+    def in_class(self) -> np.ndarray:
+        """Indices of the classes that name something (all but :data:`OUTSIDE`)."""
+        return np.array([i for i, name in enumerate(self.classes) if name != OUTSIDE])
+
     def predict(self, X: np.ndarray):
         """(probability (n, classes), uncertainty (n,), novelty (n,))."""
         proba, _ = self.probabilities(X)
         novelty = self.novelty(X)
-        uncertainty = np.clip(np.maximum(1.0 - proba.max(axis=1), novelty / 2.0), 0.0, 1.0)
+        best = proba[:, self.in_class()].max(axis=1)
+        uncertainty = np.clip(np.maximum(1.0 - best, novelty / 2.0), 0.0, 1.0)
         return proba, uncertainty, novelty
 
 
@@ -82,6 +90,7 @@ def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_c
 
     from atomatlas.learn.progress import bar, progress_bars
 
+    X, X_calibration = np.asarray(X, dtype=float), np.asarray(X_calibration, dtype=float)  # saved as float64
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale = np.where(scale > 1e-12, scale, 1.0)
     Z = (X - mean) / scale
@@ -91,11 +100,12 @@ def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_c
             net = MLPClassifier(hidden_layer_sizes=hidden, max_iter=400, early_stopping=True, n_iter_no_change=20,
                                 random_state=seed + member).fit(Z, y)
             fitted.append(([w.copy() for w in net.coefs_], [b.copy() for b in net.intercepts_]))
-    pca = PCA(n_components=min(n_components, *Z.shape), random_state=seed).fit(Z)
-    rows = np.random.default_rng(seed).permutation(len(Z))[:reference_rows]
-    reference = Z[rows] @ pca.components_.T
+    crystals = Z[np.asarray([classes[label] != OUTSIDE for label in y])]  # novelty: far from every crystal
+    pca = PCA(n_components=min(n_components, *crystals.shape), random_state=seed).fit(crystals)
+    rows = np.random.default_rng(seed).permutation(len(crystals))[:reference_rows]
+    reference = crystals[rows] @ pca.components_.T
     model = CrystalEnsemble(classes, mean, scale, fitted, pca.components_.T, reference, 1.0)
-    model.threshold = float(np.quantile(model.novelty(X_calibration), 0.99))
+    model.threshold = float(np.quantile(model.novelty(X_calibration), 0.99))  # in-class structures only
     return model
 
 

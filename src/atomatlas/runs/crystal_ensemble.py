@@ -1,8 +1,9 @@
 """Train the crystal-class ensemble (``atomatlas train-crystal-ensemble``, section ``[crystal_ensemble]``).
 
 Generates structures of the seven classes (:func:`atomatlas.datasets.prototypes.generate_any_cell`:
-rotated periodic supercells and clusters without a cell, pristine and defective), describes
-them by their averaged, scale-free SOAP (:mod:`atomatlas.descriptors.crystal_soap`), trains
+rotated periodic supercells and clusters without a cell, pristine and defective) and, as the
+class ``outside``, lattices displaced far beyond melting and random packings (disorder,
+which the networks would otherwise put in some class); describes them by their atoms' scale-free local order, averaged (:mod:`atomatlas.descriptors.structure_order`), trains
 the ensemble (:mod:`atomatlas.learn.crystal_ensemble`) and sets its novelty threshold on a
 second generated set. ``atomatlas classify`` uses the shipped one by default. How well it
 does on crystals written differently is measured by docs/crystal_stress.py, never here.
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from atomatlas.datasets.atom_environments import melted_lattices
 from atomatlas.datasets.prototypes import CLASSES, generate_any_cell
 from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
@@ -34,6 +36,7 @@ class CrystalEnsembleSettings:
     displacement: list[float] = field(default_factory=lambda: [0.0, 0.08])
     cluster_fraction: float = 0.25
     pristine_fraction: float = 0.25
+    outside: int = 300  # melted lattices and random packings in the class `outside` (0: none)
     n_jobs: int = 2
 
     @classmethod
@@ -43,6 +46,7 @@ class CrystalEnsembleSettings:
         number(out.per_class, "per_class", "crystal_ensemble", 4, 100_000, integer=True)
         number(out.calibration_per_class, "calibration_per_class", "crystal_ensemble", 2, 100_000, integer=True)
         number(out.members, "members", "crystal_ensemble", 1, 32, integer=True)
+        number(out.outside, "outside", "crystal_ensemble", 0, 100_000, integer=True)
         number(out.cluster_fraction, "cluster_fraction", "crystal_ensemble", 0.0, 1.0)
         number(out.pristine_fraction, "pristine_fraction", "crystal_ensemble", 0.0, 1.0)
         number(out.n_jobs, "n_jobs", "crystal_ensemble", 1, 256, integer=True)
@@ -73,9 +77,19 @@ def _generated(settings: CrystalEnsembleSettings, n_per_class: int, seed: int) -
                              pristine_fraction=settings.pristine_fraction)
 
 
+def _outside(count: int, seed: int) -> list:
+    """Structures of no class: lattices displaced far beyond melting and random packings, half each."""
+    from atomatlas.datasets.held_out_crystals import random_gas
+
+    rng = np.random.default_rng(seed)
+    packings = [random_gas(300, rng, volume_per_atom=rng.uniform(13.0, 17.0), min_distance=rng.uniform(1.7, 2.0))
+                for _ in range(count // 2)]
+    return melted_lattices(count - len(packings), rng, n_atoms=300) + packings
+
+
 def train(config: TrainEnsembleRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Generate, describe, train and calibrate; the model files and their record go into the run folder ``out``."""
-    from atomatlas.descriptors.crystal_soap import SETTINGS, CrystalSOAP
+    from atomatlas.descriptors.structure_order import SETTINGS, StructureOrder
     from atomatlas.learn import crystal_ensemble
 
     settings, seed = config.crystal_ensemble, config.seed
@@ -84,16 +98,18 @@ def train(config: TrainEnsembleRun, out, *, overwrite: bool = False, progress: b
     start = time.perf_counter()
     structures = _generated(settings, settings.per_class, seed)
     calibration = _generated(settings, settings.calibration_per_class, seed + 1000)
-    describe = CrystalSOAP(seed)
-    X = describe(structures, n_jobs=settings.n_jobs, progress=progress)
+    outside = _outside(settings.outside, seed + 2000)
+    describe = StructureOrder()
+    X = describe(structures + outside, n_jobs=settings.n_jobs, progress=progress)
     X_calibration = describe(calibration, n_jobs=settings.n_jobs, progress=progress)
-    y = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in structures])
+    classes = list(CLASSES) + ([crystal_ensemble.OUTSIDE] if outside else [])
+    y = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in structures] + [len(CLASSES)] * len(outside))
     describe_seconds = time.perf_counter() - start
-    model = crystal_ensemble.fit(X, y, list(CLASSES), X_calibration, members=settings.members, seed=seed,
+    model = crystal_ensemble.fit(X, y, classes, X_calibration, members=settings.members, seed=seed,
                                  progress=progress)
     proba, uncertainty, _ = model.predict(X_calibration)
     truth = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in calibration])
-    meta = {"descriptor": {"name": "crystal_soap", **SETTINGS},
+    meta = {"descriptor": {"name": "structure_order", **SETTINGS},
             "training": {**asdict(settings), "seed": seed, "n_structures": len(structures),
                          "n_calibration": len(calibration), "describe_seconds": round(describe_seconds, 1),
                          "train_seconds": round(time.perf_counter() - start - describe_seconds, 1),

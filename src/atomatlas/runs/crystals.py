@@ -277,12 +277,15 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
 
 
 def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
-    """(labels frame, model meta, model): averaged SOAP of every usable frame through the ensemble."""
-    from atomatlas.descriptors.crystal_soap import CrystalSOAP, check_describable
+    """(labels frame, model meta, model): the structure order of every usable frame through the ensemble."""
+    from atomatlas.descriptors.structure_order import N_FEATURES, SETTINGS, StructureOrder, check_describable
     from atomatlas.io.structures import Skipped, nothing_usable, read_frames
     from atomatlas.learn import crystal_ensemble
 
     model, meta = crystal_ensemble.load(model_dir)
+    if meta.get("descriptor") != {"name": "structure_order", **SETTINGS} or meta["n_features"] != N_FEATURES:
+        raise AtlasError(f"{model_dir}: trained on another structure descriptor than this atomatlas computes; "
+                         "rebuild it with `atomatlas train-crystal-ensemble`.")
     used = []
     for frame in read_frames(settings.paths, format=settings.format, skipped=skipped):
         try:
@@ -292,10 +295,11 @@ def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: li
             skipped.append(Skipped(frame.source, frame.index, str(exc)))
     if not used:
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
-    rows = CrystalSOAP()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
+    rows = StructureOrder()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
     proba, uncertainty, novelty = model.predict(rows)
     classes = np.array(meta["classes"])
-    best = proba.argmax(1)
+    in_class = model.in_class()
+    best = in_class[proba[:, in_class].argmax(1)]  # the best crystal class; OUTSIDE shows in the uncertainty
     unknown = uncertainty > crystal_ensemble.UNKNOWN_ABOVE
     frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
                           "class": np.where(unknown, crystal_ensemble.UNKNOWN, classes[best]),

@@ -1,7 +1,7 @@
 """Label every atom by its local structure (``atomatlas identify``, section ``[identify]``).
 
 Each atom is described by the distances and bond-orientational order (Steinhardt q_l) of
-its 16 nearest neighbours on its own scale, averaged with its neighbours', species ignored
+its 18 nearest neighbours on its own scale, averaged with its neighbours', species ignored
 (:class:`atomatlas.descriptors.local_order.LocalOrder`), and labelled by the shipped atom
 ensemble (``fcc``, ``bcc``, ``hcp``, ``diamond``, ``hex_diamond``, ``sc`` or ``other``)
 with a probability and an uncertainty. The run folder holds ``labels.csv`` (structure,
