@@ -59,6 +59,7 @@ def _cases(folder):
              "cu-sphere.extxyz": ("fcc", as_cluster(supercell(bulk("Cu", "fcc", a=3.61, cubic=True), 3000), rng, 300)),
              "si-sphere.extxyz": ("diamond", as_cluster(supercell(bulk("Si", "diamond", a=5.43, cubic=True), 3000),
                                                           rng, 300)),
+             "mg-hcp-ideal.extxyz": ("hex_rh", bulk("Mg", "hcp", a=3.21)),  # 12 equidistant neighbours
              "gas.extxyz": ("unknown", random_gas(250, rng))}
     for name, (_, atoms) in cases.items():
         write(folder / name, atoms)

@@ -98,3 +98,10 @@ def test_refuses_what_cannot_have_enough_neighbours():
     doubled += doubled[:1]
     with pytest.raises(AtlasError, match="on top of each other"):
         LocalOrder().per_atom(doubled)
+
+
+def test_features_change_smoothly_through_a_tie():
+    """hcp passing its ideal c/a (12 equidistant neighbours): no jump a training set could miss."""
+    rows = [LocalOrder().per_atom(bulk("Mg", "hcp", a=3.21, c=3.21 * ratio))[0] for ratio in (1.625, 1.633, 1.641)]
+    step = np.abs(rows[1] - rows[0]).max(), np.abs(rows[2] - rows[1]).max()
+    assert max(step) < 0.1 and abs(step[0] - step[1]) < 0.05

@@ -10,11 +10,12 @@ query: any triclinic cell; clusters and slabs are put in vacuum):
   (:data:`SHELLS`: the first shells of diamond, sc, bcc, fcc/hcp, and bcc's first two),
   from the pair form q_l^2 = sum_jk w_j w_k P_l(cos theta_jk) / (sum_j w_j)^2 of the
   usual definition, all shells from one matrix of bond cosines. The weight w_j of a
-  neighbour falls smoothly from 1 to 0 around the middle between the N-th and (N+1)-th
-  distances, so a shell that ends inside a set of equidistant neighbours (the first
-  4 of fcc's 12) takes all of them at one half instead of an arbitrary few: a perfect
-  crystal gives the same numbers however it was written. Away from such ties the weights
-  are 0 or 1 and q_l equals ``freud.order.Steinhardt``'s (tested);
+  neighbour falls linearly from 1 to 0 across the middle between the N-th and (N+1)-th
+  distances (:data:`TIE_WIDTH` either side), so a shell that ends inside a set of
+  equidistant neighbours (the first 4 of fcc's 12) takes all of them at one half instead
+  of an arbitrary few: a perfect crystal gives the same numbers however it was written,
+  and they change smoothly with the lattice. Where the N-th and (N+1)-th neighbours are
+  far apart the weights are 0 or 1 and q_l equals ``freud.order.Steinhardt``'s (tested);
 * the **mean of both over the 12 nearest neighbours**, which averages thermal noise out
   as Lechner and Dellago's averaged q_l do.
 
@@ -29,10 +30,12 @@ from atomatlas.errors import AtlasError
 
 NEIGHBOURS = 18  # the last of every tie a shell can end in: fcc's and hcp's 6 second neighbours, sc's 12
 SHELLS = (4, 6, 8, 12, 14)
-TIE_WIDTH = 0.005  # of the atom's scale: how sharply a shell's weights fall from 1 to 0
+TIE_WIDTH = 0.03  # of the atom's scale: a shell's weights fall linearly from 1 to 0 over twice this (narrower, the
+# features jump where a lattice parameter passes a tie, e.g. hcp near the ideal c/a: a band no training set samples)
 L_MAX = 12
 AVERAGED_OVER = 12
-SETTINGS = {"neighbours": NEIGHBOURS, "shells": list(SHELLS), "l": [2, L_MAX], "averaged_over": AVERAGED_OVER}
+SETTINGS = {"neighbours": NEIGHBOURS, "shells": list(SHELLS), "l": [2, L_MAX], "averaged_over": AVERAGED_OVER,
+            "tie_width": TIE_WIDTH}
 N_FEATURES = 2 * (NEIGHBOURS + len(SHELLS) * (L_MAX - 1))
 WIDTH = 6.0  # a periodic cell is repeated until it is this many bonds across in every direction
 VACUUM = 25.0  # A around clusters and slabs
@@ -74,7 +77,7 @@ def _shell_weights(scaled: np.ndarray) -> np.ndarray:
     """(atoms, neighbours, shells): each neighbour's weight in each shell, from distances over the atom's scale."""
     shells = np.array(SHELLS)
     middle = (scaled[:, shells - 1] + scaled[:, shells]) / 2  # between the N-th and (N+1)-th neighbour
-    return 1.0 / (1.0 + np.exp(np.clip((scaled[:, :, None] - middle[:, None, :]) / TIE_WIDTH, -50.0, 50.0)))
+    return np.clip((middle[:, None, :] + TIE_WIDTH - scaled[:, :, None]) / (2 * TIE_WIDTH), 0.0, 1.0)
 
 
 def _order(unit: np.ndarray, weights: np.ndarray) -> np.ndarray:
