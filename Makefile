@@ -29,8 +29,8 @@ test: $(STAMP)
 # Regenerate the figures and tables under docs/ and the README's console output from the shipped recipes and model.
 docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
-	$(BIN)/python docs/crystals.py
 	$(BIN)/python docs/crystal_stress.py --write
+	$(BIN)/python docs/crystals.py
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
 # Per-atom structure against OVITO on LAMMPS molecular dynamics and a polycrystal: docs/identify.md
