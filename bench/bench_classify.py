@@ -44,7 +44,7 @@ def main() -> None:
             rates[model] = rate(tmp / "all.extxyz", tmp / f"run-{model}", model, args.n_jobs, len(structures))
     atoms = sum(len(s) for s in structures) / len(structures)
     print(f"{len(structures)} structures, {atoms:.0f} atoms on average, {args.n_jobs} workers, files in, run folder out")
-    print(f"ensemble (averaged SOAP, default) : {rates['ensemble']:7.1f} structures/s")
+    print(f"ensemble (local order, default)  : {rates['ensemble']:7.1f} structures/s")
     print(f"diffraction CNN (--model cnn)     : {rates['cnn']:7.1f} structures/s")
     print(f"ratio ensemble / CNN              : {rates['ensemble'] / rates['cnn']:7.2f}x")
 
