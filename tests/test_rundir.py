@@ -175,13 +175,14 @@ def _wait_for(condition, timeout=60.0):
 
 FRAMES = """import ase.io
 from ase.build import bulk
-ase.io.write("frames.extxyz", [bulk("Fe", "bcc", a=2.87, cubic=True).repeat(8)] * 12)
+ase.io.write("frames.extxyz", [bulk("Fe", "bcc", a=2.87, cubic=True).repeat(8)] * 48)
 """
 
 
 @pytest.fixture
 def slow_structures(tmp_path):
-    """12 frames of 1024 atoms: a few seconds of SOAP on two workers."""
+    """48 frames of 1024 atoms: SOAP keeps two workers busy long enough that the signal always comes
+    while they work, even on a loaded machine (the run is stopped, so the test does not wait for it)."""
     subprocess.run([sys.executable, "-c", FRAMES], cwd=tmp_path, check=True)
     return tmp_path / "frames.extxyz"
 
