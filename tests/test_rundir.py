@@ -194,7 +194,7 @@ def test_sigterm_and_ctrl_c_leave_nothing_and_stop_the_workers(tmp_path, slow_st
                      env={token: "1"})
     assert _wait_for(lambda: len(_processes_with(token)) >= 3), "the workers never started"
     run.send_signal(signum)
-    assert run.wait(timeout=60) == status
+    assert run.wait(timeout=60) == status, run.stderr.read()  # the reason, when the run ended otherwise
     assert "nothing was written" in run.stderr.read()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.extxyz"]
     assert _wait_for(lambda: not _processes_with(token), timeout=30), "worker processes outlived the run"
