@@ -173,9 +173,12 @@ def _wait_for(condition, timeout=60.0):
     return False
 
 
-FRAMES = """import ase.io
+FRAMES = """import ase.io, numpy
 from ase.build import bulk
-ase.io.write("frames.extxyz", [bulk("Fe", "bcc", a=2.87, cubic=True).repeat(8)] * 48)
+frames = [bulk("Fe", "bcc", a=2.87, cubic=True).repeat(8) for _ in range(48)]
+for seed, atoms in enumerate(frames):  # rattled: a run that is not stopped goes on to cluster, never ends early
+    atoms.positions += numpy.random.default_rng(seed).normal(0.0, 0.05, atoms.positions.shape)
+ase.io.write("frames.extxyz", frames)
 """
 
 
