@@ -133,10 +133,17 @@ def test_unwritable_targets(tmp_path):
             pass
 
 
+def _as_from_a_terminal():
+    # A job a non-interactive shell starts in the background (CI's, for one) inherits SIGINT
+    # ignored, and Python then keeps ignoring it, as `nohup` users expect; a user's Ctrl-C
+    # reaches a process whose SIGINT is at its default, so the run under test starts that way.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _atomatlas(*args, cwd, env=None):
     return subprocess.Popen([sys.executable, "-m", "atomatlas.cli.main", *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **(env or {})}, preexec_fn=_as_from_a_terminal)
 
 
 def test_two_runs_on_the_same_out_exactly_one_wins(tmp_path):
