@@ -6,7 +6,8 @@ Writes --structures rotated ~250-atom crystals of the seven classes into one ext
 then times ``atomatlas.api.classify_structures`` on it with the shipped ensemble (the
 default) and with the shipped diffraction CNN (``model="cnn"``, Monte Carlo dropout 20),
 both with --n-jobs workers, and prints structures per second and their ratio. Each model
-is run once on a few structures first, so neither pays for imports or worker start-up.
+is run once on a few structures first, so neither pays for imports or worker start-up, and
+the best of --repeat runs is kept (a busy machine only ever slows a run down).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--structures", type=int, default=300, help="structures (default 300)")
     parser.add_argument("--n-jobs", type=int, default=2, help="workers for both models (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each model; the best counts (default 3)")
     args = parser.parse_args()
     structures = generate(max(1, args.structures // 7), seed=0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,9 +43,11 @@ def main() -> None:
         rates = {}
         for model in ("ensemble", "cnn"):
             api.classify_structures(str(tmp / "warm.extxyz"), tmp / f"warm-{model}", model=model, n_jobs=args.n_jobs)
-            rates[model] = rate(tmp / "all.extxyz", tmp / f"run-{model}", model, args.n_jobs, len(structures))
+            rates[model] = max(rate(tmp / "all.extxyz", tmp / f"run-{model}-{i}", model, args.n_jobs, len(structures))
+                               for i in range(args.repeat))
     atoms = sum(len(s) for s in structures) / len(structures)
-    print(f"{len(structures)} structures, {atoms:.0f} atoms on average, {args.n_jobs} workers, files in, run folder out")
+    print(f"{len(structures)} structures, {atoms:.0f} atoms on average, {args.n_jobs} workers, files in, run folder out, "
+          f"best of {args.repeat}")
     print(f"ensemble (local order, default)  : {rates['ensemble']:7.1f} structures/s")
     print(f"diffraction CNN (--model cnn)     : {rates['cnn']:7.1f} structures/s")
     print(f"ratio ensemble / CNN              : {rates['ensemble'] / rates['cnn']:7.2f}x")

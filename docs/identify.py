@@ -186,6 +186,10 @@ def run() -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+GRAIN_LATTICE = {"fcc": 3.61, "bcc": 2.87}  # cubic lattice parameters (A) of the polycrystal's grains
+GRAIN_BOND = {"fcc": GRAIN_LATTICE["fcc"] / np.sqrt(2), "bcc": GRAIN_LATTICE["bcc"] * np.sqrt(3) / 2}
+
+
 def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "fcc", "bcc")):
     """A periodic Voronoi polycrystal of Cu-like grains in random orientations (fcc and bcc, so fcc/bcc interfaces).
 
@@ -203,7 +207,7 @@ def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "
     home = int(np.flatnonzero((shifts == 0).all(axis=1))[0]) * len(grains)  # index of the unshifted centres
     positions, names = [], []
     for g, name in enumerate(grains):
-        cell = bulk("Cu", name, a=3.61 if name == "fcc" else 2.87, cubic=True)
+        cell = bulk("Cu", name, a=GRAIN_LATTICE[name], cubic=True)
         n = int(np.ceil(box * 2.6 / cell.cell[0, 0]))  # any Voronoi cell of the periodic tiling fits
         points = cell.repeat(n).positions - n * cell.cell[0, 0] / 2
         points = points @ Rotation.random(random_state=int(rng.integers(2 ** 31))).as_matrix().T + centres[g]
@@ -255,7 +259,8 @@ def polycrystal_lines() -> list[str]:
             "", f"By lattice, atomatlas labels {100 * (labels[interior & (truth == 'fcc')] == 'fcc').mean():.1f}% of "
             f"the fcc interior fcc and {100 * (labels[interior & (truth == 'bcc')] == 'bcc').mean():.1f}% of the bcc "
             "interior bcc: each atom is measured on its own scale (the mean of its four nearest distances), so "
-            "grains whose bonds differ (here 2.55 A fcc against 2.49 A bcc) are each seen as themselves.",
+            f"grains whose bonds differ (here {GRAIN_BOND['fcc']:.2f} A fcc against {GRAIN_BOND['bcc']:.2f} A bcc) are "
+            "each seen as themselves.",
             "", "![grain map](figures/identify_grains.png)"]
 
 

@@ -1,4 +1,5 @@
 import ase.io
+from ase import Atoms
 import numpy as np
 import pytest
 from ase.build import bulk
@@ -51,3 +52,35 @@ def test_bundled_structures_read():
 def test_glob_without_match(tmp_path):
     with pytest.raises(AtlasError, match=r"no file matches"):
         read_frames(str(tmp_path / "*.cif"))
+
+
+def _closest_pair_by_ase(atoms, radii):
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", atoms, radii, self_interaction=False)
+    close = d < radii[i] + radii[j]
+    return min(d[close]) if close.any() else None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_overlap_check_finds_the_closest_pair_ase_finds_in_skewed_cells_slabs_and_clusters(seed):
+    from ase.data import covalent_radii
+
+    from atomatlas.io.structures import OVERLAP_FRACTION, Frame, check_frame
+
+    rng = np.random.default_rng(seed)
+    cell = np.diag(rng.uniform(3.0, 9.0, 3)) + np.triu(rng.uniform(-2.5, 2.5, (3, 3)), 1)  # skewed
+    n = 3 if seed % 2 else 12  # few atoms: some cells have no overlap at all
+    atoms = Atoms(rng.choice(["Cu", "H", "O", "Fe"], n), cell=cell, pbc=[True, True, seed % 3 != 0],
+                  scaled_positions=rng.uniform(size=(n, 3)))
+    if seed >= 8:
+        atoms.pbc = False  # a cluster
+    if seed in (2, 3):
+        atoms.set_cell(cell * [[1], [1], [-1]], scale_atoms=False)  # left-handed, as some files write it
+    radii = OVERLAP_FRACTION * covalent_radii[atoms.numbers]
+    expected = _closest_pair_by_ase(atoms, radii)
+    if expected is None:
+        check_frame(Frame(atoms, "random.extxyz", 0))
+    else:
+        with pytest.raises(AtlasError, match=rf"are {expected:.3f} A apart"):
+            check_frame(Frame(atoms, "random.extxyz", 0))

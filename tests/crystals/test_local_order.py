@@ -105,3 +105,14 @@ def test_features_change_smoothly_through_a_tie():
     rows = [LocalOrder().per_atom(bulk("Mg", "hcp", a=3.21, c=3.21 * ratio))[0] for ratio in (1.625, 1.633, 1.641)]
     step = np.abs(rows[1] - rows[0]).max(), np.abs(rows[2] - rows[1]).max()
     assert max(step) < 0.1 and abs(step[0] - step[1]) < 0.05
+
+
+@pytest.mark.parametrize("pbc", [True, [True, True, False]])
+def test_a_left_handed_cell_describes_the_same_atoms_as_the_right_handed_one(pbc):
+    right = _thermal(bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3))
+    right.pbc = pbc
+    left = right.copy()
+    left.set_cell(right.cell * [[1], [1], [-1]], scale_atoms=False)  # as some XSF files write it
+    assert np.linalg.det(left.cell) < 0
+    # float32 points in a box placed differently round the atoms: equal to rounding
+    np.testing.assert_allclose(LocalOrder().per_atom(left), LocalOrder().per_atom(right), atol=1e-4)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from atomatlas.errors import AtlasError
+from atomatlas.io.neighbour_box import periodic_box
 
 NEIGHBOURS = 18  # the last of every tie a shell can end in: fcc's and hcp's 6 second neighbours, sc's 12
 SHELLS = (4, 6, 8, 12, 14)
@@ -43,23 +44,8 @@ CHUNK = 20_000  # atoms per block of bond-cosine matrices (bounds memory on larg
 
 
 def _system(atoms):
-    """(freud box, positions) of ``atoms``, whose first ``len(atoms)`` points are the atoms themselves."""
-    import freud
-
-    if not atoms.pbc.all():  # a cluster or slab: vacuum along the directions without periodicity
-        atoms = atoms.copy()
-        atoms.center(vacuum=VACUUM, axis=tuple(np.flatnonzero(~atoms.pbc)) if atoms.cell.rank == 3 else (0, 1, 2))
-        atoms.pbc = True
-    volume = abs(atoms.cell.volume)
-    bond = 1.2 * (volume / len(atoms)) ** (1 / 3)  # generous: from the density, never from distances
-    heights = volume / np.linalg.norm(np.cross(atoms.cell[[1, 2, 0]], atoms.cell[[2, 0, 1]]), axis=1)
-    repeats = np.maximum(1, np.ceil(WIDTH * bond / heights)).astype(int)
-    if (repeats > 1).any():  # ASE keeps the original atoms first
-        atoms = atoms.repeat(tuple(repeats))
-    cell, rotation = atoms.cell.standard_form()  # freud's upper-triangular box
-    box = freud.box.Box.from_matrix(cell.T)
-    positions = box.wrap(atoms.positions @ rotation.T - cell.sum(axis=0) / 2)
-    return box, np.ascontiguousarray(positions, dtype=np.float32)
+    """(freud box, points) of ``atoms``; the first ``len(atoms)`` points are the atoms themselves."""
+    return periodic_box(atoms, vacuum=VACUUM, width_in_bonds=WIDTH)
 
 
 def check_atoms(atoms) -> None:

@@ -17,17 +17,12 @@ import numpy as np
 
 from atomatlas.descriptors.local_order import N_FEATURES as ATOM_FEATURES
 from atomatlas.descriptors.local_order import SETTINGS as ATOM_SETTINGS
-from atomatlas.descriptors.local_order import LocalOrder, check_atoms
+from atomatlas.descriptors.local_order import LocalOrder
 from atomatlas.errors import AtlasError
 
 INNER = 2.2  # bonds: beyond the 16 neighbours and their averaging
 SETTINGS = {"statistics": ["mean", "std"], "cluster_inner_bonds": INNER, "local_order": ATOM_SETTINGS}
 N_FEATURES = 2 * ATOM_FEATURES
-
-
-def check_describable(atoms) -> None:
-    """Refuse what has no crystal to describe, before any worker starts."""
-    check_atoms(atoms)
 
 
 def _cluster_depth(positions: np.ndarray) -> np.ndarray:

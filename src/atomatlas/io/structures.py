@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from atomatlas.errors import AtlasError
+from atomatlas.io.neighbour_box import periodic_box
 
 # Two atoms closer than this fraction of the sum of their covalent radii are a broken
 # structure (a duplicated atom, a wrong cell), not physics: 0.31 A for H-H, 1.32 A for Fe-Fe.
@@ -174,8 +175,8 @@ def check_geometry(atoms, where: str) -> None:
 
 def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:
     """Refuse empty frames, broken coordinates or cells, and overlapping atoms."""
+    import freud
     from ase.data import covalent_radii
-    from ase.neighborlist import neighbor_list
 
     atoms = frame.atoms
     where = f"{frame.source}, frame {frame.index}"
@@ -185,8 +186,15 @@ def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:
     if len(atoms) > 1 or atoms.pbc.any():
         # each atom reaches out half of its covalent radius: a pair is flagged below half the sum of both
         radii = overlap * covalent_radii[atoms.numbers]
-        i, j, d = neighbor_list("ijd", atoms, radii, self_interaction=False)
-        if len(d):
+        reach = 2 * radii.max()
+        box, points = periodic_box(atoms, vacuum=reach + 1.0, width=2 * reach + 1.0)  # freud: r_max < half the box
+        n = len(atoms)
+        pairs = freud.locality.AABBQuery(box, points).query(
+            points[:n], {"r_max": reach, "exclude_ii": True}).toNeighborList()
+        i, j, d = pairs.query_point_indices, pairs.point_indices % n, pairs.distances
+        close = d < radii[i] + radii[j]
+        if close.any():
+            i, j, d = i[close], j[close], d[close]
             k = int(np.argmin(d))
             limit = overlap * (covalent_radii[atoms.numbers[i[k]]] + covalent_radii[atoms.numbers[j[k]]])
             symbols = atoms.get_chemical_symbols()

@@ -278,7 +278,8 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
 
 def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
     """(labels frame, model meta, model): the structure order of every usable frame through the ensemble."""
-    from atomatlas.descriptors.structure_order import N_FEATURES, SETTINGS, StructureOrder, check_describable
+    from atomatlas.descriptors.local_order import check_atoms
+    from atomatlas.descriptors.structure_order import N_FEATURES, SETTINGS, StructureOrder
     from atomatlas.io.structures import Skipped, nothing_usable, read_frames
     from atomatlas.learn import crystal_ensemble
 
@@ -289,7 +290,7 @@ def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: li
     used = []
     for frame in read_frames(settings.paths, format=settings.format, skipped=skipped):
         try:
-            check_describable(frame.atoms)
+            check_atoms(frame.atoms)  # before any worker starts
             used.append(frame)
         except AtlasError as exc:
             skipped.append(Skipped(frame.source, frame.index, str(exc)))
