@@ -31,6 +31,7 @@ docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
 	$(BIN)/python docs/crystal_stress.py --write
 	$(BIN)/python docs/crystals.py
+	$(BIN)/python docs/report_screenshots.py
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
 # Per-atom structure against OVITO on LAMMPS molecular dynamics and a polycrystal: docs/identify.md

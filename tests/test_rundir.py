@@ -46,7 +46,7 @@ def test_existing_folder_needs_overwrite(tmp_path):
         RunFolder(tmp_path / "a").check()
     with RunFolder(tmp_path / "a", overwrite=True) as folder:
         (folder / "new.txt").write_text("new")
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [MARKER, "new.txt"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [MARKER, "new.txt", "report.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
 
 

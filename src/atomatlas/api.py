@@ -23,7 +23,7 @@ from atomatlas.runs.folder import RunResult
 
 __all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
            "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn",
-           "train_crystal_ensemble", "identify", "train_identify"]
+           "train_crystal_ensemble", "identify", "train_identify", "report"]
 
 
 def _data(table, id_columns=None, features=None, features_regex=None, exclude=None, label_column=None,
@@ -38,27 +38,28 @@ def _clean(section: dict) -> dict:
     return {k: v for k, v in section.items() if v is not None}
 
 
-def run_config(config, out, *, overwrite: bool = False, base: Path | None = None, progress: bool = False,
-               ask=None) -> RunResult:
+def run_config(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
+               progress: bool = False, ask=None) -> RunResult:
     """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``)."""
-    return runs.run(config, out, overwrite=overwrite, base=base, progress=progress, ask=ask)
+    return runs.run(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
 
 
-def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False, progress: bool = False,
-               ask=None) -> RunResult:
+def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False, report: bool = True,
+               progress: bool = False, ask=None) -> RunResult:
     """A shipped recipe by name (``atomatlas list recipes``), a TOML file, or a run folder's config.toml."""
     from atomatlas import recipes
 
     config, base = recipes.load(str(recipe))
     if seed is not None:
         config["seed"] = seed
-    return run_config(config, out, overwrite=overwrite, base=base, progress=progress, ask=ask)
+    return run_config(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
 
 
 def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silhouette", k_min: int = 2,
             k_max: int = 10, params: dict | None = None, scale: str = "standard", reduce: str | None = None,
             n_components: int | float = 2, reduce_params: dict | None = None, reduce_for: str = "cluster",
-            seed: int = 0, overwrite: bool = False, progress: bool = False, **columns) -> RunResult:
+            seed: int = 0, overwrite: bool = False, report: bool = True, progress: bool = False,
+            **columns) -> RunResult:
     """Cluster the rows of a table (k chosen by ``select`` when ``k="auto"``), scored against ``label_column``.
 
     ``columns``: ``id_columns``, ``features``, ``features_regex``, ``exclude``,
@@ -71,39 +72,39 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
     if reduce:
         config["reduce"] = {"method": reduce, "n_components": n_components, **(reduce_params or {})}
         config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def reduce(table, out, *, method: str = "pca", n_components: int | float = 2, params: dict | None = None,
-           scale: str = "standard", seed: int = 0, overwrite: bool = False, progress: bool = False,
+           scale: str = "standard", seed: int = 0, overwrite: bool = False, report: bool = True, progress: bool = False,
            **columns) -> RunResult:
     """Map the rows to a few dimensions (PCA, kernel PCA, t-SNE, UMAP, MDS): labels.csv gets embedding_*."""
     config = {"name": "reduce", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
               "reduce": {"method": method, "n_components": n_components, **(params or {})}}
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def find_anomalies(table, out, *, method: str = "gmm", params: dict | None = None, threshold: str = "percentile",
                    percentile: float = 4.0, n_mad: float = 5.0, scale: str = "standard", seed: int = 0,
-                   overwrite: bool = False, progress: bool = False, **columns) -> RunResult:
+                   overwrite: bool = False, report: bool = True, progress: bool = False, **columns) -> RunResult:
     """Score every row for how odd it is (higher = odder) and flag those beyond the threshold."""
     config = {"name": "anomalies", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
               "anomaly": {"method": method, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
                           **(params or {})}}
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def fit_classifier(table, out, *, label_column: str, method: str = "logistic", params: dict | None = None,
                    folds: int = 5, test_size: float = 0.0, reduce: str | None = None, n_components: int = 2,
-                   scale: str = "standard", seed: int = 0, overwrite: bool = False, progress: bool = False,
-                   **columns) -> RunResult:
+                   scale: str = "standard", seed: int = 0, overwrite: bool = False, report: bool = True,
+                   progress: bool = False, **columns) -> RunResult:
     """Train a classifier on a labelled table: cross-validated (or held-out) scores, saved for ``predict``."""
     config = {"name": "fit-classifier", "seed": seed, "data": _data(table, label_column=label_column, **columns),
               "scale": {"method": scale}, "table_classifier": {"method": method, "folds": folds,
                                                                "test_size": test_size, **(params or {})}}
     if reduce:
         config["reduce"] = {"method": reduce, "n_components": n_components}
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def environments(files, out, *, descriptor: str = "soap", descriptor_params: dict | None = None,
@@ -113,7 +114,7 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
                  select: str = "silhouette", k_max: int = 10, params: dict | None = None,
                  anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
                  percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, overwrite: bool = False,
-                 progress: bool = False) -> RunResult:
+                 report: bool = True, progress: bool = False) -> RunResult:
     """Describe every atom (or a probe grid above a surface) of structure files and cluster the environments.
 
     Unusable files or frames are skipped and listed in ``result.skipped``; per-atom labels
@@ -130,13 +131,13 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
     if anomaly:
         config["anomaly"] = {"method": anomaly, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
                              **(anomaly_params or {})}
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def label_few(table, out, *, budget: int, k: int | None = None, propagate: str = "cluster", fraction: float = 1.0,
               label_file=None, oracle: str | None = None, test_size: float = 0.0, split_seed: int | None = None,
               next: int = 10, scale: str = "standard", seed: int = 0, ask=None, overwrite: bool = False,
-              progress: bool = False, **columns) -> RunResult:
+              report: bool = True, progress: bool = False, **columns) -> RunResult:
     """Label many rows from a few expert labels: one question per cluster, propagation, a classifier.
 
     Labels come from ``label_file``, from ``ask(ids, cluster, size)`` (returns the label,
@@ -147,22 +148,23 @@ def label_few(table, out, *, budget: int, k: int | None = None, propagate: str =
                       "split_seed": split_seed, "next": next})
     config = {"name": "label-few", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
               "label_few": section}
-    return run_config(config, out, overwrite=overwrite, progress=progress, ask=ask)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress, ask=ask)
 
 
 def segment(image, out, *, k, method: str = "kmeans", params: dict | None = None, k_max: int = 8,
             texture: int = 0, position_weight: float = 0.0, smooth: int = 3, sample: int = 20000, seed: int = 0,
-            overwrite: bool = False, progress: bool = False) -> RunResult:
+            overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """Segment a micrograph into phases by clustering pixel colours (and texture); area fractions per phase."""
     config = {"name": "segment", "seed": seed,
               "image": {"path": str(image), "texture": texture, "position_weight": position_weight,
                         "sample": sample, "smooth": smooth},
               "cluster": {"method": method, "k": k, "k_max": k_max, **(params or {})}}
-    return run_config(config, out, overwrite=overwrite, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 1,
-                        format: str | None = None, overwrite: bool = False, progress: bool = False) -> RunResult:
+                        format: str | None = None, overwrite: bool = False, report: bool = True,
+                        progress: bool = False) -> RunResult:
     """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
     ``out`` is the run folder (or ``NAME.csv``: the folder ``NAME.run/`` plus a copy of its
@@ -175,33 +177,35 @@ def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=No
     section = _clean({"paths": [str(p) for p in paths], "format": format,
                       "model": None if model is None else str(model), "mc_samples": mc_samples,
                       "maps": None if maps is None else str(maps), "n_jobs": n_jobs})
-    return run_config({"name": "classify", "crystal_classes": section}, out, overwrite=overwrite, progress=progress)
+    return run_config({"name": "classify", "crystal_classes": section}, out, overwrite=overwrite, report=report,
+                      progress=progress)
 
 
 def train_crystal_cnn(out, *, per_class: int = 500, epochs: int = 5, test_per_class: int = 50,
                       vacancies=(0.0, 0.5), displacement=(0.0, 0.08), n_jobs: int = 2, seed: int = 0,
-                      overwrite: bool = False, progress: bool = False) -> RunResult:
+                      overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """Train the crystal-structure CNN (seed 001) on generated fingerprints; ``result.metrics`` holds its tests."""
     section = {"per_class": per_class, "epochs": epochs, "test_per_class": test_per_class,
                "vacancies": list(vacancies), "displacement": list(displacement), "n_jobs": n_jobs}
     return run_config({"name": "train-crystal-cnn", "seed": seed, "crystal_cnn": section}, out,
-                      overwrite=overwrite, progress=progress)
+                      overwrite=overwrite, report=report, progress=progress)
 
 
 def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: int = 40, members: int = 5,
                            vacancies=(0.0, 0.5), displacement=(0.0, 0.08), outside: int = 300, n_jobs: int = 2,
-                           seed: int = 0, overwrite: bool = False, progress: bool = False) -> RunResult:
+                           seed: int = 0, overwrite: bool = False, report: bool = True,
+                           progress: bool = False) -> RunResult:
     """Train the crystal-class ensemble on the averaged local order of generated crystals and clusters (the
     shipped default); ``outside`` melted lattices and random packings teach it what belongs to no class."""
     section = {"per_class": per_class, "calibration_per_class": calibration_per_class, "members": members,
                "vacancies": list(vacancies), "displacement": list(displacement), "outside": outside,
                "n_jobs": n_jobs}
     return run_config({"name": "train-crystal-ensemble", "seed": seed, "crystal_ensemble": section}, out,
-                      overwrite=overwrite, progress=progress)
+                      overwrite=overwrite, report=report, progress=progress)
 
 
 def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, format: str | None = None,
-             overwrite: bool = False, progress: bool = False) -> RunResult:
+             overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.
 
     ``files``: structure files or a trajectory (``index`` selects frames, as in ASE). The run
@@ -211,22 +215,31 @@ def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, forma
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,
                       "model": None if model is None else str(model), "n_jobs": n_jobs})
-    return run_config({"name": "identify", "identify": section}, out, overwrite=overwrite, progress=progress)
+    return run_config({"name": "identify", "identify": section}, out, overwrite=overwrite, report=report,
+                      progress=progress)
 
 
 def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,
-                   members: int = 5, n_jobs: int = 2, seed: int = 0, overwrite: bool = False,
+                   members: int = 5, n_jobs: int = 2, seed: int = 0, overwrite: bool = False, report: bool = True,
                    progress: bool = False) -> RunResult:
     """Train the per-atom model of :func:`identify` on synthetic thermal lattices, clusters and disorder."""
     section = {"per_lattice": per_lattice, "calibration_per_lattice": calibration_per_lattice,
                "liquid_snapshots": liquid_snapshots, "members": members, "n_jobs": n_jobs}
     return run_config({"name": "train-identify", "seed": seed, "identify_model": section}, out,
-                      overwrite=overwrite, progress=progress)
+                      overwrite=overwrite, report=report, progress=progress)
 
 
-def predict(run_dir, new, out, *, delimiter: str | None = None, overwrite: bool = False,
+def predict(run_dir, new, out, *, delimiter: str | None = None, overwrite: bool = False, report: bool = True,
             progress: bool = False) -> RunResult:
     """Label new rows (a table with the same feature columns) or new structures with a saved run's model."""
     from atomatlas.runs.predict import PredictRun
 
-    return run_config(PredictRun.of(run_dir, new, delimiter), out, overwrite=overwrite, progress=progress)
+    return run_config(PredictRun.of(run_dir, new, delimiter), out, overwrite=overwrite, report=report,
+                      progress=progress)
+
+
+def report(run_dir) -> Path:
+    """Write (or rewrite) ``run_dir/report.html`` from the run folder's files; returns its path."""
+    from atomatlas.runs.folder import rebuild_report
+
+    return rebuild_report(Path(run_dir))

@@ -34,6 +34,7 @@ def run(args) -> int:
     result = api.find_anomalies(common.table_path(args.table), args.out, method=args.method,
                                 params=common.parse_params(args.param), threshold=args.threshold,
                                 percentile=args.percentile, n_mad=args.n_mad, scale=args.scale, seed=args.seed,
-                                overwrite=args.overwrite, progress=True, **common.columns(args))
+                                overwrite=args.overwrite,
+                                report=not args.no_report, progress=True, **common.columns(args))
     print(report(result, what="anomalies"))
     return 0

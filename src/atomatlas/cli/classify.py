@@ -51,7 +51,7 @@ def run(args) -> int:
                                      model=args.model if args.model in (None, "cnn", "ensemble")
                                      else table_path(args.model),
                                      mc_samples=args.mc, maps=args.maps, n_jobs=args.n_jobs, format=args.format,
-                                     overwrite=args.overwrite, progress=True)
+                                     overwrite=args.overwrite, report=not args.no_report, progress=True)
     csv = args.out if str(args.out).lower().endswith(".csv") else None
     maps = args.maps or (f"{result.path}/maps" if args.maps == "" else None)
     print(classification(result, csv=csv, maps=maps))

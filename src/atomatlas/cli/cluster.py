@@ -44,6 +44,7 @@ def run(args) -> int:
                          k_min=args.k_min, k_max=args.k_max, params=common.parse_params(args.param),
                          scale=args.scale, reduce=args.reduce, n_components=args.n_components,
                          reduce_params=common.parse_params(args.reduce_param), reduce_for=args.reduce_for,
-                         seed=args.seed, overwrite=args.overwrite, progress=True, **common.columns(args))
+                         seed=args.seed, overwrite=args.overwrite,
+                         report=not args.no_report, progress=True, **common.columns(args))
     print(report(result, what="cluster"))
     return 0

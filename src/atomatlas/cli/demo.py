@@ -22,7 +22,6 @@ def run(args) -> int:
     from atomatlas import api
     from atomatlas.cli.summaries import report
 
-    result = api.run_recipe("fe-phases", args.out, overwrite=args.overwrite, progress=True)
+    result = api.run_recipe("fe-phases", args.out, overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(report(result, what="demo (recipe fe-phases)"))
-    print(f"  look at {result.path}/map.png, {result.path}/k_selection.png and {result.path}/predict/labels.csv")
     return 0

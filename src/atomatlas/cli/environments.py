@@ -61,7 +61,8 @@ def run(args) -> int:
         n_jobs=args.n_jobs, cache=not args.no_cache, index=args.index, format=args.format, scale=args.scale,
         method=args.method, k=args.k, select=args.select, k_max=args.k_max, params=common.parse_params(args.param),
         anomaly=args.anomaly, anomaly_params=common.parse_params(args.anomaly_param), threshold=args.threshold,
-        percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, overwrite=args.overwrite, progress=True)
+        percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, overwrite=args.overwrite,
+        report=not args.no_report, progress=True)
     print(report(result, what="environments"))
     common.report_skipped(result.skipped, used=result.metrics["structures"]["n_frames"], what="structures")
     return 0

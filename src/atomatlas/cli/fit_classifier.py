@@ -43,6 +43,7 @@ def run(args) -> int:
     result = api.fit_classifier(common.table_path(args.table), args.out, label_column=columns.pop("label_column"),
                                 method=args.method, params=common.parse_params(args.param), folds=args.folds,
                                 test_size=args.test_size, reduce=args.reduce, n_components=args.n_components,
-                                scale=args.scale, seed=args.seed, overwrite=args.overwrite, **columns)
+                                scale=args.scale, seed=args.seed, overwrite=args.overwrite,
+                                report=not args.no_report, **columns)
     print(report(result, what="fit-classifier"))
     return 0

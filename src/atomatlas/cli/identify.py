@@ -38,7 +38,7 @@ def run(args) -> int:
 
     result = api.identify([table_path(f) for f in args.files], args.out, index=args.index,
                           model=None if args.model is None else table_path(args.model), n_jobs=args.n_jobs,
-                          format=args.format, overwrite=args.overwrite, progress=True)
+                          format=args.format, overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(identification(result))
     report_skipped(result.skipped, used=result.metrics["n_frames"], what="frames")
     return 0

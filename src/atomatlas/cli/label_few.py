@@ -67,6 +67,6 @@ def run(args) -> int:
                            label_file=None if args.label_file is None else common.table_path(args.label_file),
                            test_size=args.test_size, split_seed=args.split_seed, next=args.next, scale=args.scale,
                            seed=args.seed, ask=ask_on_terminal if args.interactive else None,
-                           overwrite=args.overwrite, **common.columns(args))
+                           overwrite=args.overwrite, report=not args.no_report, **common.columns(args))
     print(label_few(result))
     return 0

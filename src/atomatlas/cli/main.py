@@ -42,6 +42,7 @@ COMMANDS = {
     "predict": ("atomatlas.cli.predict", "label new rows with a saved run"),
     "run": ("atomatlas.cli.run", "run a recipe (shipped name or TOML file)"),
     "demo": ("atomatlas.cli.demo", "run the built-in example end to end"),
+    "report": ("atomatlas.cli.report", "rebuild report.html of a run folder"),
     "list": ("atomatlas.cli.list_methods", "list methods, parameters and recipes"),
     "cache": ("atomatlas.cli.cache", "show or clear the descriptor and dataset cache"),
 }
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="show tracebacks and library warnings")
         module.add_arguments(command)
+        if any("--overwrite" in action.option_strings for action in command._actions):  # writes a run folder
+            command.add_argument("--no-report", action="store_true",
+                                 help="no report.html (rebuild it later with `atomatlas report RUN_DIR`)")
         command.set_defaults(run=module.run)
     return parser
 

@@ -26,6 +26,7 @@ def run(args) -> int:
     from atomatlas import api
     from atomatlas.cli.summaries import prediction
 
-    result = api.predict(args.run_dir, args.table, args.out, overwrite=args.overwrite, delimiter=args.delimiter)
+    result = api.predict(args.run_dir, args.table, args.out, overwrite=args.overwrite, report=not args.no_report,
+                         delimiter=args.delimiter)
     print(prediction(result))
     return 0

@@ -30,6 +30,6 @@ def run(args) -> int:
 
     result = api.reduce(common.table_path(args.table), args.out, method=args.method, n_components=args.n_components,
                         params=common.parse_params(args.param), scale=args.scale, seed=args.seed,
-                        overwrite=args.overwrite, progress=True, **common.columns(args))
+                        overwrite=args.overwrite, report=not args.no_report, progress=True, **common.columns(args))
     print(report(result, what="reduce"))
     return 0

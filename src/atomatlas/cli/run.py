@@ -24,7 +24,8 @@ def run(args) -> int:
     from atomatlas import api
     from atomatlas.cli.summaries import report
 
-    result = api.run_recipe(args.recipe, args.out, seed=args.seed, overwrite=args.overwrite, progress=True)
+    result = api.run_recipe(args.recipe, args.out, seed=args.seed, overwrite=args.overwrite, report=not args.no_report,
+                            progress=True)
     print(report(result, what=f"run {result.metrics.get('name', args.recipe)}"))
     if (result.path / "predict").exists():
         print(f"  new rows labelled by the saved model: {result.path}/predict/labels.csv")

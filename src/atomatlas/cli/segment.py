@@ -45,6 +45,6 @@ def run(args) -> int:
     result = api.segment(common.table_path(args.image), args.out, k=args.k, method=args.method,
                          params=common.parse_params(args.param), k_max=args.k_max, texture=args.texture,
                          position_weight=args.position_weight, smooth=args.smooth, sample=args.sample,
-                         seed=args.seed, overwrite=args.overwrite, progress=True)
+                         seed=args.seed, overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(segmentation(result))
     return 0

@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def report_line(result) -> list[str]:
+    """Where the run's report is, when it wrote one."""
+    page, export = Path(result.path) / "report.html", Path(result.path) / "chemiscope.json.gz"
+    lines = [f"  chemiscope: {export} (load it at chemiscope.org)"] if export.exists() else []
+    return lines + ([f"  report: {page} (open it in a browser)"] if page.exists() else [])
+
+
 def report(result, *, what: str) -> str:
     """The summary of any run, by what its metrics hold."""
     metrics = result.metrics
@@ -23,7 +30,7 @@ def report(result, *, what: str) -> str:
     lines += _reduction(metrics) + _clustering(metrics) + _scores(metrics) + _classifier(metrics)
     lines.append(f"  wrote {result.path}/ (labels.csv, metrics.json, config.toml, "
                  f"{len(metrics.get('figures', []))} figures)")
-    return "\n".join(lines)
+    return "\n".join(lines + report_line(result))
 
 
 def _reduction(metrics: dict) -> list[str]:
@@ -99,7 +106,7 @@ def label_few(result) -> str:
                   if row["accuracy"] is not None]
         lines.append(f"  label next: {result.path}/to_label_next.csv")
     lines.append(f"  wrote {result.path}/")
-    return "\n".join(lines)
+    return "\n".join(lines + report_line(result))
 
 
 def segmentation(result) -> str:
@@ -108,7 +115,7 @@ def segmentation(result) -> str:
              f"{metrics['input']['path']}; {metrics['cluster']['method']}, k = {metrics['cluster']['k']}"]
     lines += [f"  phase {phase['phase']}: area fraction {phase['area_fraction']:.4f}" for phase in metrics["phases"]]
     lines.append(f"  wrote {result.path}/ (segmented.png, phases.csv, segmentation.png, labels.csv)")
-    return "\n".join(lines)
+    return "\n".join(lines + report_line(result))
 
 
 def prediction(result) -> str:
@@ -120,7 +127,7 @@ def prediction(result) -> str:
     if "accuracy" in metrics:
         lines.append(f"  accuracy against {metrics['input']['path']} labels: {metrics['accuracy']:.3f}")
     lines.append(f"  wrote {result.path}/labels.csv")
-    return "\n".join(lines)
+    return "\n".join(lines + report_line(result))
 
 
 def classification(result, csv: str | None = None, maps: str | None = None) -> str:
@@ -128,7 +135,7 @@ def classification(result, csv: str | None = None, maps: str | None = None) -> s
     lines = [f"{Path(row.file).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
              f"uncertainty {row.uncertainty:.3f})" for row in result.labels.itertuples(index=False)]
     wrote = f"wrote {csv} (run folder {result.path}/)" if csv else f"wrote {result.path}/"
-    return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")])
+    return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")] + report_line(result))
 
 
 def identification(result) -> str:
@@ -139,7 +146,8 @@ def identification(result) -> str:
                        if counts.get(name))
     return (f"identify: {total} atoms in {result.metrics['n_frames']} frame(s): {shares}\n"
             f"wrote {result.path}/ (labels.csv, structures.extxyz, fractions.csv"
-            + (", fractions.png" if result.metrics["figures"] else "") + ")")
+            + (", fractions.png" if result.metrics["figures"] else "") + ")" + "".join(
+                "\n" + line for line in report_line(result)))
 
 
 def identify_training(result) -> str:
@@ -147,7 +155,8 @@ def identify_training(result) -> str:
     return (f"train-identify: {training_['n_atoms']} labelled atoms, {training_['members']} networks (frames and "
             f"descriptors {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s); calibration "
             f"accuracy {training_['calibration_accuracy']:.4f}\n"
-            f"  wrote {result.path}/ (atom_ensemble.npz, atom_ensemble.json, metrics.json)")
+            f"  wrote {result.path}/ (atom_ensemble.npz, atom_ensemble.json, metrics.json)"
+            + "".join("\n" + line for line in report_line(result)))
 
 
 def ensemble_training(result) -> str:
@@ -157,7 +166,7 @@ def ensemble_training(result) -> str:
         f"(frames and descriptors {training_['describe_seconds']:.0f} s, training {training_['train_seconds']:.0f} s)",
         f"  calibration set ({training_['n_calibration']} generated structures): accuracy "
         f"{training_['calibration_accuracy']:.4f}, unknown {training_['calibration_unknown']:.3f}",
-        f"  wrote {result.path}/ (crystal_ensemble.npz, crystal_ensemble.json, metrics.json)"])
+        f"  wrote {result.path}/ (crystal_ensemble.npz, crystal_ensemble.json, metrics.json)", *report_line(result)])
 
 
 def training(result) -> str:
@@ -167,4 +176,4 @@ def training(result) -> str:
     lines += [f"  test {name}: accuracy {test['accuracy']:.4f} on {test['n']} structures"
               for name, test in result.metrics["tests"].items()]
     lines.append(f"  wrote {result.path}/ (crystal_cnn.npz, crystal_cnn.json, metrics.json, training.png)")
-    return "\n".join(lines)
+    return "\n".join(lines + report_line(result))

@@ -41,6 +41,6 @@ def run(args) -> int:
     result = api.train_crystal_cnn(args.out, per_class=args.per_class, epochs=args.epochs,
                                    test_per_class=args.test_per_class, vacancies=args.vacancies,
                                    displacement=args.displacement, n_jobs=args.n_jobs, seed=args.seed,
-                                   overwrite=args.overwrite, progress=True)
+                                   overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(training(result))
     return 0

@@ -47,6 +47,7 @@ def run(args) -> int:
     result = api.train_crystal_ensemble(args.out, per_class=args.per_class,
                                         calibration_per_class=args.calibration_per_class, members=args.members,
                                         vacancies=args.vacancies, displacement=args.displacement,
-                                        outside=args.outside, n_jobs=args.n_jobs, seed=args.seed, overwrite=args.overwrite, progress=True)
+                                        outside=args.outside, n_jobs=args.n_jobs, seed=args.seed,
+                                        overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(ensemble_training(result))
     return 0

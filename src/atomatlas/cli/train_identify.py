@@ -41,6 +41,7 @@ def run(args) -> int:
     result = api.train_identify(args.out, per_lattice=args.per_lattice,
                                 calibration_per_lattice=args.calibration_per_lattice,
                                 liquid_snapshots=args.liquid_snapshots, members=args.members,
-                                n_jobs=args.n_jobs, seed=args.seed, overwrite=args.overwrite, progress=True)
+                                n_jobs=args.n_jobs, seed=args.seed, overwrite=args.overwrite,
+                                report=not args.no_report, progress=True)
     print(identify_training(result))
     return 0

@@ -26,8 +26,9 @@ def k_selection(scores: pd.DataFrame, chosen_k: int, criterion: str):
     return fig
 
 
-def silhouette_diagram(X, labels, title: str = "silhouette per row"):
-    """Each row's silhouette, grouped by cluster and sorted: thin or negative bands are weak clusters."""
+def silhouette_diagram(X, labels, title: str = "silhouette per row", values=None):
+    """Each row's silhouette, grouped by cluster and sorted: thin or negative bands are weak clusters.
+    ``values``: the silhouettes of the rows that are not noise, when already computed."""
     from sklearn.metrics import silhouette_samples
 
     labels = np.asarray(labels)
@@ -37,7 +38,8 @@ def silhouette_diagram(X, labels, title: str = "silhouette per row"):
     if len(clusters) < 2:
         ax.text(0.5, 0.5, "fewer than two clusters: no silhouette", ha="center", transform=ax.transAxes)
         return fig
-    values = silhouette_samples(X[keep], labels[keep])
+    if values is None:
+        values = silhouette_samples(X[keep], labels[keep])
     colours = cluster_colours(len(clusters))
     bottom = 0
     for colour, cluster in zip(colours, clusters):

@@ -27,7 +27,7 @@ from pathlib import Path
 from atomatlas.errors import AtlasError
 from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, segmentation,
                             structures, tables)
-from atomatlas.runs.folder import RunResult
+from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
 KINDS = {
@@ -70,14 +70,16 @@ def parse(raw: dict, base: Path | None = None):
     return KINDS[kind_of(raw)][1].parse(raw, base)
 
 
-def run(config, out, *, overwrite: bool = False, base: Path | None = None, progress: bool = False,
-        ask=None) -> RunResult:
-    """Run a config (raw or typed) into the run folder ``out``: all of it, or nothing."""
+def run(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
+        progress: bool = False, ask=None) -> RunResult:
+    """Run a config (raw or typed) into the run folder ``out``: all of it, or nothing.
+    ``report``: write report.html into every run folder the run makes."""
     if isinstance(config, dict):
         config = parse(config, base)
     for _, config_type, run_function in KINDS.values():
         if type(config) is config_type:
-            if run_function is label_few.run:
-                return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
-            return run_function(config, out, overwrite=overwrite, progress=progress)
+            with reports(report):
+                if run_function is label_few.run:
+                    return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
+                return run_function(config, out, overwrite=overwrite, progress=progress)
     raise TypeError(f"not a run config: {type(config).__name__}")

@@ -14,11 +14,16 @@ only folders that have it (or are empty), never any other folder.
 
 Files: tables as CSV with a fixed float format (the same seed gives byte-identical
 files), ``metrics.json`` as plain JSON with the package versions, figures as PNG, and
-``config.toml``, the resolved config that repeats the run.
+``config.toml``, the resolved config that repeats the run. Last, unless a run asked for
+none (:func:`reports`), ``report.html`` is built from the finished files, still inside the
+temporary folder, so a folder never appears without it (and ``chemiscope.json.gz`` for
+structure runs with per-atom labels).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import platform
@@ -34,6 +39,17 @@ from atomatlas import __version__
 from atomatlas.errors import AtlasError
 
 MARKER = ".atomatlas-run"
+_WRITE_REPORT = contextvars.ContextVar("atomatlas_write_report", default=True)
+
+
+@contextlib.contextmanager
+def reports(enabled: bool):
+    """Within: run folders get report.html (``enabled``) or not (``--no-report``)."""
+    token = _WRITE_REPORT.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _WRITE_REPORT.reset(token)
 
 
 def is_run_folder(path: Path) -> bool:
@@ -85,6 +101,22 @@ class _Lock:
             pass
         os.close(self.fd)
         self.fd = None
+
+
+def rebuild_report(folder: Path) -> Path:
+    """report.html (and chemiscope.json.gz) of an existing run folder (refused for any other folder)."""
+    from atomatlas.report import write_views
+
+    if not folder.is_dir():
+        raise AtlasError(f"{folder} is not a folder; give the run folder of an earlier atomatlas run.")
+    if not is_run_folder(folder):
+        raise AtlasError(f"{folder} is not an atomatlas run folder (it has no {MARKER} file); give the --out "
+                         "folder of an earlier run.")
+    try:
+        return write_views(folder)
+    except PermissionError as exc:
+        raise AtlasError(f"cannot write {folder / 'report.html'} (permission denied); copy the run folder "
+                         "somewhere writable.") from exc
 
 
 class RunFolder:
@@ -171,6 +203,10 @@ class RunFolder:
             self._abandon()
             return False
         try:
+            if _WRITE_REPORT.get():
+                from atomatlas.report import write_views
+
+                write_views(self.path, name=self.target.name)
             old = None
             if self.target.exists():
                 if not self.overwrite or (not is_run_folder(self.target) and any(self.target.iterdir())):

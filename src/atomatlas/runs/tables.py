@@ -164,6 +164,8 @@ def fit_flow(config, table: Table, label_sets: dict, folder: Path, progress: boo
                                                               folder, view, label_sets)
         fitted.figures += figures
     _draw_map(config, frame, label_sets, view, axis, fitted, folder)
+    if view.shape[1] >= 2:
+        metrics["map"] = {"file": "map.csv", "axis": axis}
     metrics["figures"] = fitted.figures
     write_csv(folder / "labels.csv", frame)
     _save(config, table, fitted, folder, model_extra)
@@ -248,8 +250,9 @@ def _score_clusters(config, table: Table, fitted: _Fitted, label_sets: dict, met
 
     cluster, clusterer = config.cluster, fitted.clusterer
     X = fitted.embedding if cluster.on == "reduced" else fitted.X_scaled
+    values = _silhouettes(X, clusterer.labels_, metrics)
     fitted.figures.append(save_figure(folder, "silhouette.png", silhouette_diagram(
-        X, clusterer.labels_, title=f"silhouette per row ({cluster.method}, k = {clusterer.k_})")))
+        X, clusterer.labels_, title=f"silhouette per row ({cluster.method}, k = {clusterer.k_})", values=values)))
     leaves = table.ids.astype(str).agg(" ".join, axis=1).tolist()
     if cluster.method == "agglomerative":
         estimator = clusterer.estimator_
@@ -261,6 +264,19 @@ def _score_clusters(config, table: Table, fitted: _Fitted, label_sets: dict, met
     if config.compare:
         metrics["comparison"] = compare(config, fitted, label_sets, folder, leaves)
         fitted.figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
+
+
+def _silhouettes(X, labels, metrics: dict):
+    """Every non-noise row's silhouette (None below two clusters); each cluster's mean goes to metrics."""
+    from sklearn.metrics import silhouette_samples
+
+    keep = labels >= 0
+    if len(np.unique(labels[keep])) < 2:
+        return None
+    values = silhouette_samples(X[keep], labels[keep])
+    metrics["cluster"]["silhouette_by_cluster"] = {
+        str(c): float(values[labels[keep] == c].mean()) for c in np.unique(labels[keep])}
+    return values
 
 
 def write_picks(folder: Path, ids: pd.DataFrame, X: np.ndarray, labels: np.ndarray, n_diverse: int = 20) -> None:
@@ -321,6 +337,11 @@ def _draw_map(config, frame, label_sets: dict, view, axis: str, fitted: _Fitted,
 
     if view.shape[1] < 2:
         return
+    # the map's points and the known labels beside them, row by row with labels.csv: report.html draws from it
+    table = pd.DataFrame({"map_1": view[:, 0], "map_2": view[:, 1]})
+    for name, values in label_sets.items():
+        table[f"label:{name}"] = values.to_numpy(dtype=object)
+    write_csv(folder / "map.csv", table)
     classes = next(iter(label_sets.values())) if label_sets else None
     fitted.figures.append(save_figure(folder, "map.png", embedding_map(
         view, frame["cluster"].to_numpy() if config.cluster is not None else None,

@@ -1,0 +1,78 @@
+"""chemiscope.json.gz of a structure run: its frames, and per atom what the run found.
+
+Written with ``chemiscope.write_input`` from the run folder's ``structures.extxyz`` and
+``labels.csv`` (and ``map.csv``): one environment per labelled atom, with the run's
+columns (cluster, class, probability, uncertainty, anomaly score, the map coordinates) as
+atom properties, so https://chemiscope.org (or ``chemiscope.show``) shows the map beside
+the structures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.errors import AtlasError
+
+EXPORT = "chemiscope.json.gz"
+CUTOFF = 3.5  # A: the sphere chemiscope draws round a selected environment
+PROPERTIES = ("cluster", "class", "probability", "uncertainty", "anomaly_score", "anomaly", "map_1", "map_2")
+
+
+def _frame_key(atoms) -> tuple[str, int] | None:
+    source = atoms.info.get("source", atoms.info.get("structure"))
+    frame = atoms.info.get("frame")
+    return None if source is None or frame is None else (str(source), int(frame))
+
+
+def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
+    """``folder/chemiscope.json.gz`` for a run with per-atom labels and structures.extxyz; None otherwise."""
+    import ase.io
+    import chemiscope
+
+    folder = Path(folder)
+    structures, labels_path = folder / "structures.extxyz", folder / "labels.csv"
+    if not structures.exists() or not labels_path.exists():
+        return None
+    labels = pd.read_csv(labels_path)
+    if not {"structure", "frame", "atom"} <= set(labels.columns):
+        return None
+    if (folder / "map.csv").exists():
+        extra = pd.read_csv(folder / "map.csv")
+        if len(extra) == len(labels):
+            labels = pd.concat([labels, extra[[c for c in ("map_1", "map_2") if c in extra]]], axis=1)
+    try:
+        frames = ase.io.read(structures, index=":", format="extxyz")
+    except Exception as exc:  # ASE raises many kinds on a damaged file
+        raise AtlasError(f"{structures} cannot be read ({exc}); rerun the run to rebuild it.") from exc
+    index = {_frame_key(atoms): i for i, atoms in enumerate(frames)}
+    where = [index.get((str(s), int(f))) for s, f in zip(labels["structure"], labels["frame"])]
+    if any(w is None for w in where):
+        raise AtlasError(f"{labels_path} names frames that {structures.name} does not hold; rerun the run.")
+    atoms_index = labels["atom"].to_numpy(dtype=int)
+    if any(a >= len(frames[w]) or a < 0 for w, a in zip(where, atoms_index)):
+        raise AtlasError(f"{labels_path} names atoms that {structures.name} does not hold; rerun the run.")
+    for atoms in frames:  # only positions, species and cell go to chemiscope
+        for name in list(atoms.arrays):
+            if name not in ("numbers", "positions"):
+                del atoms.arrays[name]
+        atoms.info.clear()
+    properties = {}
+    for name in PROPERTIES:
+        if name in labels:
+            values = labels[name]
+            categorical = not pd.api.types.is_numeric_dtype(values) or name in ("cluster", "anomaly")
+            properties[name] = {"target": "atom",
+                                "values": values.astype(str).tolist() if categorical else
+                                np.nan_to_num(values.to_numpy(dtype=float), nan=-1.0).tolist()}
+    environments = [(int(w), int(a), CUTOFF) for w, a in zip(where, atoms_index)]
+    settings = {}
+    if "map_1" in properties:
+        colour = "cluster" if "cluster" in properties else next(iter(properties))
+        settings = {"map": {"x": {"property": "map_1"}, "y": {"property": "map_2"}, "color": {"property": colour}}}
+    path = folder / EXPORT
+    chemiscope.write_input(str(path), structures=frames, properties=properties, environments=environments,
+                           metadata={"name": name or folder.name, "description": "atomatlas run"}, settings=settings)
+    return path

@@ -1,0 +1,287 @@
+"""What a run folder holds, read back as the plain data report.html draws.
+
+Everything here comes from the folder alone (labels.csv, map.csv, metrics.json,
+config.toml, fractions.csv, contingency tables, figures), so a report can be rebuilt
+after the run, e.g. by a newer atomatlas. The files may have been edited: each is parsed
+as data only (JSON, CSV, TOML text, PNG bytes), never executed, and every string in them
+is shown as text by the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.errors import AtlasError
+
+MAX_POINTS = 100_000  # points drawn one by one; above, a uniform sample of this many over a density of all
+MAX_ATOMS_3D = 50_000  # atoms of one frame in the 3-D view
+CATEGORY_LIMIT = 60  # an integer column with at most this many values is a set of classes (clusters)
+DENSITY_BINS = 200
+MAX_TABLE_ROWS = 2_000  # a run without a map (classify) shows labels.csv as a table up to this many rows
+MAX_FIGURE_BYTES = 5_000_000  # a larger PNG is named, not embedded
+SEED = 0  # the sample of a large map is the same on every rebuild
+
+COORDINATES = ("x", "y", "z")
+NOT_COLOURS = {"input_row", "row", "atom", "frame", *COORDINATES}
+IDS = ("structure", "file", "frame", "atom", "species", "row", "input_row")  # shown on hover when present
+
+
+def _read_json(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AtlasError(f"{path} is not valid JSON ({exc}); rerun the run to rebuild it.") from exc
+    if not isinstance(data, dict):
+        raise AtlasError(f"{path} does not hold a JSON object; rerun the run to rebuild it.")
+    return data
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    if not path.exists():
+        return None
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise AtlasError(f"{path} is not a readable CSV table ({exc}); rerun the run to rebuild it.") from exc
+
+
+def _is_category(values: pd.Series) -> bool:
+    if values.dtype == object or values.dtype == bool or isinstance(values.dtype, pd.StringDtype):
+        return True
+    return pd.api.types.is_integer_dtype(values) and values.nunique() <= CATEGORY_LIMIT
+
+
+def _rounded(values: np.ndarray, digits: int = 5) -> list:
+    """Numbers to about ``digits`` significant digits (a smaller file), NaN as null."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    scale = np.nanmax(np.abs(values[finite])) if finite.any() else 1.0
+    decimals = int(max(0, digits - 1 - np.floor(np.log10(scale)))) if scale > 0 else digits
+    out = np.round(values, decimals).astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
+def encode_column(values: pd.Series) -> dict:
+    """A column as the page reads it: classes as codes into levels, numbers rounded."""
+    if _is_category(values):
+        text = values.astype(object).where(values.notna(), None)
+        text = text.map(lambda v: v if v is None else str(v))
+        codes, levels = pd.factorize(text, sort=True)
+        return {"kind": "category", "levels": [str(v) for v in levels], "codes": codes.tolist()}
+    return {"kind": "number", "values": _rounded(values.to_numpy(dtype=float))}
+
+
+def _point_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> pd.DataFrame:
+    """labels.csv with the map's coordinates and the known labels (map.csv) beside it."""
+    table = labels.copy()
+    map_table = _read_csv(folder / "map.csv")
+    if map_table is not None:
+        if len(map_table) != len(labels):
+            raise AtlasError(f"{folder / 'map.csv'} has {len(map_table)} rows and labels.csv {len(labels)}; "
+                             "rerun the run to rebuild them.")
+        for column in map_table.columns:
+            table[column] = map_table[column].to_numpy()
+    elif {"embedding_1", "embedding_2"} <= set(labels.columns):
+        table["map_1"], table["map_2"] = labels["embedding_1"], labels["embedding_2"]
+    return table
+
+
+def points(folder: Path, labels: pd.DataFrame, metrics: dict) -> dict | None:
+    """The rows as points: map coordinates, 3-D positions, hover ids and every column to colour by."""
+    table = _point_table(folder, labels, metrics)
+    has_map = {"map_1", "map_2"} <= set(table.columns)
+    has_3d = set(COORDINATES) <= set(table.columns)
+    if not (has_map or has_3d) or table.empty:
+        return None
+    total = len(table)
+    density = None
+    row = np.arange(total)
+    if has_map and total > MAX_POINTS:
+        counts, xedges, yedges = np.histogram2d(table["map_1"], table["map_2"], bins=DENSITY_BINS)
+        density = {"counts": counts.T.astype(int).tolist(), "x": _rounded((xedges[1:] + xedges[:-1]) / 2),
+                   "y": _rounded((yedges[1:] + yedges[:-1]) / 2)}
+        row = np.sort(np.random.default_rng(SEED).choice(total, MAX_POINTS, replace=False))
+    elif total > MAX_POINTS:  # structures only (identify on a long trajectory): the first whole frames
+        row = _first_frames(table)
+    table = table.iloc[row]
+    skip = {"map_1", "map_2", "embedding_1", "embedding_2", "embedding_3"}
+    columns = {name: encode_column(table[name]) for name in table.columns if name not in skip}
+    input_ids = set(metrics.get("input", {}).get("id_columns") or [])
+    colour_by = [name for name in table.columns if name not in skip | NOT_COLOURS | input_ids
+                 and not (columns[name]["kind"] == "category" and len(columns[name]["levels"]) > CATEGORY_LIMIT)]
+    if "cluster" in colour_by:  # the first choice is what the run found
+        colour_by.remove("cluster")
+        colour_by.insert(0, "cluster")
+    elif "class" in colour_by:
+        colour_by.remove("class")
+        colour_by.insert(0, "class")
+    ids = [name for name in table.columns if name in IDS or name in input_ids]
+    out = {"n": len(table), "total": total, "row": row.tolist(), "columns": columns, "colour_by": colour_by,
+           "ids": ids, "density": density, "axis": metrics.get("map", {}).get("axis", "embedding")}
+    if has_map:
+        out["map"] = [_rounded(table["map_1"].to_numpy()), _rounded(table["map_2"].to_numpy())]
+    if has_3d:
+        out["frames"] = _frames(table)
+    return out
+
+
+def _frame_keys(table: pd.DataFrame) -> list[str]:
+    return [c for c in ("structure", "frame") if c in table.columns]
+
+
+def _first_frames(table: pd.DataFrame) -> np.ndarray:
+    """Rows of the first frames that fit in MAX_POINTS (at least the first frame's first MAX_ATOMS_3D)."""
+    keys = _frame_keys(table)
+    if not keys:
+        return np.arange(MAX_POINTS)
+    sizes = table.groupby(keys, sort=False).size().to_numpy()
+    frames = max(1, int(np.searchsorted(np.cumsum(sizes), MAX_POINTS, side="right")))
+    return np.arange(min(int(sizes[:frames].sum()), MAX_POINTS))
+
+
+def _frames(table: pd.DataFrame) -> list[dict]:
+    """Each (structure, frame) with the positions of its rows (point indices), for the 3-D view."""
+    keys = _frame_keys(table)
+    groups = table.groupby(keys, sort=False).indices if keys else {"all": np.arange(len(table))}
+    frames = []
+    for key, index in groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        name = " frame ".join(str(k) for k in key) if keys else "all"
+        frames.append({"name": name, "rows": index[:MAX_ATOMS_3D].tolist(), "atoms": len(index)})
+    return frames
+
+
+def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dict]:
+    """One row per cluster: size, mean silhouette, representative and the dominant class of each label set."""
+    if labels is None or "cluster" not in labels.columns:
+        return []
+    sizes = labels["cluster"].value_counts().sort_index()
+    silhouette = metrics.get("cluster", {}).get("silhouette_by_cluster", {})
+    picks = _read_csv(folder / "representatives.csv")
+    representative = {}
+    if picks is not None and "cluster" in picks.columns:
+        id_columns = [c for c in picks.columns if c not in ("cluster", "input_row", *COORDINATES)]
+        for _, pick in picks.iterrows():
+            representative[str(pick["cluster"])] = " ".join(f"{c}={pick[c]}" for c in id_columns)
+    scores = {}
+    for path in sorted(folder.glob("contingency_*.csv")):
+        table = _read_csv(path)
+        if table is None or table.shape[1] < 2:
+            continue
+        table = table.set_index(table.columns[0])
+        for cluster in table.columns:
+            column = table[cluster]
+            if column.sum() > 0:
+                scores.setdefault(str(cluster), {})[path.stem.removeprefix("contingency_")] = {
+                    "class": str(column.idxmax()), "fraction": float(column.max() / column.sum())}
+    rows = []
+    for cluster, size in sizes.items():
+        key = str(cluster)
+        rows.append({"cluster": key, "size": int(size), "silhouette": silhouette.get(key),
+                     "representative": representative.get(key, ""), "scores": scores.get(key, {})})
+    return rows
+
+
+def figures(folder: Path) -> list[dict]:
+    """The run's PNG figures (and those of its maps/ folder), embedded."""
+    found = []
+    for path in sorted(folder.glob("*.png")) + sorted(folder.glob("maps/*.png")):
+        data = path.read_bytes()
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            continue  # not a PNG, whatever its name
+        entry = {"name": str(path.relative_to(folder))}
+        if len(data) <= MAX_FIGURE_BYTES:
+            entry["png"] = base64.b64encode(data).decode("ascii")
+        found.append(entry)
+    return found
+
+
+def tables(folder: Path) -> list[dict]:
+    """Small CSV tables worth reading on the page: contingency, fractions, comparison, phases."""
+    out = []
+    for pattern in ("contingency_*.csv", "comparison.csv", "fractions.csv", "phases.csv", "anomaly_by_*.csv"):
+        for path in sorted(folder.glob(pattern)):
+            table = _read_csv(path)
+            if table is not None and len(table) <= 500:
+                out.append({"name": path.name, **_as_table(table)})
+    return out
+
+
+def gather(folder: Path, name: str | None = None) -> dict:
+    """Everything report.html shows, from the run folder ``folder`` (called ``name`` once in place)."""
+    folder = Path(folder)
+    name = name or folder.name
+    metrics = _read_json(folder / "metrics.json")
+    marker = _read_json(folder / ".atomatlas-run")
+    labels = _read_csv(folder / "labels.csv")
+    config = (folder / "config.toml").read_text(errors="replace") if (folder / "config.toml").exists() else ""
+    fractions = _read_csv(folder / "fractions.csv")
+    cluster = metrics.get("cluster", {}) if isinstance(metrics.get("cluster"), dict) else {}
+    return {
+        "title": str(metrics.get("name") or name), "folder": name, "kind": str(marker.get("kind", "run")),
+        "summary": _summary(metrics),
+        "points": points(folder, labels, metrics) if labels is not None else None,
+        "clusters": cluster_table(folder, labels, metrics),
+        "k_selection": cluster.get("k_selection"),
+        "evaluation": metrics.get("evaluation"),
+        "fractions": {"columns": [str(c) for c in fractions.columns],
+                      "rows": fractions.astype(object).where(fractions.notna(), None).values.tolist()}
+        if fractions is not None else None,
+        "rows": _rows(labels) if labels is not None and (labels.empty or not _has_points(labels, folder)) else None,
+        "tables": tables(folder), "figures": figures(folder),
+        "config": config, "versions": metrics.get("versions", {}),
+        "rerun": f"atomatlas run {name}/config.toml --out {name}-again" if config else "",
+    }
+
+
+def _has_points(labels: pd.DataFrame, folder: Path) -> bool:
+    columns = set(labels.columns)
+    return (folder / "map.csv").exists() or {"embedding_1", "embedding_2"} <= columns or set(COORDINATES) <= columns
+
+
+def _rows(labels: pd.DataFrame) -> dict | None:
+    """labels.csv itself, for runs without a map (one row per structure, as classify writes)."""
+    return None if len(labels) > MAX_TABLE_ROWS else _as_table(labels)
+
+
+def _as_table(table: pd.DataFrame) -> dict:
+    """Column names and rows of plain values (numbers, text, null) for the page."""
+    return {"columns": [str(c) for c in table.columns],
+            "rows": [[None if pd.isna(v) else (v if isinstance(v, (int, float)) else str(v)) for v in row]
+                     for row in table.itertuples(index=False)]}
+
+
+def _summary(metrics: dict) -> list[list[str]]:
+    """A few lines that say what the run did, as (what, value) pairs."""
+    rows = []
+    source = metrics.get("input", {})
+    if isinstance(source, dict) and source.get("path"):
+        rows.append(["input", f"{source.get('path')} ({source.get('n_rows')} rows x {source.get('n_features')} "
+                              "features)"])
+    for step in ("scale", "reduce", "cluster"):
+        part = metrics.get(step)
+        if isinstance(part, dict) and part.get("method"):
+            text = str(part["method"])
+            if step == "cluster":
+                text += f", k = {part.get('k')}" + (f" (chosen by {part['selected_by']})" if part.get("selected_by")
+                                                      else "")
+                if isinstance(part.get("scores"), dict) and "silhouette" in part["scores"]:
+                    text += f", silhouette {part['scores']['silhouette']:.3f}"
+            rows.append([step, text])
+    for key in ("n_structures", "model", "counts"):
+        if key in metrics:
+            rows.append([key, json.dumps(metrics[key]) if isinstance(metrics[key], dict) else str(metrics[key])])
+    for name, scores in (metrics.get("evaluation") or {}).items():
+        if isinstance(scores, dict) and "adjusted_rand_index" in scores:
+            rows.append([f"vs {name}", f"ARI {scores['adjusted_rand_index']:.3f}, NMI "
+                                       f"{scores.get('normalized_mutual_info', float('nan')):.3f}, accuracy "
+                                       f"{scores.get('cluster_accuracy', float('nan')):.3f}"])
+    return rows

@@ -1,0 +1,146 @@
+"""report.html and chemiscope.json.gz: what the files hold (the browser tests check what a user sees)."""
+
+import gzip
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atomatlas import api
+from atomatlas.report.contents import MAX_POINTS, gather
+from atomatlas.report.page import safe_json
+
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+
+
+def _embedded(html: str) -> dict:
+    match = re.search(r'<script id="atlas-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_a_cluster_run_writes_a_self_contained_report(tmp_path, blobs_csv):
+    result = api.cluster(blobs_csv, tmp_path / "run", id_columns=["name", "id"], label_column="phase")
+    html = (result.path / "report.html").read_text()
+    assert "https://" not in re.sub(r'<script id="atlas-data".*?</script>', "", html, flags=re.S).split(
+        "<script>", 1)[0]  # nothing before the scripts points outside
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # nothing fetched at view time
+    assert "default-src 'none'" in html
+    data = _embedded(html)
+    assert data["points"]["n"] == data["points"]["total"] == 90
+    assert data["points"]["colour_by"][:2] == ["cluster", "label:phase"]
+    assert [row["size"] for row in data["clusters"]] == [30, 30, 30]
+    assert all(-1 <= row["silhouette"] <= 1 for row in data["clusters"])
+    assert data["k_selection"]["chosen_k"] == 3
+    assert data["rerun"] == "atomatlas run run/config.toml --out run-again"
+    labels = pd.read_csv(result.path / "labels.csv")
+    codes = data["points"]["columns"]["cluster"]["codes"]
+    levels = data["points"]["columns"]["cluster"]["levels"]
+    assert [int(levels[c]) for c in codes] == labels["cluster"].tolist()
+
+
+def test_no_report_and_rebuilding_it(tmp_path, blobs_csv, cli):
+    status, out, _ = cli("cluster", blobs_csv, "--id", "name,id", "--no-report", "--out", tmp_path / "run")
+    assert status == 0 and "report:" not in out
+    assert not (tmp_path / "run" / "report.html").exists()
+    status, out, _ = cli("report", tmp_path / "run")
+    assert status == 0 and f"wrote {tmp_path / 'run' / 'report.html'}" in out
+    assert _embedded((tmp_path / "run" / "report.html").read_text())["points"]["n"] == 90
+
+
+def test_report_refuses_what_is_not_a_run_and_damaged_files(tmp_path, blobs_csv, cli):
+    (tmp_path / "plain").mkdir()
+    status, _, err = cli("report", tmp_path / "plain")
+    assert status == 2 and "is not an atomatlas run folder" in err and len(err.strip().splitlines()) == 1
+    status, _, err = cli("report", tmp_path / "missing")
+    assert status == 2 and "is not a folder" in err
+    api.cluster(blobs_csv, tmp_path / "run", id_columns=["name", "id"], report=False)
+    (tmp_path / "run" / "metrics.json").write_text("{not json")
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 2 and re.search(r"metrics\.json is not valid JSON .*; rerun the run", err)
+    assert not (tmp_path / "run" / "report.html").exists()  # nothing half-written
+    (tmp_path / "run" / "metrics.json").write_text("{}")
+    pd.DataFrame({"map_1": [0.0], "map_2": [1.0]}).to_csv(tmp_path / "run" / "map.csv", index=False)
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 2 and "map.csv has 1 rows and labels.csv 90" in err
+
+
+def test_strings_from_the_run_cannot_leave_the_data_block():
+    text = safe_json({"label": HOSTILE, "line": "a\u2028b"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"label": HOSTILE, "line": "a\u2028b"}
+
+
+def test_a_hostile_label_stays_data(tmp_path, blobs_csv):
+    frame = pd.read_csv(blobs_csv)
+    frame["phase"] = np.where(frame["phase"] == "alpha", HOSTILE, frame["phase"])
+    frame.to_csv(blobs_csv, index=False)
+    html = (api.cluster(blobs_csv, tmp_path / "run", id_columns=["name", "id"], label_column="phase").path
+            / "report.html").read_text()
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert HOSTILE in _embedded(html)["points"]["columns"]["label:phase"]["levels"]
+
+
+def test_a_million_points_are_sampled_over_a_density_and_say_so(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    folder = tmp_path / "big"
+    folder.mkdir()
+    pd.DataFrame({"row": np.arange(n), "cluster": rng.integers(0, 5, n), "embedding_1": rng.normal(size=n),
+                  "embedding_2": rng.normal(size=n)}).to_csv(folder / "labels.csv", index=False)
+    points = gather(folder)["points"]
+    assert points["n"] == MAX_POINTS and points["total"] == n
+    assert np.sum(points["density"]["counts"]) == n
+    assert len(points["row"]) == len(set(points["row"])) == MAX_POINTS
+
+
+def test_a_hundred_thousand_points_stay_under_30_mb(tmp_path):
+    from atomatlas.report import write_report
+
+    rng = np.random.default_rng(0)
+    n = 100_000
+    folder = tmp_path / "large"
+    folder.mkdir()
+    pd.DataFrame({"structure": "/data/md/trajectory.lammpstrj", "frame": np.repeat(np.arange(50), n // 50),
+                  "atom": np.tile(np.arange(n // 50), 50), "species": "Cu",
+                  "x": rng.uniform(0, 40, n), "y": rng.uniform(0, 40, n), "z": rng.uniform(0, 40, n),
+                  "cluster": rng.integers(0, 8, n), "embedding_1": rng.normal(size=n),
+                  "embedding_2": rng.normal(size=n)}).to_csv(folder / "labels.csv", index=False)
+    size = write_report(folder).stat().st_size
+    assert size < 30e6, size
+
+
+def test_chemiscope_export_of_a_structure_run_reads_back(tmp_path):
+    from ase.build import bulk
+
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3)
+    atoms.rattle(0.05, seed=1)
+    atoms.write(tmp_path / "cu.extxyz")
+    fe = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(3)
+    fe.rattle(0.05, seed=2)
+    fe.write(tmp_path / "fe.extxyz")
+    result = api.environments([str(tmp_path / "cu.extxyz"), str(tmp_path / "fe.extxyz")], tmp_path / "run",
+                              descriptor="soap", k=2)
+    with gzip.open(result.path / "chemiscope.json.gz", "rt") as stream:
+        data = json.load(stream)
+    assert len(data["structures"]) == 2
+    assert [s["size"] for s in data["structures"]] == [len(atoms), len(fe)]
+    assert len(data["environments"]) == len(atoms) + len(fe)
+    assert data["environments"][len(atoms)] == {"structure": 1, "center": 0, "cutoff": 3.5}
+    labels = pd.read_csv(result.path / "labels.csv")
+    assert data["properties"]["cluster"]["values"] == labels["cluster"].astype(str).tolist()
+    assert data["settings"]["map"]["x"]["property"] == "map_1"
+
+
+def test_a_long_trajectory_without_a_map_shows_its_first_whole_frames(tmp_path):
+    n_frames, atoms = 30, 5000  # 150,000 rows, as identify writes them
+    folder = tmp_path / "identify"
+    folder.mkdir()
+    pd.DataFrame({"structure": "md.lammpstrj", "frame": np.repeat(np.arange(n_frames), atoms),
+                  "atom": np.tile(np.arange(atoms), n_frames), "x": 0.0, "y": 0.0, "z": 0.0,
+                  "class": "fcc"}).to_csv(folder / "labels.csv", index=False)
+    points = gather(folder)["points"]
+    assert points["total"] == n_frames * atoms and points["n"] == 20 * atoms  # 20 whole frames fit
+    assert [frame["atoms"] for frame in points["frames"]] == [atoms] * 20
+    assert points["density"] is None and "map" not in points
