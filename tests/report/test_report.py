@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from atomatlas import api
 from atomatlas.report.contents import MAX_POINTS, gather
