@@ -18,6 +18,7 @@ from atomatlas.errors import AtlasError
 
 EXPORT = "chemiscope.json.gz"
 CUTOFF = 3.5  # A: the sphere chemiscope draws round a selected environment
+MAX_ENVIRONMENTS = 1_000_000  # beyond, no export: the file would be gigabytes and chemiscope could not show it
 PROPERTIES = ("cluster", "class", "probability", "uncertainty", "anomaly_score", "anomaly", "map_1", "map_2")
 
 
@@ -37,7 +38,7 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     if not structures.exists() or not labels_path.exists():
         return None
     labels = pd.read_csv(labels_path)
-    if not {"structure", "frame", "atom"} <= set(labels.columns):
+    if not {"structure", "frame", "atom"} <= set(labels.columns) or len(labels) > MAX_ENVIRONMENTS:
         return None
     if (folder / "map.csv").exists():
         extra = pd.read_csv(folder / "map.csv")
