@@ -50,10 +50,11 @@ model: $(STAMP)
 	$(BIN)/atomatlas train-crystal-cnn --out out/crystal-cnn --overwrite
 	cp out/crystal-cnn/crystal_cnn.npz out/crystal-cnn/crystal_cnn.json src/atomatlas/models/
 
+# Every benchmark, one after the other (about half an hour on 2 cores; installs the validate
+# extra for OVITO's PTM): bench/results.json and docs/performance.md.
 bench: $(STAMP)
-	$(BIN)/python bench/bench_select_k.py
-	$(BIN)/python bench/bench_descriptors.py
-	$(BIN)/python bench/bench_diffraction.py
+	$(BIN)/pip install --quiet -e ".[validate]"
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

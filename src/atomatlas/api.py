@@ -58,13 +58,16 @@ def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False,
 def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silhouette", k_min: int = 2,
             k_max: int = 10, params: dict | None = None, scale: str = "standard", reduce: str | None = None,
             n_components: int | float = 2, reduce_params: dict | None = None, reduce_for: str = "cluster",
-            seed: int = 0, overwrite: bool = False, report: bool = True, progress: bool = False,
-            **columns) -> RunResult:
+            seed: int = 0, scheduler: str | None = None, sample_size: int = 100_000, workers: int | None = None,
+            overwrite: bool = False, report: bool = True, progress: bool = False, **columns) -> RunResult:
     """Cluster the rows of a table (k chosen by ``select`` when ``k="auto"``), scored against ``label_column``.
 
     ``columns``: ``id_columns``, ``features``, ``features_regex``, ``exclude``,
     ``label_column``, ``delimiter``, ``drop_constant``. ``reduce`` (pca, kernel_pca, tsne,
     umap, mds) first, clustering on it (``reduce_for="cluster"``) or only drawing with it.
+    ``scheduler``: ``"local"`` or a Dask scheduler address runs it through Dask (a table
+    beyond memory: parquet file or folder, CSV; kmeans, standard scaling, pca; k chosen on
+    ``sample_size`` rows; docs/scale.md); ``workers``: processes of the local cluster.
     """
     config = {"name": "cluster", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
               "cluster": {"method": method, "k": k, "select": select, "k_min": k_min, "k_max": k_max,
@@ -72,6 +75,8 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
     if reduce:
         config["reduce"] = {"method": reduce, "n_components": n_components, **(reduce_params or {})}
         config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
+    if scheduler:
+        config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
     return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 

@@ -63,6 +63,41 @@ def evaluate_clusters(labels_true, labels_pred) -> dict:
     }
 
 
+def evaluate_contingency(table: pd.DataFrame) -> dict:
+    """The scores of :func:`evaluate_clusters` from the counts alone (classes x clusters, -1 = noise), for labels
+    too many to hold: a distributed run sums the counts of its partitions."""
+    from sklearn.metrics import mutual_info_score
+
+    counts = table.to_numpy(dtype=float)
+    n = counts.sum()
+    if n == 0:
+        raise AtlasError("no row has a label to evaluate against.")
+
+    def pairs(x):
+        return float((x * (x - 1) / 2).sum())
+
+    together, rows, cols = pairs(counts), pairs(counts.sum(axis=1)), pairs(counts.sum(axis=0))
+    expected = rows * cols / (n * (n - 1) / 2) if n > 1 else 0.0
+    top = (rows + cols) / 2 - expected
+    ari = 1.0 if top == 0 else (together - expected) / top
+
+    def entropy(x):
+        p = x[x > 0] / n
+        return float(-(p * np.log(p)).sum())
+
+    h_true, h_pred = entropy(counts.sum(axis=1)), entropy(counts.sum(axis=0))
+    mutual = float(mutual_info_score(None, None, contingency=counts))
+    nmi = 1.0 if h_true == h_pred == 0 else (mutual / ((h_true + h_pred) / 2) if h_true + h_pred > 0 else 0.0)
+    clusters = table.drop(columns=[c for c in table.columns if c == -1])
+    matched = clusters.to_numpy(dtype=float)
+    rows_, cols_ = linear_sum_assignment(matched, maximize=True) if matched.size else ([], [])
+    return {"n_labelled": int(n), "n_classes": int((counts.sum(axis=1) > 0).sum()),
+            "n_clusters": int((clusters.to_numpy().sum(axis=0) > 0).sum()),
+            "adjusted_rand_index": float(ari), "normalized_mutual_info": float(nmi),
+            "cluster_accuracy": float(matched[rows_, cols_].sum() / n) if matched.size else 0.0,
+            "purity": float(counts.max(axis=0).sum() / n)}
+
+
 LABEL_TRANSFORMS = {
     "none": lambda s: s,
     # Carbon's nnatom codes 2.5 (sp2 edge) and 3.5 (sp2 tube) fold onto their coordination number.

@@ -219,26 +219,16 @@ def check_features(frame: pd.DataFrame, path: str, names: list[str], *, constant
     return frame, kept, dropped
 
 
-def read_table(path: str | Path, *, id_columns: list[str] | None = None, features: list[str] | None = None,
-               features_regex: str | None = None, exclude: list[str] | None = None,
-               label_column: str | None = None, delimiter: str | None = None,
-               drop_constant: bool = False, constant: str | None = None) -> Table:
-    """Read and validate a descriptor table.
-
-    Id columns default to columns named like ids (``key``, ``id``, ``atom``...) plus any
-    text column; features default to every other numeric column.
-    """
-    path = str(path)
-    frame = read_frame(path, delimiter)
-    exclude = list(exclude or [])
+def choose_columns(frame: pd.DataFrame, path: str, *, id_columns: list[str] | None, features: list[str] | None,
+                   features_regex: str | None, exclude: list[str], label_column: str | None):
+    """(id columns, feature columns) of a table, from its first rows: ids are columns named like ids (``key``,
+    ``id``, ``atom``...) plus any text column unless given; features every other numeric column unless given."""
     for name in exclude:
         if name not in frame.columns:
             raise AtlasError(f"{path}: --exclude column {name!r} not found; available columns: {list(frame.columns)}.")
     if label_column is not None and label_column not in frame.columns:
         raise AtlasError(f"{path}: label column {label_column!r} not found; available columns: "
                          f"{list(frame.columns)}; pass the right name to --labels.")
-    if label_column is not None and frame[label_column].isna().all():
-        raise AtlasError(f"{path}: label column {label_column!r} has no values.")
     if id_columns is None:
         id_columns = [c for c in frame.columns
                       if c != label_column and c not in (features or [])
@@ -251,6 +241,25 @@ def read_table(path: str | Path, *, id_columns: list[str] | None = None, feature
     not_features = list(dict.fromkeys([*id_columns, *exclude, *([label_column] if label_column else [])]))
     names = select_features(frame, path, exclude_columns=not_features, features=features,
                             features_regex=features_regex)
+    return list(id_columns), names
+
+
+def read_table(path: str | Path, *, id_columns: list[str] | None = None, features: list[str] | None = None,
+               features_regex: str | None = None, exclude: list[str] | None = None,
+               label_column: str | None = None, delimiter: str | None = None,
+               drop_constant: bool = False, constant: str | None = None) -> Table:
+    """Read and validate a descriptor table.
+
+    Id columns default to columns named like ids (``key``, ``id``, ``atom``...) plus any
+    text column; features default to every other numeric column.
+    """
+    path = str(path)
+    frame = read_frame(path, delimiter)
+    exclude = list(exclude or [])
+    if label_column is not None and label_column in frame.columns and frame[label_column].isna().all():
+        raise AtlasError(f"{path}: label column {label_column!r} has no values.")
+    id_columns, names = choose_columns(frame, path, id_columns=id_columns, features=features,
+                                       features_regex=features_regex, exclude=exclude, label_column=label_column)
     constant = constant or ("drop" if drop_constant else "error")
     frame, names, dropped = check_features(frame, path, names, constant=constant)
     return Table(frame=frame.reset_index(drop=True), path=path, id_columns=list(id_columns),

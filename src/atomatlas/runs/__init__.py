@@ -5,6 +5,7 @@ kind                    module (config class)                 command
 ======================  ====================================  ===========================
 table                   tables (TableRun)                     cluster, reduce, anomalies
 structures              structures (StructureRun)             environments
+scale out (Dask)        scale_out (ScaleOutRun)               cluster --scheduler
 table classifier        classifier (ClassifierRun)            fit-classifier
 label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
@@ -25,8 +26,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, segmentation,
-                            structures, tables)
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, scale_out,
+                            segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
@@ -41,6 +42,7 @@ KINDS = {
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
     "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),
     "structures": ("structures", structures.StructureRun, structures.run),
+    "scale out": ("dask", scale_out.ScaleOutRun, scale_out.run),
     "table": ("data", tables.TableRun, tables.run),
 }
 

@@ -229,19 +229,23 @@ def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder
         "cluster_sizes": {int(k): int(v) for k, v in sizes.items()},
         "scores": score_labels(X, labels, clusterer.estimator_, random_state=config.seed)}
     if clusterer.scores_ is not None:
-        scores = pd.DataFrame(clusterer.scores_)
-        # nested clustering searched k for its outer level only
-        chosen_k = clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_") else clusterer.k_
-        metrics["cluster"]["k_selection"] = {
-            "criterion": clusterer.selected_by_, "range": [int(scores["k"].min()), int(scores["k"].max())],
-            "chosen_k": chosen_k, "scores": scores.to_dict(orient="records"),
-            # a best score at the largest k tried means: widen the range
-            "at_edge": bool(chosen_k == int(scores["k"].max()) and scores["k"].max() > scores["k"].min())}
-        fitted.figures.append(save_figure(folder, "k_selection.png",
-                                          k_selection(scores, chosen_k, clusterer.selected_by_)))
+        metrics["cluster"]["k_selection"] = record = k_selection_record(clusterer)
+        fitted.figures.append(save_figure(folder, "k_selection.png", k_selection(
+            pd.DataFrame(clusterer.scores_), record["chosen_k"], clusterer.selected_by_)))
     if hasattr(clusterer.estimator_, "splits_"):
         metrics["cluster"]["splits"] = clusterer.estimator_.splits_
     write_picks(folder, frame, X, labels)
+
+
+def k_selection_record(clusterer) -> dict:
+    """metrics.json's ``k_selection``: every score per k tried, the chosen k, and whether it is at the edge."""
+    scores = pd.DataFrame(clusterer.scores_)
+    # nested clustering searched k for its outer level only
+    chosen_k = clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_") else clusterer.k_
+    return {"criterion": clusterer.selected_by_, "range": [int(scores["k"].min()), int(scores["k"].max())],
+            "chosen_k": chosen_k, "scores": scores.to_dict(orient="records"),
+            # a best score at the largest k tried means: widen the range
+            "at_edge": bool(chosen_k == int(scores["k"].max()) and scores["k"].max() > scores["k"].min())}
 
 
 def _score_clusters(config, table: Table, fitted: _Fitted, label_sets: dict, metrics: dict, folder: Path) -> None:

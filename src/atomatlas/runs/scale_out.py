@@ -1,0 +1,298 @@
+"""A table clustered through Dask (``[dask]``; ``atomatlas cluster --scheduler local|ADDRESS``).
+
+For tables beyond one process's memory: a parquet file, a folder of parquet files or a
+CSV, read lazily. One pass over the rows checks the values and gives the scaling
+statistics; PCA (``--reduce pca``) is dask-ml's; k is chosen on a uniform sample (the
+same selection as in-memory runs, on :data:`K_SEARCH_ROWS` of them) and the clustering is
+:class:`~atomatlas.learn.distributed_kmeans.DistributedKMeans` over all rows. Labels are
+computed where the rows are, partition by partition: ``labels.csv`` up to
+:data:`LABELS_CSV_MAX_ROWS` rows, ``labels.parquet/`` (one file per partition) beyond.
+Scores against a label column come from counts summed over partitions. The client holds
+centres, statistics and counts, never the rows.
+
+``scheduler = "local"`` starts a ``LocalCluster`` of one single-threaded worker process per
+core; any other value is the address of a running scheduler (``tcp://host:8786``), whose
+workers must see the input and the run folder at the same paths (a shared file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+from atomatlas.runs.sections import Cluster, Data, RunHeader, Step, check_keys, header, reduce_step, scale_step
+
+KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "dask"}
+LABELS_CSV_MAX_ROWS = 1_000_000  # beyond, labels.parquet/ written by the workers
+K_SEARCH_ROWS = 20_000  # k is chosen on at most this many sampled rows (silhouette and friends are quadratic)
+CONNECT_TIMEOUT = "10s"
+
+
+@dataclass
+class DaskSection:
+    """``[dask]``: where the work runs and how many rows choose k and start the clustering."""
+
+    scheduler: str = "local"
+    sample_size: int = 100_000
+    workers: int | None = None  # local: worker processes (default: one per core)
+
+    @classmethod
+    def parse(cls, raw) -> DaskSection:
+        check_keys(raw, cls.__dataclass_fields__, "dask")
+        out = cls(**raw)
+        if not isinstance(out.scheduler, str) or not out.scheduler:
+            raise AtlasError("config: [dask] scheduler must be \"local\" or a scheduler address such as "
+                             "\"tcp://host:8786\".")
+        if isinstance(out.sample_size, bool) or not isinstance(out.sample_size, int) or out.sample_size < 100:
+            raise AtlasError(f"config: [dask] sample_size must be an integer >= 100; got {out.sample_size!r}.")
+        if out.workers is not None and (isinstance(out.workers, bool) or not isinstance(out.workers, int)
+                                        or not 1 <= out.workers <= 1024):
+            raise AtlasError(f"config: [dask] workers must be an integer from 1 to 1024; got {out.workers!r}.")
+        return out
+
+    def to_toml(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(kw_only=True)
+class ScaleOutRun(RunHeader):
+    """The sections of a Dask run: a table, scaling, an optional PCA, KMeans, and where to run."""
+
+    data: Data
+    scale: Step = field(default_factory=lambda: Step("standard"))
+    reduce: Step | None = None
+    cluster: Cluster = field(default_factory=Cluster)
+    dask: DaskSection = field(default_factory=DaskSection)
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None) -> ScaleOutRun:
+        extra = sorted(set(raw) - KEYS)
+        if extra:
+            raise AtlasError(f"config: a [dask] run takes [data], [scale], [reduce] and [cluster]; remove "
+                             f"{', '.join(f'[{k}]' for k in extra)} or the [dask] section (to run in memory).")
+        if raw.get("data") is None or "cluster" not in raw:
+            raise AtlasError("config: a [dask] run needs a [data] table and a [cluster] section.")
+        run = cls(**header(raw), data=Data.parse(raw["data"], base), scale=scale_step(raw.get("scale")),
+                  reduce=reduce_step(raw.get("reduce")), cluster=Cluster.parse(raw["cluster"], "cluster"),
+                  dask=DaskSection.parse(raw.get("dask") or {}))
+        if run.scale.method not in ("standard", "none"):
+            raise AtlasError(f"--scheduler scales with standard or none; got {run.scale.method!r}: choose one of "
+                             "those, or drop --scheduler to run in memory.")
+        if run.reduce is not None and run.reduce.method != "pca":
+            raise AtlasError(f"--scheduler reduces with pca only; got {run.reduce.method!r}: use --reduce pca, or "
+                             "drop --scheduler to run in memory.")
+        if run.cluster.method != "kmeans" or run.cluster.params:
+            raise AtlasError(f"--scheduler clusters with kmeans (no --param); got {run.cluster.label()!r}: use "
+                             "--method kmeans, or drop --scheduler to run in memory.")
+        if run.reduce is not None and run.cluster.on == "scaled":
+            raise AtlasError("--reduce-for view is not available with --scheduler (it clusters the reduction).")
+        if run.data.drop_constant:
+            raise AtlasError("--drop-constant is not available with --scheduler: leave constant columns out with "
+                             "--exclude.")
+        return run
+
+    def to_toml(self) -> dict:
+        out = self.header_toml()
+        out["data"] = self.data.to_toml()
+        out["scale"] = self.scale.to_toml()
+        if self.reduce is not None:
+            out["reduce"] = self.reduce.to_toml()
+        out["cluster"] = self.cluster.to_toml()
+        out["dask"] = self.dask.to_toml()
+        return out
+
+
+@contextlib.contextmanager
+def connected(section: DaskSection, progress: bool):
+    """A Dask client on a new LocalCluster or an existing scheduler, closed at the end."""
+    from distributed import Client, LocalCluster
+
+    if section.scheduler == "local":
+        workers = section.workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               silence_logs=logging.ERROR, dashboard_address=":0")
+        try:
+            with Client(cluster) as client:
+                _tell_dashboard(client, progress)
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = Client(section.scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise AtlasError(f"cannot reach the Dask scheduler at {section.scheduler} ({exc}); start one with "
+                         "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local.") from exc
+    with client:
+        _tell_dashboard(client, progress)
+        yield client
+
+
+def _tell_dashboard(client, progress: bool) -> None:
+    if not progress:
+        return
+    import importlib.util
+
+    link = client.dashboard_link if importlib.util.find_spec("bokeh") else None  # the dashboard needs bokeh
+    workers = len(client.scheduler_info().get("workers", {}))
+    print(f"  dask: {workers} worker(s) at {client.scheduler.address}"
+          + (f", dashboard {link}" if link else ""), flush=True)
+
+
+def run(config: ScaleOutRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Read, scale, reduce and cluster the table through Dask into the run folder ``out``."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # dask's own use of pandas 3 (not ours; nothing for a user to act on)
+        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index is deprecated")
+        return _run(config, out, overwrite=overwrite, progress=progress)
+
+
+def _run(config: ScaleOutRun, out, *, overwrite: bool, progress: bool) -> RunResult:
+    from atomatlas.io.lazy_tables import read_lazy_table
+
+    from atomatlas.datasets import resolve
+
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()
+    data = config.data
+    table = read_lazy_table(resolve(data.path), id_columns=data.id_columns, features=data.features,
+                            features_regex=data.features_regex, exclude=data.exclude,
+                            label_column=data.label_column, delimiter=data.delimiter)
+    table.path = data.path
+    with connected(config.dask, progress) as client:
+        fitted = fit(config, table, progress)
+        with folder as tmp:
+            labels, metrics = write_outputs(config, table, fitted, tmp)
+            metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
+                               "workers": len(client.scheduler_info().get("workers", {}))}
+            write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=labels, metrics=metrics)
+
+
+@dataclass
+class Fitted:
+    """What the distributed fit learned: plain arrays, applied to every partition."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    pca_mean: np.ndarray | None
+    components: np.ndarray | None
+    explained: list | None
+    model: object  # DistributedKMeans
+    selection: object  # AtlasCluster fitted on the sample (k chosen there), or None
+    rows: int
+    sample: np.ndarray  # the uniform sample (scaled, reduced) that chose k and is scored
+
+
+def _transform(block: np.ndarray, mean, std, pca_mean, components) -> np.ndarray:
+    values = (np.asarray(block, dtype=float) - mean) / std
+    return values if components is None else (values - pca_mean) @ components.T
+
+
+def fit(config: ScaleOutRun, table, progress: bool) -> Fitted:
+    """Statistics, scaling, PCA, k on a sample and KMeans on all rows; nothing but arrays of size d or k here."""
+    from atomatlas.io.lazy_tables import feature_statistics
+    from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
+
+    X = table.X()
+    head = table.frame.head(1000, npartitions=1)[table.feature_names].to_numpy(dtype=float)
+    stats = feature_statistics(table, X, shift=head.mean(axis=0))
+    mean, std = stats["mean"], stats["std"]
+    if config.scale.method == "none":
+        mean, std = np.zeros_like(mean), np.ones_like(std)
+    Z = X.map_blocks(_transform, mean, std, None, None, dtype=float)
+    pca_mean = components = explained = None
+    if config.reduce is not None:
+        from dask_ml.decomposition import PCA
+
+        n = int(config.reduce.params.get("n_components", 2))
+        if not 1 <= n <= len(table.feature_names):
+            raise AtlasError(f"--n-components {n}: give 1 to {len(table.feature_names)} (the features).")
+        pca = PCA(n_components=n, svd_solver="tsqr", random_state=config.seed).fit(Z)
+        pca_mean, components = np.asarray(pca.mean_), np.asarray(pca.components_)
+        explained = [float(v) for v in np.asarray(pca.explained_variance_ratio_)]
+        Z = X.map_blocks(_transform, mean, std, pca_mean, components, dtype=float,
+                         chunks=(X.chunks[0], (n,)))
+    k, selection = config.cluster.k, None
+    sample = uniform_sample(Z, min(config.dask.sample_size, K_SEARCH_ROWS), config.seed)
+    if k in ("auto", None):
+        selection = config.cluster.build(config.seed).fit(sample)
+        k = int(selection.k_)
+    model = DistributedKMeans(k, sample_size=config.dask.sample_size, random_state=config.seed,
+                              progress=progress).fit(Z)
+    return Fitted(mean, std, pca_mean, components, explained, model, selection, stats["rows"], sample)
+
+
+def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, components, centres) -> pd.DataFrame:
+    from atomatlas.learn.distributed_kmeans import _labels
+
+    out = part[keep].copy() if keep else pd.DataFrame(index=part.index)
+    values = _transform(part[features].to_numpy(dtype=float), mean, std, pca_mean, components)
+    out["cluster"] = _labels(values, centres) if len(values) else np.zeros(0, dtype=np.int64)
+    return out
+
+
+def write_outputs(config: ScaleOutRun, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
+    """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
+    from atomatlas.evaluate.clusters import evaluate_contingency
+    from atomatlas.learn.select_k import score_labels
+
+    keep = list(dict.fromkeys([*table.id_columns, *([table.label_column] if table.label_column else [])]))
+    meta = {**{c: table.frame[c].dtype for c in keep}, "cluster": "int64"}
+    labelled = table.frame.map_partitions(
+        _label_partition, table.feature_names, keep, fitted.mean, fitted.std, fitted.pca_mean, fitted.components,
+        fitted.model.cluster_centers_, meta=meta)
+    sizes = labelled["cluster"].value_counts().compute().sort_index()
+    written = None
+    if fitted.rows <= LABELS_CSV_MAX_ROWS:
+        written = labelled.compute().reset_index(drop=True)
+        columns = [c for c in written.columns if c != table.label_column]
+        write_csv(folder / "labels.csv", written[columns] if table.id_columns else
+                  pd.DataFrame({"row": np.arange(len(written)), "cluster": written["cluster"]}))
+    else:
+        labelled.drop(columns=[table.label_column] if table.label_column else []).to_parquet(
+            folder / "labels.parquet", write_index=False)
+    model = fitted.model
+    metrics = {"name": config.name, "atomatlas_version": __version__, "seed": config.seed,
+               "input": {"path": table.path, "n_rows": fitted.rows, "n_features": len(table.feature_names),
+                         "features": table.feature_names, "id_columns": table.id_columns,
+                         "label_column": table.label_column, "partitions": table.frame.npartitions},
+               "scale": {"method": config.scale.method, "params": {}},
+               "cluster": {"method": "kmeans", "params": {}, "engine": "dask (k-means++ on a sample, then Lloyd "
+                           "passes over all rows)", "k": int(model.n_clusters),
+                           "selected_by": config.cluster.select if fitted.selection is not None else None,
+                           "sample_size": int(model.sample_size_), "n_iter": int(model.n_iter_),
+                           "inertia": model.inertia_, "cluster_sizes": {int(k): int(v) for k, v in sizes.items()},
+                           "n_noise": 0, "scores": score_labels(fitted.sample, model.predict(fitted.sample).compute(),
+                                                                random_state=config.seed),
+                           "scores_on": f"a uniform sample of {len(fitted.sample)} rows"},
+               "labels_file": "labels.csv" if written is not None else "labels.parquet"}
+    if fitted.explained is not None:
+        metrics["reduce"] = {"method": "pca", "params": config.reduce.params, "explained_variance_ratio":
+                             fitted.explained}
+    if fitted.selection is not None and fitted.selection.scores_ is not None:
+        from atomatlas.plots.cluster import k_selection
+        from atomatlas.runs.tables import k_selection_record
+
+        metrics["cluster"]["k_selection"] = record = k_selection_record(fitted.selection)
+        record["on"] = f"a uniform sample of {len(fitted.sample)} rows"
+        save_figure(folder, "k_selection.png", k_selection(pd.DataFrame(fitted.selection.scores_),
+                                                           record["chosen_k"], fitted.selection.selected_by_))
+    if table.label_column:
+        counts = labelled.groupby([table.label_column, "cluster"]).size().compute()
+        contingency = counts.unstack(fill_value=0).sort_index(axis=0).sort_index(axis=1)
+        contingency.index = contingency.index.astype(str)
+        metrics["evaluation"] = {table.label_column: evaluate_contingency(contingency)}
+        write_csv(folder / f"contingency_{table.label_column}.csv", contingency.rename_axis("class").reset_index())
+    return written, metrics

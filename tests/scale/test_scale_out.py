@@ -1,0 +1,133 @@
+"""Clustering through Dask: the same answers as in memory, on a 2-worker LocalCluster, and clear refusals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from atomatlas import api
+from atomatlas.evaluate.clusters import contingency, evaluate_clusters, evaluate_contingency
+from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
+
+
+@pytest.fixture(scope="module")
+def blobs_folder(tmp_path_factory):
+    """6000 rows of 6 blobs in 8-D: a folder of three parquet files and the same rows as one CSV."""
+    root = tmp_path_factory.mktemp("blobs")
+    X, y = make_blobs(6000, n_features=8, centers=6, cluster_std=1.2, random_state=4)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
+    frame.insert(0, "id", np.arange(len(frame)))
+    frame["phase"] = [f"p{v}" for v in y]
+    (root / "parts").mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(root / "parts" / f"part{i}.parquet", index=False)
+    frame.to_csv(root / "all.csv", index=False)
+    return root
+
+
+def test_distributed_kmeans_reaches_the_in_memory_answer():
+    import dask.array as da
+    from sklearn.cluster import KMeans
+
+    X, y = make_blobs(40_000, n_features=16, centers=20, random_state=0)
+    model = DistributedKMeans(20, sample_size=5000, random_state=0).fit(da.from_array(X, chunks=(7000, -1)))
+    labels = model.predict(da.from_array(X, chunks=(7000, -1))).compute()
+    reference = KMeans(20, random_state=0).fit(X)
+    assert adjusted_rand_score(y, labels) == pytest.approx(1.0)
+    assert adjusted_rand_score(reference.labels_, labels) >= 0.99
+    assert model.inertia_ == pytest.approx(reference.inertia_, rel=1e-6)
+    assert model.counts_.sum() == len(X)
+
+
+def test_the_sample_is_uniform_and_the_same_for_a_seed():
+    import dask.array as da
+
+    X = da.from_array(np.arange(10_000, dtype=float)[:, None], chunks=(1234, 1))
+    first, again = uniform_sample(X, 2000, 7), uniform_sample(X, 2000, 7)
+    assert len(first) == 2000 and len(np.unique(first)) == 2000
+    np.testing.assert_array_equal(first, again)
+    assert abs(np.mean(first) - 5000) < 300  # every block is sampled, not only the first
+
+
+def test_scores_from_counts_equal_scores_from_labels():
+    rng = np.random.default_rng(0)
+    truth, found = rng.choice(list("abc"), 400), rng.integers(-1, 4, 400)
+    found[truth == "a"] = 2
+    expected = evaluate_clusters(truth, found)
+    got = evaluate_contingency(contingency(truth, found))
+    assert got == pytest.approx(expected)
+
+
+def test_a_parquet_folder_on_a_two_worker_cluster_matches_the_in_memory_run(tmp_path, blobs_folder, cli):
+    status, out, err = cli("cluster", blobs_folder / "parts", "--id", "id", "--labels", "phase", "--scheduler",
+                           "local", "--workers", "2", "--out", tmp_path / "dask")
+    assert status == 0, err
+    assert "dask: 2 worker(s)" in out
+    memory = api.cluster(blobs_folder / "all.csv", tmp_path / "memory", id_columns=["id"], label_column="phase")
+    distributed = pd.read_csv(tmp_path / "dask" / "labels.csv")
+    assert distributed["id"].tolist() == list(range(6000))
+    assert adjusted_rand_score(memory.labels["cluster"], distributed["cluster"]) >= 0.99
+    metrics = pd.read_json(tmp_path / "dask" / "metrics.json", typ="series")
+    assert metrics["cluster"]["k"] == 6 and metrics["dask"]["workers"] == 2
+    assert metrics["evaluation"]["phase"]["adjusted_rand_index"] >= 0.99
+    assert (tmp_path / "dask" / "report.html").exists() and (tmp_path / "dask" / "k_selection.png").exists()
+
+
+def test_beyond_the_csv_limit_the_workers_write_labels_parquet(tmp_path, blobs_folder, monkeypatch):
+    from atomatlas.runs import scale_out
+
+    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 1000)
+    result = api.cluster(blobs_folder / "parts", tmp_path / "big", k=6, id_columns=["id"], scheduler="local",
+                         workers=2, reduce="pca", n_components=3)
+    labels = pd.read_parquet(tmp_path / "big" / "labels.parquet")
+    assert not (tmp_path / "big" / "labels.csv").exists()
+    assert sorted(labels["id"]) == list(range(6000)) and labels["cluster"].nunique() == 6
+    assert result.metrics["labels_file"] == "labels.parquet"
+    assert len(result.metrics["reduce"]["explained_variance_ratio"]) == 3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--method", "gmm"], r"--scheduler clusters with kmeans \(no --param\); got 'gmm'"),
+    (["--reduce", "tsne"], r"--scheduler reduces with pca only; got 'tsne'"),
+    (["--scale", "robust"], r"--scheduler scales with standard or none; got 'robust'"),
+    (["--drop-constant"], r"--drop-constant is not available with --scheduler"),
+])
+def test_what_the_distributed_path_does_not_do_is_refused(tmp_path, blobs_folder, cli, args, message):
+    status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", "local", *args, "--out", tmp_path / "o")
+    assert status == 2
+    assert pytest.importorskip("re").search(message, err), err
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_scheduler_and_bad_tables_are_one_line(tmp_path, blobs_folder, cli):
+    status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", "tcp://127.0.0.1:9", "--out", tmp_path / "o")
+    assert status == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    (tmp_path / "empty").mkdir()
+    status, _, err = cli("cluster", tmp_path / "empty", "--scheduler", "local", "--out", tmp_path / "o")
+    assert status == 2 and "a folder without .parquet files" in err
+    frame = pd.read_csv(blobs_folder / "all.csv")
+    frame.loc[17, "f3"] = np.nan
+    frame.to_parquet(tmp_path / "gap.parquet", index=False)
+    status, _, err = cli("cluster", tmp_path / "gap.parquet", "--scheduler", "local", "--workers", "1",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "feature column 'f3' has 1 missing or infinite value(s)" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_worked_example_of_docs_scale_md_runs_as_written(tmp_path, cli, monkeypatch):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text()
+    example = page[page.index("## A worked example"):page.index("## How fast")]
+    code = re.search(r"```python\n(.*?)```", example, re.S).group(1)
+    command = re.search(r"```bash\n(atomatlas .*?)\n```", example, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/scale.md", "exec"), {})
+    status, _, err = cli(*command.split()[1:])
+    assert status == 0, err
+    metrics = pd.read_json(tmp_path / "runs" / "big" / "metrics.json", typ="series")
+    assert metrics["evaluation"]["site"]["adjusted_rand_index"] == pytest.approx(1.0)
+    assert metrics["input"]["n_rows"] == 100_000 and metrics["dask"]["workers"] == 2
