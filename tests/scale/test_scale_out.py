@@ -85,6 +85,10 @@ def test_beyond_the_csv_limit_the_workers_write_labels_parquet(tmp_path, blobs_f
     assert sorted(labels["id"]) == list(range(6000)) and labels["cluster"].nunique() == 6
     assert result.metrics["labels_file"] == "labels.parquet"
     assert len(result.metrics["reduce"]["explained_variance_ratio"]) == 3
+    from atomatlas.report.contents import gather  # the report's cluster table comes from the recorded sizes
+
+    clusters = gather(tmp_path / "big")["clusters"]
+    assert sorted(row["size"] for row in clusters) == sorted(labels["cluster"].value_counts())
 
 
 @pytest.mark.parametrize("args, message", [

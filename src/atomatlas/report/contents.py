@@ -161,9 +161,13 @@ def _frames(table: pd.DataFrame) -> list[dict]:
 
 def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dict]:
     """One row per cluster: size, mean silhouette, representative and the dominant class of each label set."""
-    if labels is None or "cluster" not in labels.columns:
+    recorded = metrics.get("cluster", {}).get("cluster_sizes") if isinstance(metrics.get("cluster"), dict) else None
+    if labels is not None and "cluster" in labels.columns:
+        sizes = labels["cluster"].value_counts().sort_index()
+    elif isinstance(recorded, dict) and recorded:  # labels too many for labels.csv (labels.parquet/)
+        sizes = pd.Series({int(k): int(v) for k, v in recorded.items()}).sort_index()
+    else:
         return []
-    sizes = labels["cluster"].value_counts().sort_index()
     silhouette = metrics.get("cluster", {}).get("silhouette_by_cluster", {})
     picks = _read_csv(folder / "representatives.csv")
     representative = {}
