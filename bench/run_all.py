@@ -58,6 +58,10 @@ BENCHES = [
     ("Report", "bench_report.py", [],
      "The demo with and without report.html (and its predict folder's), best of three each, then the size and "
      "build time of a report of 10^5 points. Target: the ratio at most 1.10."),
+    ("SOAP through Dask", "bench_soap_dask.py", [],
+     "SOAP of a trajectory of 2000-atom frames: DScribe in one process against `environments --scheduler`'s path "
+     "(frames streamed to the workers, described in chunks, written as parquet). Target: a speed-up of at least "
+     "0.9 x the workers."),
     ("Clustering through Dask", "bench_scale.py", ["--rows", "10000000"],
      "Gaussian blobs (20 in 64-D) generated lazily on a 2-worker LocalCluster, clustered by atomatlas's "
      "`DistributedKMeans` (k-means++ on a sample, then Lloyd passes over all rows) and by dask-ml's `KMeans` "

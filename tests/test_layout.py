@@ -41,7 +41,8 @@ def test_every_run_kind_has_an_api_function_and_a_command():
                     "label few": "label_few", "segmentation": "segment", "predict": "predict",
                     "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn",
                     "crystal ensemble": "train_crystal_ensemble", "identify": "identify",
-                    "identify model": "train_identify", "scale out": "cluster"}
+                    "identify model": "train_identify", "scale out": "cluster",
+                    "structures scale out": "environments"}
     assert set(entry_points) == set(runs.KINDS)
     for function in entry_points.values():
         assert function in api.__all__ and callable(getattr(api, function))

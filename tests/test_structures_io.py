@@ -84,3 +84,22 @@ def test_overlap_check_finds_the_closest_pair_ase_finds_in_skewed_cells_slabs_an
     else:
         with pytest.raises(AtlasError, match=rf"are {expected:.3f} A apart"):
             check_frame(Frame(atoms, "random.extxyz", 0))
+
+
+def test_frames_one_at_a_time_are_the_frames_read_whole_and_a_broken_one_is_named(tmp_path, crystal):
+    from atomatlas.io.structures import Skipped, iter_frames
+
+    ase.io.write(tmp_path / "md.extxyz", [crystal] * 3)
+    whole = read_frames(tmp_path / "md.extxyz")
+    streamed = list(iter_frames(tmp_path / "md.extxyz"))
+    assert [(f.source, f.index) for f in streamed] == [(f.source, f.index) for f in whole]
+    assert all(np.array_equal(a.atoms.positions, b.atoms.positions) for a, b in zip(streamed, whole))
+    text = (tmp_path / "md.extxyz").read_text().splitlines()
+    broken = text[: len(crystal) + 2] + [str(len(crystal)), text[1]] + ["Cu 0.0 zero 0.0"] * len(crystal)
+    (tmp_path / "broken.extxyz").write_text("\n".join(broken) + "\n")
+    skipped = []
+    frames = list(iter_frames(tmp_path / "broken.extxyz", skipped=skipped))
+    assert len(frames) == 1 and len(skipped) == 1
+    assert isinstance(skipped[0], Skipped) and skipped[0].frame == 1 and "cannot read" in skipped[0].reason
+    with pytest.raises(AtlasError, match=r"broken\.extxyz: cannot read as a structure"):
+        list(iter_frames(tmp_path / "broken.extxyz"))

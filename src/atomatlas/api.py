@@ -118,12 +118,15 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
                  format: str | None = None, scale: str = "none", method: str = "kmeans", k="auto",
                  select: str = "silhouette", k_max: int = 10, params: dict | None = None,
                  anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
-                 percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, overwrite: bool = False,
+                 percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, scheduler: str | None = None,
+                 sample_size: int = 100_000, workers: int | None = None, overwrite: bool = False,
                  report: bool = True, progress: bool = False) -> RunResult:
     """Describe every atom (or a probe grid above a surface) of structure files and cluster the environments.
 
     Unusable files or frames are skipped and listed in ``result.skipped``; per-atom labels
-    land in structures.extxyz and structures.db.
+    land in structures.extxyz and structures.db. ``scheduler`` (``"local"`` or an address):
+    the files are streamed to Dask workers that write ``features.parquet/``, clustered
+    through Dask (kmeans; docs/scale.md).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     config = {"name": "environments", "seed": seed,
@@ -136,6 +139,8 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
     if anomaly:
         config["anomaly"] = {"method": anomaly, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
                              **(anomaly_params or {})}
+    if scheduler:
+        config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
     return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
@@ -210,18 +215,23 @@ def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: 
 
 
 def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, format: str | None = None,
-             overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
+             scheduler: str | None = None, workers: int | None = None, overwrite: bool = False,
+             report: bool = True, progress: bool = False) -> RunResult:
     """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.
 
     ``files``: structure files or a trajectory (``index`` selects frames, as in ASE). The run
     folder holds labels.csv, structures.extxyz (per-atom arrays), fractions.csv and, for
     trajectories, fractions.png. ``model``: a folder from :func:`train_identify` (default: shipped).
+    ``scheduler`` (``"local"`` or an address): frames streamed to Dask workers that label them
+    (labels.parquet/ beyond 10^6 atoms; no structures.extxyz; docs/scale.md).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,
                       "model": None if model is None else str(model), "n_jobs": n_jobs})
-    return run_config({"name": "identify", "identify": section}, out, overwrite=overwrite, report=report,
-                      progress=progress)
+    config = {"name": "identify", "identify": section}
+    if scheduler:
+        config["dask"] = _clean({"scheduler": scheduler, "workers": workers})
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,

@@ -135,3 +135,67 @@ def test_the_worked_example_of_docs_scale_md_runs_as_written(tmp_path, cli, monk
     metrics = pd.read_json(tmp_path / "runs" / "big" / "metrics.json", typ="series")
     assert metrics["evaluation"]["site"]["adjusted_rand_index"] == pytest.approx(1.0)
     assert metrics["input"]["n_rows"] == 100_000 and metrics["dask"]["workers"] == 2
+
+
+@pytest.fixture(scope="module")
+def trajectory(tmp_path_factory):
+    """A 6-frame extxyz trajectory of rattled fcc Cu (108 atoms) and a 2-frame one of bcc Fe (54 atoms)."""
+    from ase.build import bulk
+    from ase.io import write
+
+    root = tmp_path_factory.mktemp("frames")
+    rng = np.random.default_rng(3)
+    for name, lattice, a, frames in (("Cu", "fcc", 3.61, 6), ("Fe", "bcc", 2.87, 2)):
+        images = []
+        for _ in range(frames):
+            atoms = bulk(name, lattice, a=a, cubic=True).repeat(3)
+            atoms.positions += rng.normal(0, 0.05, atoms.positions.shape)
+            images.append(atoms)
+        write(root / f"{name}.extxyz", images)
+    return [str(root / "Cu.extxyz"), str(root / "Fe.extxyz")]
+
+
+def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, trajectory, monkeypatch):
+    from atomatlas.runs import scale_out_structures
+
+    monkeypatch.setattr(scale_out_structures, "CHUNK_CENTRES", 200)  # several chunks, several parquet files
+    dask_run = api.environments(trajectory, tmp_path / "dask", k=2, scheduler="local", workers=2, cache=False)
+    memory = api.environments(trajectory, tmp_path / "memory", k=2, cache=False)
+    parts = sorted((tmp_path / "dask" / "features.parquet").glob("*.parquet"))
+    assert len(parts) >= 4 and dask_run.metrics["structures"]["n_frames"] == 8
+    features = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    in_memory = pd.read_parquet(tmp_path / "memory" / "features.parquet")
+    assert features[["structure", "frame", "atom"]].equals(in_memory[["structure", "frame", "atom"]])
+    names = [c for c in in_memory.columns if c not in ("structure", "frame", "atom", "species", "x", "y", "z")]
+    np.testing.assert_allclose(features[names].to_numpy(), in_memory[names].to_numpy(), rtol=1e-6, atol=1e-9)
+    labels = pd.read_csv(tmp_path / "dask" / "labels.csv")
+    assert len(labels) == 6 * 108 + 2 * 54 and {"x", "y", "z", "species"} <= set(labels.columns)
+    assert adjusted_rand_score(memory.labels["cluster"], labels["cluster"]) >= 0.99
+
+
+def test_structure_options_the_workers_do_not_take_are_refused(tmp_path, trajectory, cli):
+    status, _, err = cli("environments", *trajectory, "--anomaly", "gmm", "--scheduler", "local",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "remove [anomaly] or the [dask] section" in err
+    status, _, err = cli("environments", *trajectory, "--method", "dbscan", "--scheduler", "local",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "--scheduler clusters with kmeans" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajectory, monkeypatch):
+    from atomatlas.runs import identify_dask, scale_out
+
+    monkeypatch.setattr(identify_dask, "CHUNK_ATOMS", 300)  # several chunks
+    on_workers = api.identify(trajectory, tmp_path / "dask", scheduler="local", workers=2)
+    in_memory = api.identify(trajectory, tmp_path / "memory")
+    columns = ["structure", "frame", "atom", "class"]
+    assert on_workers.labels[columns].equals(in_memory.labels[columns])
+    np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-6)
+    assert on_workers.metrics["counts"] == in_memory.metrics["counts"]
+    fractions = pd.read_csv(tmp_path / "dask" / "fractions.csv")
+    assert len(fractions) == 8 and not (tmp_path / "dask" / "structures.extxyz").exists()
+    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 100)
+    beyond = api.identify(trajectory, tmp_path / "parquet", scheduler="local", workers=2)
+    assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
+    assert len(pd.read_parquet(tmp_path / "parquet" / "labels.parquet")) == 6 * 108 + 2 * 54

@@ -34,13 +34,7 @@ def add_arguments(parser) -> None:
     group.add_argument("--reduce-param", action="append", metavar="NAME=VALUE", help="reduction parameter")
     group.add_argument("--reduce-for", choices=("cluster", "view"), default="cluster",
                        help="cluster on the reduction (default) or use it only for the map")
-    group = parser.add_argument_group("scale out (Dask; docs/scale.md)")
-    group.add_argument("--scheduler", metavar="local|ADDRESS",
-                       help="run through Dask: 'local' (a cluster on this machine) or a scheduler address "
-                            "(tcp://host:8786); the table may then be a parquet file or folder (kmeans only)")
-    group.add_argument("--workers", type=int, help="worker processes of --scheduler local (default: one per core)")
-    group.add_argument("--sample-size", type=int, default=100_000,
-                       help="rows that choose k and start k-means with --scheduler (default 100000)")
+    common.add_scheduler_arguments(parser, "the table may then be a parquet file or folder (kmeans only)")
     common.add_output_arguments(parser)
 
 
@@ -52,8 +46,7 @@ def run(args) -> int:
                          k_min=args.k_min, k_max=args.k_max, params=common.parse_params(args.param),
                          scale=args.scale, reduce=args.reduce, n_components=args.n_components,
                          reduce_params=common.parse_params(args.reduce_param), reduce_for=args.reduce_for,
-                         seed=args.seed, scheduler=args.scheduler, sample_size=args.sample_size,
-                         workers=args.workers, overwrite=args.overwrite,
+                         seed=args.seed, **common.scheduler(args), overwrite=args.overwrite,
                          report=not args.no_report, progress=True, **common.columns(args))
     print(report(result, what="cluster"))
     return 0

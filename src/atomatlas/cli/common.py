@@ -42,6 +42,24 @@ def add_output_arguments(parser: argparse.ArgumentParser, required: bool = True)
     group.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same labels")
 
 
+def add_scheduler_arguments(parser, what: str, clustering: bool = True) -> None:
+    """--scheduler, --workers (and --sample-size for clustering): the same run through Dask (docs/scale.md)."""
+    group = parser.add_argument_group("scale out (Dask; docs/scale.md)")
+    group.add_argument("--scheduler", metavar="local|ADDRESS",
+                       help=f"run through Dask: 'local' (a cluster on this machine) or a scheduler address "
+                            f"(tcp://host:8786); {what}")
+    group.add_argument("--workers", type=int, help="worker processes of --scheduler local (default: one per core)")
+    if clustering:
+        group.add_argument("--sample-size", type=int, default=100_000,
+                           help="rows that choose k and start k-means with --scheduler (default 100000)")
+
+
+def scheduler(args) -> dict:
+    """The --scheduler options as keyword arguments of the api functions."""
+    out = {"scheduler": args.scheduler, "workers": args.workers}
+    return {**out, "sample_size": args.sample_size} if hasattr(args, "sample_size") else out
+
+
 def add_threshold_arguments(group) -> None:
     group.add_argument("--threshold", choices=("percentile", "mad"), default="percentile",
                        help="percentile: flag the --percentile %% highest scores (default, the seed's rule); "

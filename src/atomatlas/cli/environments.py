@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   atomatlas environments slab.vasp --centers surface_grid --grid 30 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
   atomatlas predict runs/phases interface.extxyz --out runs/interface
+  atomatlas environments dump.lammpstrj --scheduler local --workers 2 --k 2 --out runs/dump-dask
   atomatlas environments vacancy.extxyz --anomaly gmm --anomaly-param n_components=1 --threshold mad \\
       --out runs/odd
 """
@@ -47,6 +48,7 @@ def add_arguments(parser) -> None:
                        "or lof; adds anomaly and anomaly_score per atom to labels.csv and structures.extxyz")
     group.add_argument("--anomaly-param", action="append", metavar="NAME=VALUE", help="detector parameter")
     common.add_threshold_arguments(group)
+    common.add_scheduler_arguments(parser, "descriptors are computed on the workers into features.parquet/ (kmeans only)")
     common.add_output_arguments(parser)
 
 
@@ -61,8 +63,8 @@ def run(args) -> int:
         n_jobs=args.n_jobs, cache=not args.no_cache, index=args.index, format=args.format, scale=args.scale,
         method=args.method, k=args.k, select=args.select, k_max=args.k_max, params=common.parse_params(args.param),
         anomaly=args.anomaly, anomaly_params=common.parse_params(args.anomaly_param), threshold=args.threshold,
-        percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, overwrite=args.overwrite,
-        report=not args.no_report, progress=True)
+        percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, **common.scheduler(args),
+        overwrite=args.overwrite, report=not args.no_report, progress=True)
     print(report(result, what="environments"))
     common.report_skipped(result.skipped, used=result.metrics["structures"]["n_frames"], what="structures")
     return 0

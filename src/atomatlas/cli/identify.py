@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   atomatlas identify dump.lammpstrj --out runs/identify
   atomatlas identify interface.extxyz 'frames/*.extxyz' --out runs/identify-files
   atomatlas identify dump.lammpstrj --index -1 --out runs/identify-last
+  atomatlas identify dump.lammpstrj --scheduler local --workers 2 --out runs/identify-dask
 """
 
 
@@ -29,16 +30,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", metavar="DIR", help="model folder from train-identify (default: the shipped one)")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="threads sharing the frames of a trajectory (default 2)")
+    from atomatlas.cli.common import add_scheduler_arguments
+
+    add_scheduler_arguments(parser, "frames are streamed to the workers, labels written there", clustering=False)
 
 
 def run(args) -> int:
     from atomatlas import api
-    from atomatlas.cli.common import report_skipped, table_path
+    from atomatlas.cli.common import report_skipped, scheduler, table_path
     from atomatlas.cli.summaries import identification
 
     result = api.identify([table_path(f) for f in args.files], args.out, index=args.index,
                           model=None if args.model is None else table_path(args.model), n_jobs=args.n_jobs,
-                          format=args.format, overwrite=args.overwrite, report=not args.no_report, progress=True)
+                          format=args.format, **scheduler(args), overwrite=args.overwrite,
+                          report=not args.no_report, progress=True)
     print(identification(result))
     report_skipped(result.skipped, used=result.metrics["n_frames"], what="frames")
     return 0

@@ -144,10 +144,10 @@ def identification(result) -> str:
     total = sum(counts.values())
     shares = ", ".join(f"{name} {100 * counts[name] / total:.1f}%" for name in result.metrics["classes"]
                        if counts.get(name))
+    written = [name for name in ("labels.csv", "labels.parquet", "structures.extxyz", "fractions.csv", "fractions.png")
+               if (Path(result.path) / name).exists()]
     return (f"identify: {total} atoms in {result.metrics['n_frames']} frame(s): {shares}\n"
-            f"wrote {result.path}/ (labels.csv, structures.extxyz, fractions.csv"
-            + (", fractions.png" if result.metrics["figures"] else "") + ")" + "".join(
-                "\n" + line for line in report_line(result)))
+            f"wrote {result.path}/ ({', '.join(written)})" + "".join("\n" + line for line in report_line(result)))
 
 
 def identify_training(result) -> str:

@@ -96,10 +96,11 @@ def _block_statistics(block: np.ndarray, shift: np.ndarray) -> np.ndarray:
                      np.nan_to_num(low, nan=np.inf), np.nan_to_num(high, nan=-np.inf)])
 
 
-def feature_statistics(table: LazyTable, X, shift: np.ndarray) -> dict:
+def feature_statistics(table: LazyTable, X, shift: np.ndarray, allow_constant: bool = False) -> dict:
     """Mean and standard deviation of every feature in one pass over the rows, refusing missing, infinite,
     huge and constant columns the way in-memory tables are refused. ``shift``: any rough mean (the first
-    rows')."""
+    rows'). ``allow_constant``: keep constant columns (descriptors have them: species pairs absent), with a
+    spread of 1 so that scaling leaves them constant, as scikit-learn's StandardScaler does."""
     import dask
 
     parts = [dask.delayed(_block_statistics)(block, shift) for block in X.to_delayed().ravel()]
@@ -115,9 +116,10 @@ def feature_statistics(table: LazyTable, X, shift: np.ndarray) -> dict:
         if max(abs(low[i]), abs(high[i])) > MAX_MAGNITUDE:
             raise AtlasError(f"{table.path}: feature column {name!r} has values beyond +-{MAX_MAGNITUDE:g}; rescale it "
                              f"or leave it out with --exclude {name}.")
-        if low[i] == high[i]:
+        if low[i] == high[i] and not allow_constant:
             raise AtlasError(f"{table.path}: feature column {name!r} is constant (every value is {low[i]:g}) and "
                              f"carries no information; leave it out with --exclude {name}.")
     offset = total / rows
     variance = np.maximum(squares / rows - offset ** 2, 0.0)
-    return {"rows": int(rows), "mean": shift + offset, "std": np.sqrt(variance)}
+    spread = np.sqrt(variance)
+    return {"rows": int(rows), "mean": shift + offset, "std": np.where(spread > 0, spread, 1.0)}

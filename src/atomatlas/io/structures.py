@@ -66,11 +66,22 @@ def expand_paths(paths) -> list[str]:
     return found
 
 
-def read_file(path: str, index: str = ":", format: str | None = None) -> list:
-    """Every frame of one file as ase.Atoms, or an AtlasError saying what is wrong with the file."""
-    import ase.io
+def _unreadable(path: str, exc: Exception) -> AtlasError:
+    """What is wrong with a file ASE could not read, in one line."""
     from ase.io.formats import UnknownFileTypeError
 
+    if isinstance(exc, UnknownFileTypeError):
+        return AtlasError(f"{path}: unknown structure format ({exc}); pass --format (any ASE format name).")
+    if isinstance(exc, StopIteration):
+        return AtlasError(f"{path}: the file holds no structure.")
+    if isinstance(exc, KeyError):  # ASE looks element symbols up in a dict
+        symbol = exc.args[0] if exc.args else ""
+        return AtlasError(f"{path}: unknown element {symbol!r} (not a chemical symbol ASE knows); fix the species "
+                          "in the file.")
+    return AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {exc}).")
+
+
+def _check_readable(path: str) -> None:
     if Path(path).is_dir():
         raise AtlasError(f"{path}: is a folder, not a structure file.")
     try:
@@ -80,18 +91,17 @@ def read_file(path: str, index: str = ":", format: str | None = None) -> list:
         raise AtlasError(f"{path}: cannot read the file ({exc.strerror}); check its permissions.") from exc
     if not head.strip():
         raise AtlasError(f"{path}: the file is empty; give a file with at least one structure.")
+
+
+def read_file(path: str, index: str = ":", format: str | None = None) -> list:
+    """Every frame of one file as ase.Atoms, or an AtlasError saying what is wrong with the file."""
+    import ase.io
+
+    _check_readable(path)
     try:
         images = ase.io.read(path, index=index, format=format)
-    except UnknownFileTypeError as exc:
-        raise AtlasError(f"{path}: unknown structure format ({exc}); pass --format (any ASE format name).") from exc
-    except StopIteration as exc:
-        raise AtlasError(f"{path}: the file holds no structure.") from exc
-    except KeyError as exc:  # ASE looks element symbols up in a dict
-        symbol = exc.args[0] if exc.args else ""
-        raise AtlasError(f"{path}: unknown element {symbol!r} (not a chemical symbol ASE knows); fix the species "
-                         "in the file.") from exc
     except Exception as exc:  # ASE readers raise many types for a broken file
-        raise AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {exc}).") from exc
+        raise _unreadable(path, exc) from exc
     if not isinstance(images, list):
         images = [images]
     if not images:
@@ -128,6 +138,47 @@ def read_frames(paths, index: str = ":", format: str | None = None,
     if not frames and skipped:
         raise nothing_usable(skipped)
     return frames
+
+
+def iter_frames(paths, index: str = ":", format: str | None = None, skipped: list[Skipped] | None = None):
+    """Every usable frame of every file, one at a time (a trajectory is never held whole), checked as in
+    :func:`read_frames`; unusable ones go to ``skipped`` (or raise, without it)."""
+    import ase.io
+
+    for path in expand_paths(paths):
+        try:
+            _check_readable(path)
+            images = ase.io.iread(path, index=index, format=format)
+        except AtlasError as exc:
+            if skipped is None:
+                raise
+            skipped.append(Skipped(path, None, _reason(exc, path)))
+            continue
+        i = 0
+        while True:
+            try:
+                atoms = next(images)
+            except StopIteration:
+                if i == 0:  # an empty file is an error, as read_file says
+                    _skip_or_raise(skipped, path, None, AtlasError(f"{path}: the file holds no structure."))
+                break
+            except Exception as exc:  # a broken frame ends the file
+                _skip_or_raise(skipped, path, None if i == 0 else i, _unreadable(path, exc))
+                break
+            frame = Frame(atoms=atoms, source=path, index=i)
+            i += 1
+            try:
+                check_frame(frame)
+            except AtlasError as exc:
+                _skip_or_raise(skipped, path, frame.index, exc)
+                continue
+            yield frame
+
+
+def _skip_or_raise(skipped, path: str, index: int | None, exc: AtlasError) -> None:
+    if skipped is None:
+        raise exc
+    skipped.append(Skipped(path, index, _reason(exc, path if index is None else f"{path}, frame {index}")))
 
 
 def nothing_usable(skipped: list[Skipped]) -> AtlasError:

@@ -5,7 +5,9 @@ kind                    module (config class)                 command
 ======================  ====================================  ===========================
 table                   tables (TableRun)                     cluster, reduce, anomalies
 structures              structures (StructureRun)             environments
-scale out (Dask)        scale_out (ScaleOutRun)               cluster --scheduler
+scale out (Dask)        scale_out (ScaleOutRun),              cluster --scheduler,
+                        scale_out_structures                  environments --scheduler
+                        (ScaleOutStructuresRun)
 table classifier        classifier (ClassifierRun)            fit-classifier
 label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
@@ -26,8 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, scale_out,
-                            segmentation, structures, tables)
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, identify_dask, label_few, predict,
+                            scale_out, scale_out_structures, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
@@ -36,13 +38,14 @@ KINDS = {
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
-    "identify": ("identify", identify.IdentifyRun, identify.run),
+    "identify": ("identify", identify.IdentifyRun, identify_dask.run),  # in this process or on Dask workers
     "identify model": ("identify_model", identify.TrainIdentifyRun, identify.train),
     "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
     "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),
     "structures": ("structures", structures.StructureRun, structures.run),
     "scale out": ("dask", scale_out.ScaleOutRun, scale_out.run),
+    "structures scale out": ("dask", scale_out_structures.ScaleOutStructuresRun, scale_out_structures.run),
     "table": ("data", tables.TableRun, tables.run),
 }
 
@@ -53,6 +56,8 @@ def kind_of(raw: dict) -> str:
         raise AtlasError(f"config: must be a table of sections, got {raw!r}.")
     if isinstance(raw.get("predict"), dict) and "run" in raw["predict"]:
         return "predict"
+    if "dask" in raw and ("data" in raw or "structures" in raw):  # a table or structure files through Dask
+        return "structures scale out" if "structures" in raw else "scale out"
     present = [kind for kind, (marks, _, _) in KINDS.items() if kind != "predict"
                and any(mark in raw for mark in ((marks,) if isinstance(marks, str) else marks))]
     tasks = [name for name in ("cluster", classifier.SECTION, classifier.OLD_SECTION, "label_few") if name in raw]

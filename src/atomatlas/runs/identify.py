@@ -60,13 +60,19 @@ class IdentifyRun(RunHeader):
     name: str = "identify"
     identify: Identify
 
+    dask: object = None  # a runs.scale_out.DaskSection: labelled on Dask workers (runs/identify_dask.py runs it)
+
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> IdentifyRun:
-        check_keys(raw, {"name", "description", "seed", "identify"}, "top level")
-        return cls(**header(raw), identify=Identify.parse(raw["identify"], base))
+        from atomatlas.runs.scale_out import DaskSection
+
+        check_keys(raw, {"name", "description", "seed", "identify", "dask"}, "top level")
+        dask = DaskSection.parse(raw["dask"]) if raw.get("dask") is not None else None
+        return cls(**header(raw), identify=Identify.parse(raw["identify"], base), dask=dask)
 
     def to_toml(self) -> dict:
-        return {**self.header_toml(), "identify": {k: v for k, v in asdict(self.identify).items() if v is not None}}
+        out = {**self.header_toml(), "identify": {k: v for k, v in asdict(self.identify).items() if v is not None}}
+        return out if self.dask is None else {**out, "dask": self.dask.to_toml()}
 
 
 def described(frames, n_jobs: int = 1, then=None):

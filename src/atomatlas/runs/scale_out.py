@@ -64,51 +64,65 @@ class DaskSection:
 
 
 @dataclass(kw_only=True)
-class ScaleOutRun(RunHeader):
-    """The sections of a Dask run: a table, scaling, an optional PCA, KMeans, and where to run."""
+class DaskFlow(RunHeader):
+    """The sections every Dask run has after its input: scaling, an optional PCA, KMeans, where to run."""
 
-    data: Data
     scale: Step = field(default_factory=lambda: Step("standard"))
     reduce: Step | None = None
     cluster: Cluster = field(default_factory=Cluster)
     dask: DaskSection = field(default_factory=DaskSection)
 
+    def parse_flow(self, raw: dict) -> None:
+        if "cluster" not in raw:
+            raise AtlasError("config: a [dask] run needs a [cluster] section.")
+        self.scale, self.reduce = scale_step(raw.get("scale")), reduce_step(raw.get("reduce"))
+        self.cluster, self.dask = Cluster.parse(raw["cluster"], "cluster"), DaskSection.parse(raw.get("dask") or {})
+        if self.scale.method not in ("standard", "none"):
+            raise AtlasError(f"--scheduler scales with standard or none; got {self.scale.method!r}: choose one of "
+                             "those, or drop --scheduler to run in memory.")
+        if self.reduce is not None and self.reduce.method != "pca":
+            raise AtlasError(f"--scheduler reduces with pca only; got {self.reduce.method!r}: use --reduce pca, or "
+                             "drop --scheduler to run in memory.")
+        if self.cluster.method != "kmeans" or self.cluster.params:
+            raise AtlasError(f"--scheduler clusters with kmeans (no --param); got {self.cluster.label()!r}: use "
+                             "--method kmeans, or drop --scheduler to run in memory.")
+        if self.reduce is not None and self.cluster.on == "scaled":
+            raise AtlasError("--reduce-for view is not available with --scheduler (it clusters the reduction).")
+
+    def flow_toml(self) -> dict:
+        out = {"scale": self.scale.to_toml()}
+        if self.reduce is not None:
+            out["reduce"] = self.reduce.to_toml()
+        return {**out, "cluster": self.cluster.to_toml(), "dask": self.dask.to_toml()}
+
+
+def refuse_other_sections(raw: dict, keys: set, takes: str) -> None:
+    extra = sorted(set(raw) - keys)
+    if extra:
+        raise AtlasError(f"config: a [dask] run takes {takes}; remove {', '.join(f'[{k}]' for k in extra)} or the "
+                         "[dask] section (to run in memory).")
+
+
+@dataclass(kw_only=True)
+class ScaleOutRun(DaskFlow):
+    """A table clustered through Dask."""
+
+    data: Data
+
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> ScaleOutRun:
-        extra = sorted(set(raw) - KEYS)
-        if extra:
-            raise AtlasError(f"config: a [dask] run takes [data], [scale], [reduce] and [cluster]; remove "
-                             f"{', '.join(f'[{k}]' for k in extra)} or the [dask] section (to run in memory).")
-        if raw.get("data") is None or "cluster" not in raw:
-            raise AtlasError("config: a [dask] run needs a [data] table and a [cluster] section.")
-        run = cls(**header(raw), data=Data.parse(raw["data"], base), scale=scale_step(raw.get("scale")),
-                  reduce=reduce_step(raw.get("reduce")), cluster=Cluster.parse(raw["cluster"], "cluster"),
-                  dask=DaskSection.parse(raw.get("dask") or {}))
-        if run.scale.method not in ("standard", "none"):
-            raise AtlasError(f"--scheduler scales with standard or none; got {run.scale.method!r}: choose one of "
-                             "those, or drop --scheduler to run in memory.")
-        if run.reduce is not None and run.reduce.method != "pca":
-            raise AtlasError(f"--scheduler reduces with pca only; got {run.reduce.method!r}: use --reduce pca, or "
-                             "drop --scheduler to run in memory.")
-        if run.cluster.method != "kmeans" or run.cluster.params:
-            raise AtlasError(f"--scheduler clusters with kmeans (no --param); got {run.cluster.label()!r}: use "
-                             "--method kmeans, or drop --scheduler to run in memory.")
-        if run.reduce is not None and run.cluster.on == "scaled":
-            raise AtlasError("--reduce-for view is not available with --scheduler (it clusters the reduction).")
+        refuse_other_sections(raw, KEYS, "[data], [scale], [reduce] and [cluster]")
+        if raw.get("data") is None:
+            raise AtlasError("config: a [dask] run needs a [data] table (or [structures]) and a [cluster] section.")
+        run = cls(**header(raw), data=Data.parse(raw["data"], base))
+        run.parse_flow(raw)
         if run.data.drop_constant:
             raise AtlasError("--drop-constant is not available with --scheduler: leave constant columns out with "
                              "--exclude.")
         return run
 
     def to_toml(self) -> dict:
-        out = self.header_toml()
-        out["data"] = self.data.to_toml()
-        out["scale"] = self.scale.to_toml()
-        if self.reduce is not None:
-            out["reduce"] = self.reduce.to_toml()
-        out["cluster"] = self.cluster.to_toml()
-        out["dask"] = self.dask.to_toml()
-        return out
+        return {**self.header_toml(), "data": self.data.to_toml(), **self.flow_toml()}
 
 
 @contextlib.contextmanager
@@ -150,12 +164,18 @@ def _tell_dashboard(client, progress: bool) -> None:
 
 def run(config: ScaleOutRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Read, scale, reduce and cluster the table through Dask into the run folder ``out``."""
+    with quiet_dask():
+        return _run(config, out, overwrite=overwrite, progress=progress)
+
+
+@contextlib.contextmanager
+def quiet_dask():
+    """Without dask's own warnings about its use of pandas 3 (not ours; nothing for a user to act on)."""
     import warnings
 
     with warnings.catch_warnings():
-        # dask's own use of pandas 3 (not ours; nothing for a user to act on)
         warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index is deprecated")
-        return _run(config, out, overwrite=overwrite, progress=progress)
+        yield
 
 
 def _run(config: ScaleOutRun, out, *, overwrite: bool, progress: bool) -> RunResult:
@@ -200,14 +220,14 @@ def _transform(block: np.ndarray, mean, std, pca_mean, components) -> np.ndarray
     return values if components is None else (values - pca_mean) @ components.T
 
 
-def fit(config: ScaleOutRun, table, progress: bool) -> Fitted:
+def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -> Fitted:
     """Statistics, scaling, PCA, k on a sample and KMeans on all rows; nothing but arrays of size d or k here."""
     from atomatlas.io.lazy_tables import feature_statistics
     from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
 
     X = table.X()
     head = table.frame.head(1000, npartitions=1)[table.feature_names].to_numpy(dtype=float)
-    stats = feature_statistics(table, X, shift=head.mean(axis=0))
+    stats = feature_statistics(table, X, shift=head.mean(axis=0), allow_constant=allow_constant)
     mean, std = stats["mean"], stats["std"]
     if config.scale.method == "none":
         mean, std = np.zeros_like(mean), np.ones_like(std)
@@ -243,7 +263,7 @@ def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, co
     return out
 
 
-def write_outputs(config: ScaleOutRun, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
+def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
     """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
     from atomatlas.evaluate.clusters import evaluate_contingency
     from atomatlas.learn.select_k import score_labels

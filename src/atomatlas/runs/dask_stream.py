@@ -1,0 +1,46 @@
+"""Frames streamed to Dask workers in chunks, with a bounded number in flight.
+
+What ``environments --scheduler`` and ``identify --scheduler`` share: the client reads the
+files one frame at a time, groups frames into chunks of about ``chunk`` atoms (or
+centres) and hands each chunk to a task on the workers; it waits whenever
+``IN_FLIGHT_PER_WORKER`` chunks per worker are pending, so it never holds more than a few
+chunks, however long the trajectory.
+"""
+
+from __future__ import annotations
+
+IN_FLIGHT_PER_WORKER = 2
+
+
+def stream_to_workers(client, frames, size_of, submit, chunk: int, desc: str, progress: bool) -> list:
+    """``submit(batch, part)`` (a Future) for every chunk of ``frames``; the results in the order of the parts.
+
+    A worker's exception (an AtlasError: a frame it could not use) is raised here, as itself.
+    """
+    from distributed import wait
+    from tqdm.auto import tqdm
+
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    pending, results = {}, {}
+    bar = tqdm(desc=desc, unit=" frames", leave=False, disable=not progress)
+
+    def settle(limit: int) -> None:
+        while len(pending) > limit:
+            finished, _ = wait(list(pending), return_when="FIRST_COMPLETED")
+            for future in finished:
+                results[pending.pop(future)] = future.result()
+
+    batch, size = [], 0
+    for frame in frames:
+        batch.append(frame)
+        size += size_of(frame)
+        bar.update(1)
+        if size >= chunk:
+            pending[submit(batch, len(pending) + len(results))] = len(pending) + len(results)
+            batch, size = [], 0
+            settle(IN_FLIGHT_PER_WORKER * workers)
+    if batch:
+        pending[submit(batch, len(pending) + len(results))] = len(pending) + len(results)
+    settle(0)
+    bar.close()
+    return [results[part] for part in sorted(results)]

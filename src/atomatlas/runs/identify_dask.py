@@ -1,0 +1,95 @@
+"""``atomatlas identify --scheduler``: every atom of a trajectory labelled on Dask workers.
+
+The files are streamed frame by frame to the workers in chunks of about
+:data:`CHUNK_ATOMS` atoms (runs/dask_stream.py); the model is sent to every worker once.
+Each worker labels its chunk as in-memory ``identify`` does (local order, the atom
+ensemble) and writes it as one file of ``labels.parquet/``; only each frame's class
+fractions come back. Up to ``LABELS_CSV_MAX_ROWS`` atoms the parts are then joined into
+``labels.csv`` (as in-memory runs write it); beyond, ``labels.parquet/`` stays.
+structures.extxyz is not written by this path.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+
+CHUNK_ATOMS = 50_000
+
+
+def label_part(frames: list, model, classes: list, path: str) -> tuple[pd.DataFrame, dict, int]:
+    """On a worker: one chunk labelled and written to ``path``; returns (fractions per frame, counts, atoms)."""
+    from atomatlas.runs.identify import fractions, label_atoms
+
+    labels, _ = label_atoms(frames, model, classes)
+    labels.to_parquet(path, index=False)
+    return fractions(labels, classes), labels["class"].value_counts().to_dict(), len(labels)
+
+
+def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """An ``[identify]`` run: on Dask workers when it has a ``[dask]`` section, else in this process."""
+    from atomatlas.runs import identify
+
+    if config.dask is None:
+        return identify.run(config, out, overwrite=overwrite, progress=progress)
+    return identify_on_workers(config, out, overwrite=overwrite, progress=progress)
+
+
+def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Label every atom on the workers; labels.csv (or labels.parquet/), fractions.csv and fractions.png."""
+    from atomatlas.io.structures import iter_frames, nothing_usable
+    from atomatlas.plots.identify import fractions_figure
+    from atomatlas.runs.dask_stream import stream_to_workers
+    from atomatlas.runs.identify import load_model
+    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS, connected, quiet_dask
+
+    settings = config.identify
+    folder = RunFolder(out, overwrite=overwrite, kind="identify")
+    folder.check()
+    model, meta = load_model(settings.model)
+    classes, skipped = meta["classes"], []
+    with quiet_dask(), connected(config.dask, progress) as client, folder as tmp:
+        parts = tmp / "labels.parquet"
+        parts.mkdir()
+        shipped = client.scatter(model, broadcast=True)
+        start = time.perf_counter()
+        done = stream_to_workers(
+            client, iter_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped),
+            lambda frame: len(frame.atoms),
+            lambda batch, part: client.submit(label_part, batch, shipped, classes,
+                                              str(parts / f"part-{part:06d}.parquet"), pure=False),
+            CHUNK_ATOMS, "identify on the workers", progress)
+        seconds = time.perf_counter() - start
+        if not done:
+            raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+        shares = pd.concat([share for share, _, _ in done], ignore_index=True)
+        counts = pd.DataFrame([c for _, c, _ in done]).sum().astype(int).sort_index().to_dict()
+        n_atoms = sum(n for _, _, n in done)
+        labels = _joined(parts, tmp) if n_atoms <= LABELS_CSV_MAX_ROWS else None
+        write_csv(tmp / "fractions.csv", shares)
+        figures = [save_figure(tmp, "fractions.png", fractions_figure(shares, classes))] \
+            if shares.groupby("structure").size().max() > 1 else []
+        metrics = {"name": config.name, "atomatlas_version": __version__, "n_frames": len(shares),
+                   "n_atoms": int(n_atoms), "classes": classes, "atoms_per_second": n_atoms / seconds,
+                   "counts": counts, "figures": figures, "model": settings.model or "shipped",
+                   "skipped": [vars(item) for item in skipped],
+                   "labels_file": "labels.csv" if labels is not None else "labels.parquet",
+                   "dask": {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
+                            "workers": len(client.scheduler_info().get("workers", {}))}}
+        write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _joined(parts: Path, folder: Path) -> pd.DataFrame:
+    """The parts as one labels.csv (part files are in the order of the frames); the parts removed."""
+    labels = pd.concat([pd.read_parquet(p) for p in sorted(parts.glob("*.parquet"))], ignore_index=True)
+    write_csv(folder / "labels.csv", labels)
+    shutil.rmtree(parts)
+    return labels

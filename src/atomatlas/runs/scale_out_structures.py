@@ -1,0 +1,170 @@
+"""Environments of structure files described and clustered through Dask (``atomatlas environments --scheduler``).
+
+The files are streamed frame by frame (a trajectory is never held whole): a first pass
+takes the species (unless given) and a second sends chunks of about
+:data:`CHUNK_CENTRES` centres to the workers, a few per worker in flight, so this
+process holds a few chunks at a time. Each worker describes its chunk with the run's
+descriptor (one process, one thread) and writes it, ids and features, as one file of
+``features.parquet/`` in the run folder. That folder is then clustered like a table
+through Dask (runs/scale_out.py); runs/dask_stream.py does the streaming. Only ``[structures] paths`` (files, globs, frames) are
+read this way; built structures and thermal copies are for in-memory runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas.errors import AtlasError
+from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers
+from atomatlas.runs.folder import RunFolder, RunResult, write_record
+from atomatlas.runs.scale_out import DaskFlow, connected, fit, quiet_dask, refuse_other_sections, write_outputs
+from atomatlas.runs.sections import header
+
+KEYS = {"name", "description", "seed", "structures", "centers", "descriptor", "scale", "reduce", "cluster", "dask"}
+CHUNK_CENTRES = 20_000
+FEATURES = "features.parquet"
+
+
+@dataclass(kw_only=True)
+class ScaleOutStructuresRun(DaskFlow):
+    """Structures described on the workers, then clustered through Dask."""
+
+    name: str = "environments"
+    structures: Structures
+    centers: Centers = field(default_factory=Centers)
+    descriptor: Descriptor = field(default_factory=Descriptor)
+
+    @classmethod
+    def parse(cls, raw: dict, base: Path | None) -> ScaleOutStructuresRun:
+        refuse_other_sections(raw, KEYS, "[structures], [centers], [descriptor], [scale], [reduce] and [cluster]")
+        structures = Structures.parse(raw.get("structures"), base)
+        if structures.build or structures.repeat is not None or structures.displacement or structures.copies > 1:
+            raise AtlasError("--scheduler reads structure files only: built structures, repeats, displacements and "
+                             "copies are for in-memory runs (drop --scheduler).")
+        run = cls(**header(raw), structures=structures, centers=Centers.parse(raw.get("centers"), structures.label),
+                  descriptor=Descriptor.parse(raw.get("descriptor")))
+        run.parse_flow(raw)
+        return run
+
+    def to_toml(self) -> dict:
+        return {**self.header_toml(), "structures": self.structures.to_toml(), "centers": self.centers.to_toml(),
+                "descriptor": self.descriptor.to_toml(), **self.flow_toml()}
+
+
+def _frames(config: ScaleOutStructuresRun, skipped: list):
+    from atomatlas.datasets import resolve
+    from atomatlas.io.structures import iter_frames
+
+    section = config.structures
+    return iter_frames([resolve(p) for p in section.paths], index=section.index, format=section.format,
+                       skipped=skipped)
+
+
+def _usable(config, descriptor, frame, skipped: list) -> bool:
+    from atomatlas.io.structures import Skipped
+
+    where = f"{frame.source}, frame {frame.index}"
+    try:
+        descriptor.check_structure(frame.atoms, where)
+        frame_centers(frame, config.centers)
+    except AtlasError as exc:
+        text = str(exc)
+        skipped.append(Skipped(frame.source, frame.index, text[len(where) + 2:] if text.startswith(where) else text))
+        return False
+    return True
+
+
+def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
+    """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
+    from atomatlas.runs.describe import _ids
+
+    chosen = [frame_centers(f, centers) for f in frames]
+    use = None if all(c is None for c in chosen) else [
+        np.arange(len(f.atoms)) if c is None else c for f, c in zip(frames, chosen)]
+    X = descriptor.create([f.atoms for f in frames], use, n_jobs=1)
+    if not np.isfinite(X).all():
+        raise AtlasError(f"the descriptor gave non-finite values for {frames[0].source}, frames "
+                         f"{frames[0].index}-{frames[-1].index}; check their coordinates and the descriptor "
+                         "parameters.")
+    table = pd.concat([_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+    table.to_parquet(path, index=False)
+    return len(table), len(frames)
+
+
+def describe_on_workers(config, descriptor, client, folder: Path, skipped: list, progress: bool) -> dict:
+    """Stream the frames to the workers in chunks; every chunk becomes one parquet file of ``folder``."""
+    from atomatlas.runs.dask_stream import stream_to_workers
+
+    folder.mkdir()
+
+    def size_of(frame) -> int:
+        centres = frame_centers(frame, config.centers)
+        return len(frame.atoms) if centres is None else len(centres)
+
+    def submit(batch, part):
+        return client.submit(describe_part, descriptor, batch, config.centers, config.structures.label,
+                             str(folder / f"part-{part:06d}.parquet"), pure=False)
+
+    usable = (frame for frame in _frames(config, skipped) if _usable(config, descriptor, frame, skipped))
+    rows = stream_to_workers(client, usable, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",
+                             progress)
+    if not rows:
+        from atomatlas.io.structures import nothing_usable
+
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to describe.")
+    return {"n_frames": int(sum(frames for _, frames in rows)), "n_centres": int(sum(n for n, _ in rows)),
+            "parts": len(rows)}
+
+
+def _species(config, descriptor, skipped: list) -> None:
+    """A first pass over the files for the species, unless the descriptor was given them."""
+    if descriptor.species is not None or not descriptor.uses_species:
+        return
+    from ase.data import atomic_numbers
+
+    present = set()
+    for frame in _frames(config, []):  # unusable frames are named by the second pass
+        present.update(frame.atoms.get_chemical_symbols())
+    if not present:
+        raise AtlasError("no structure to describe.")
+    descriptor.species = sorted(present, key=lambda s: atomic_numbers[s])
+
+
+def run(config: ScaleOutStructuresRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Describe the structures on the workers into features.parquet/, then cluster it through Dask."""
+    with quiet_dask():
+        return _run(config, out, overwrite=overwrite, progress=progress)
+
+
+def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
+    from atomatlas.io.lazy_tables import read_lazy_table
+
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()
+    descriptor = config.descriptor.build()
+    if descriptor.averaged:
+        raise AtlasError("average = 'inner'/'outer' gives one row per structure; environments are per atom: use "
+                         "average = 'off'.")
+    skipped = []
+    _species(config, descriptor, skipped)
+    descriptor.prepare()
+    names = descriptor.feature_names()
+    with connected(config.dask, progress) as client, folder as tmp:
+        described = describe_on_workers(config, descriptor, client, tmp / FEATURES, skipped, progress)
+        table = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
+        table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label]
+        table.path = f"{described['n_frames']} structure(s)"
+        fitted = fit(config, table, progress, allow_constant=True)
+        labels, metrics = write_outputs(config, table, fitted, tmp)
+        metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
+                                 "descriptor": {"method": config.descriptor.method,
+                                                "params": config.descriptor.params, "species": descriptor.species,
+                                                "n_features": len(names)}}
+        metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
+                           "workers": len(client.scheduler_info().get("workers", {}))}
+        write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
