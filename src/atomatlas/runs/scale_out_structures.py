@@ -105,8 +105,10 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
         centres = frame_centers(frame, config.centers)
         return len(frame.atoms) if centres is None else len(centres)
 
+    shipped = client.scatter(descriptor, broadcast=True)  # once, not with every chunk
+
     def submit(batch, part):
-        return client.submit(describe_part, descriptor, batch, config.centers, config.structures.label,
+        return client.submit(describe_part, shipped, batch, config.centers, config.structures.label,
                              str(folder / f"part-{part:06d}.parquet"), pure=False)
 
     usable = (frame for frame in _frames(config, skipped) if _usable(config, descriptor, frame, skipped))
