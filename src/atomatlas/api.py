@@ -173,8 +173,8 @@ def segment(image, out, *, k, method: str = "kmeans", params: dict | None = None
 
 
 def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 1,
-                        format: str | None = None, overwrite: bool = False, report: bool = True,
-                        progress: bool = False) -> RunResult:
+                        format: str | None = None, scheduler: str | None = None, workers: int | None = None,
+                        overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
 
     ``out`` is the run folder (or ``NAME.csv``: the folder ``NAME.run/`` plus a copy of its
@@ -182,13 +182,17 @@ def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=No
     networks, any cell or orientation, clusters too), ``"cnn"`` (seed 001's diffraction CNN)
     or a folder from :func:`train_crystal_ensemble` or :func:`train_crystal_cnn`. With the
     CNN, ``maps=""`` draws class-activation maps into the run folder, a path draws them there.
+    ``scheduler`` (``"local"`` or an address): the ensemble's work on Dask workers, the files
+    streamed to them in chunks (docs/scale.md).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format,
                       "model": None if model is None else str(model), "mc_samples": mc_samples,
                       "maps": None if maps is None else str(maps), "n_jobs": n_jobs})
-    return run_config({"name": "classify", "crystal_classes": section}, out, overwrite=overwrite, report=report,
-                      progress=progress)
+    config = {"name": "classify", "crystal_classes": section}
+    if scheduler:
+        config["dask"] = _clean({"scheduler": scheduler, "workers": workers})
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def train_crystal_cnn(out, *, per_class: int = 500, epochs: int = 5, test_per_class: int = 50,

@@ -199,3 +199,26 @@ def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajec
     beyond = api.identify(trajectory, tmp_path / "parquet", scheduler="local", workers=2)
     assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
     assert len(pd.read_parquet(tmp_path / "parquet" / "labels.parquet")) == 6 * 108 + 2 * 54
+
+
+def test_classify_on_the_workers_gives_the_in_memory_predictions(tmp_path, cli, monkeypatch):
+    from ase.build import bulk
+    from ase.io import write
+
+    from atomatlas.runs import crystals
+
+    monkeypatch.setattr(crystals, "CHUNK_STRUCTURES", 3)  # several chunks
+    structures = [bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3), bulk("W", "bcc", a=3.16, cubic=True).repeat(4),
+                  bulk("Si", "diamond", a=5.43, cubic=True).repeat(2), bulk("Po", "sc", a=3.35).repeat(5)] * 2
+    write(tmp_path / "cells.extxyz", structures)
+    (tmp_path / "two.xyz").write_text("2\n\nCu 0 0 0\nCu 0 0 2.5\n")  # too few atoms: skipped, named
+    on_workers = api.classify_structures([tmp_path / "cells.extxyz", tmp_path / "two.xyz"], tmp_path / "dask",
+                                         scheduler="local", workers=2)
+    in_memory = api.classify_structures([tmp_path / "cells.extxyz", tmp_path / "two.xyz"], tmp_path / "memory")
+    columns = ["file", "frame", "class", "best_class"]
+    assert on_workers.labels[columns].equals(in_memory.labels[columns])
+    np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-6)
+    assert [s.source for s in on_workers.skipped] == [str(tmp_path / "two.xyz")]
+    status, _, err = cli("classify", tmp_path / "cells.extxyz", "--model", "cnn", "--scheduler", "local",
+                         "--out", tmp_path / "cnn")
+    assert status == 2 and "--scheduler classifies with the shipped ensemble only" in err

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   atomatlas classify 'cells/*.cif' --model cnn --out cells.csv --maps runs/maps
   atomatlas train-crystal-cnn --per-class 10 --epochs 2 --test-per-class 5 --out runs/cnn
   atomatlas classify defective.extxyz --model runs/cnn --mc 50 --out defective.csv
+  atomatlas classify 'cells/*.cif' --scheduler local --workers 2 --out cells-dask.csv
 """
 
 
@@ -37,11 +38,14 @@ def add_arguments(parser) -> None:
                              "run folder's maps/ or in DIR")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="worker processes for the ensemble, torch threads for the CNN (default 2)")
+    from atomatlas.cli.common import add_scheduler_arguments
+
+    add_scheduler_arguments(parser, "files are streamed to the workers (the ensemble only)", clustering=False)
 
 
 def run(args) -> int:
     from atomatlas import api
-    from atomatlas.cli.common import report_skipped, table_path
+    from atomatlas.cli.common import report_skipped, scheduler, table_path
     from atomatlas.cli.summaries import classification
     from atomatlas.errors import AtlasError
 
@@ -51,7 +55,8 @@ def run(args) -> int:
                                      model=args.model if args.model in (None, "cnn", "ensemble")
                                      else table_path(args.model),
                                      mc_samples=args.mc, maps=args.maps, n_jobs=args.n_jobs, format=args.format,
-                                     overwrite=args.overwrite, report=not args.no_report, progress=True)
+                                     **scheduler(args), overwrite=args.overwrite, report=not args.no_report,
+                                     progress=True)
     csv = args.out if str(args.out).lower().endswith(".csv") else None
     maps = args.maps or (f"{result.path}/maps" if args.maps == "" else None)
     print(classification(result, csv=csv, maps=maps))

@@ -177,15 +177,24 @@ class CrystalClasses:
 class ClassifyRun(RunHeader):
     name: str = "classify"
     crystal_classes: CrystalClasses
+    dask: object = None  # a runs.scale_out.DaskSection: the ensemble's work on Dask workers
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> ClassifyRun:
-        check_keys(raw, {"name", "description", "seed", "crystal_classes"}, "top level")
-        return cls(**header(raw), crystal_classes=CrystalClasses.parse(raw["crystal_classes"], base))
+        from atomatlas.runs.scale_out import DaskSection
+
+        check_keys(raw, {"name", "description", "seed", "crystal_classes", "dask"}, "top level")
+        run = cls(**header(raw), crystal_classes=CrystalClasses.parse(raw["crystal_classes"], base),
+                  dask=DaskSection.parse(raw["dask"]) if raw.get("dask") is not None else None)
+        if run.dask is not None and run.crystal_classes.model not in (None, "ensemble"):
+            raise AtlasError("--scheduler classifies with the shipped ensemble only: drop --model, or drop "
+                             "--scheduler for the CNN or another model folder.")
+        return run
 
     def to_toml(self) -> dict:
-        return {**self.header_toml(),
-                "crystal_classes": {k: v for k, v in asdict(self.crystal_classes).items() if v is not None}}
+        out = {**self.header_toml(),
+               "crystal_classes": {k: v for k, v in asdict(self.crystal_classes).items() if v is not None}}
+        return out if self.dask is None else {**out, "dask": self.dask.to_toml()}
 
 
 def structures_for_classification(paths, format: str | None = None, skipped: list | None = None):
@@ -254,7 +263,9 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
     if kind == "ensemble" and settings.maps is not None:
         raise AtlasError("--maps draws the diffraction CNN's class-activation maps: add --model cnn.")
     skipped = []
-    if kind == "ensemble":
+    if kind == "ensemble" and config.dask is not None:
+        (frame, meta, model), X = _ensemble_on_workers(settings, model_dir, skipped, progress, config.dask), None
+    elif kind == "ensemble":
         (frame, meta, model), X = _ensemble_predictions(settings, model_dir, skipped, progress), None
     else:
         model, meta = crystal_cnn.load(model_dir)
@@ -276,27 +287,36 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
     return RunResult(path=target, labels=frame, metrics=metrics, skipped=skipped)
 
 
-def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
-    """(labels frame, model meta, model): the structure order of every usable frame through the ensemble."""
-    from atomatlas.descriptors.local_order import check_atoms
-    from atomatlas.descriptors.structure_order import N_FEATURES, SETTINGS, StructureOrder
-    from atomatlas.io.structures import Skipped, nothing_usable, read_frames
+def _load_ensemble(model_dir: Path):
+    """(model, meta) of a crystal ensemble, refused if trained on another structure descriptor."""
+    from atomatlas.descriptors.structure_order import N_FEATURES, SETTINGS
     from atomatlas.learn import crystal_ensemble
 
     model, meta = crystal_ensemble.load(model_dir)
     if meta.get("descriptor") != {"name": "structure_order", **SETTINGS} or meta["n_features"] != N_FEATURES:
         raise AtlasError(f"{model_dir}: trained on another structure descriptor than this atomatlas computes; "
                          "rebuild it with `atomatlas train-crystal-ensemble`.")
+    return model, meta
+
+
+def _usable_frames(frames, skipped: list) -> list:
+    from atomatlas.descriptors.local_order import check_atoms
+    from atomatlas.io.structures import Skipped
+
     used = []
-    for frame in read_frames(settings.paths, format=settings.format, skipped=skipped):
+    for frame in frames:
         try:
             check_atoms(frame.atoms)  # before any worker starts
             used.append(frame)
         except AtlasError as exc:
             skipped.append(Skipped(frame.source, frame.index, str(exc)))
-    if not used:
-        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
-    rows = StructureOrder()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
+    return used
+
+
+def _ensemble_rows(used: list, rows: np.ndarray, model, meta) -> pd.DataFrame:
+    """One row per structure: the class (or unknown), its probability, uncertainty, novelty, every probability."""
+    from atomatlas.learn import crystal_ensemble
+
     proba, uncertainty, novelty = model.predict(rows)
     classes = np.array(meta["classes"])
     in_class = model.in_class()
@@ -308,7 +328,55 @@ def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: li
                           "novelty": novelty, "best_class": classes[best]})
     for i, name in enumerate(classes):
         frame[f"probability_{name}"] = proba[:, i]
-    return frame, meta, model
+    return frame
+
+
+def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
+    """(labels frame, model meta, model): the structure order of every usable frame through the ensemble."""
+    from atomatlas.descriptors.structure_order import StructureOrder
+    from atomatlas.io.structures import nothing_usable, read_frames
+
+    model, meta = _load_ensemble(model_dir)
+    used = _usable_frames(read_frames(settings.paths, format=settings.format, skipped=skipped), skipped)
+    if not used:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
+    rows = StructureOrder()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
+    return _ensemble_rows(used, rows, model, meta), meta, model
+
+
+CHUNK_STRUCTURES = 200  # per task on a Dask worker
+
+
+def classify_part(frames: list, model, meta: dict) -> tuple[pd.DataFrame, list]:
+    """On a Dask worker: one chunk of structures classified; returns (rows, skipped)."""
+    from atomatlas.descriptors.structure_order import StructureOrder
+
+    skipped = []
+    used = _usable_frames(frames, skipped)
+    if not used:
+        return pd.DataFrame(), skipped
+    return _ensemble_rows(used, StructureOrder()([f.atoms for f in used]), model, meta), skipped
+
+
+def _ensemble_on_workers(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool, dask):
+    """As :func:`_ensemble_predictions`, with the files streamed to Dask workers in chunks (runs/dask_stream.py)."""
+    from atomatlas.io.structures import iter_frames, nothing_usable
+    from atomatlas.runs.dask_stream import stream_to_workers
+    from atomatlas.runs.scale_out import connected, quiet_dask
+
+    model, meta = _load_ensemble(model_dir)
+    with quiet_dask(), connected(dask, progress) as client:
+        shipped = client.scatter(model, broadcast=True)
+        parts = stream_to_workers(client, iter_frames(settings.paths, format=settings.format, skipped=skipped),
+                                  lambda frame: 1, lambda batch, part: client.submit(classify_part, batch, shipped,
+                                                                                    meta, pure=False),
+                                  CHUNK_STRUCTURES, "classify on the workers", progress)
+    for _, left_out in parts:
+        skipped += left_out
+    frames = [rows for rows, _ in parts if len(rows)]
+    if not frames:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
+    return pd.concat(frames, ignore_index=True), meta, model
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
