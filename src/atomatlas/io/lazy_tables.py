@@ -8,7 +8,7 @@ brings the rows into this process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +29,11 @@ class LazyTable:
     id_columns: list[str]
     feature_names: list[str]
     label_column: str | None = None
-    dropped_constant: list[str] = field(default_factory=list)
+    head: pd.DataFrame | None = None  # the first rows, which chose the columns
 
     def X(self):
         """The features as a Dask array of float64, chunked by partition (lengths known)."""
         return self.frame[self.feature_names].astype(float).to_dask_array(lengths=True)
-
-    def ids(self):
-        columns = self.id_columns or []
-        return self.frame[columns] if columns else None
 
 
 def _open(path: Path, delimiter: str | None):
@@ -79,7 +75,8 @@ def read_lazy_table(path: str | Path, *, id_columns: list[str] | None = None, fe
     bad = [n for n in names if not pd.api.types.is_numeric_dtype(frame[n].dtype)]
     if bad:
         raise AtlasError(f"{shown}: feature column(s) {bad} are not numeric; leave them out with --exclude.")
-    return LazyTable(frame=frame, path=shown, id_columns=id_columns, feature_names=names, label_column=label_column)
+    return LazyTable(frame=frame, path=shown, id_columns=id_columns, feature_names=names, label_column=label_column,
+                     head=head)
 
 
 def _block_statistics(block: np.ndarray, shift: np.ndarray) -> np.ndarray:

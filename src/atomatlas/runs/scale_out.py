@@ -226,8 +226,9 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
     from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
 
     X = table.X()
-    head = table.frame.head(1000, npartitions=1)[table.feature_names].to_numpy(dtype=float)
-    stats = feature_statistics(table, X, shift=head.mean(axis=0), allow_constant=allow_constant)
+    first = table.head[table.feature_names].to_numpy(dtype=float)  # rows already read; any rough mean will do
+    shift = np.where(np.isfinite(first), first, 0.0).mean(axis=0)
+    stats = feature_statistics(table, X, shift=shift, allow_constant=allow_constant)
     mean, std = stats["mean"], stats["std"]
     if config.scale.method == "none":
         mean, std = np.zeros_like(mean), np.ones_like(std)
@@ -263,26 +264,39 @@ def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, co
     return out
 
 
-def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
-    """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
-    from atomatlas.evaluate.clusters import evaluate_contingency
-    from atomatlas.learn.select_k import score_labels
+def _labels_and_counts(table, fitted: Fitted, folder: Path):
+    """(labels frame or None, cluster sizes, (label, cluster) counts or None) from one pass over the rows:
+    labels.csv up to LABELS_CSV_MAX_ROWS rows, else labels.parquet/ written by the workers."""
+    import dask
 
     keep = list(dict.fromkeys([*table.id_columns, *([table.label_column] if table.label_column else [])]))
     meta = {**{c: table.frame[c].dtype for c in keep}, "cluster": "int64"}
     labelled = table.frame.map_partitions(
         _label_partition, table.feature_names, keep, fitted.mean, fitted.std, fitted.pca_mean, fitted.components,
         fitted.model.cluster_centers_, meta=meta)
-    sizes = labelled["cluster"].value_counts().compute().sort_index()
+    wanted = {"sizes": labelled["cluster"].value_counts()}
+    if table.label_column:
+        wanted["counts"] = labelled.groupby([table.label_column, "cluster"]).size()
+    small = fitted.rows <= LABELS_CSV_MAX_ROWS
+    wanted["labels"] = labelled if small else labelled.drop(
+        columns=[table.label_column] if table.label_column else []).to_parquet(
+        folder / "labels.parquet", write_index=False, compute=False)
+    done = dict(zip(wanted, dask.compute(*wanted.values())))  # one graph: the rows are read and labelled once
     written = None
-    if fitted.rows <= LABELS_CSV_MAX_ROWS:
-        written = labelled.compute().reset_index(drop=True)
+    if small:
+        written = done["labels"].reset_index(drop=True)
         columns = [c for c in written.columns if c != table.label_column]
         write_csv(folder / "labels.csv", written[columns] if table.id_columns else
                   pd.DataFrame({"row": np.arange(len(written)), "cluster": written["cluster"]}))
-    else:
-        labelled.drop(columns=[table.label_column] if table.label_column else []).to_parquet(
-            folder / "labels.parquet", write_index=False)
+    return written, done["sizes"].sort_index(), done.get("counts")
+
+
+def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
+    """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
+    from atomatlas.evaluate.clusters import evaluate_contingency
+    from atomatlas.learn.select_k import score_labels
+
+    written, sizes, counts = _labels_and_counts(table, fitted, folder)
     model = fitted.model
     metrics = {"name": config.name, "atomatlas_version": __version__, "seed": config.seed,
                "input": {"path": table.path, "n_rows": fitted.rows, "n_features": len(table.feature_names),
@@ -310,7 +324,6 @@ def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tupl
         save_figure(folder, "k_selection.png", k_selection(pd.DataFrame(fitted.selection.scores_),
                                                            record["chosen_k"], fitted.selection.selected_by_))
     if table.label_column:
-        counts = labelled.groupby([table.label_column, "cluster"]).size().compute()
         contingency = counts.unstack(fill_value=0).sort_index(axis=0).sort_index(axis=1)
         contingency.index = contingency.index.astype(str)
         metrics["evaluation"] = {table.label_column: evaluate_contingency(contingency)}
