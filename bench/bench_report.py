@@ -15,10 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from atomatlas import api
+from atomatlas.datasets.synthetic import map_labels
 from atomatlas.report import write_report
 
 
@@ -43,12 +41,10 @@ def main() -> None:
         print(f"demo without report : {without:6.2f} s (best of {args.repeat})")
         print(f"demo with report    : {with_report:6.2f} s")
         print(f"ratio               : {with_report / without:6.3f} (target <= 1.10)")
-        rng = np.random.default_rng(0)
         n = 100_000
         large = tmp / "large"
         large.mkdir()
-        pd.DataFrame({"row": np.arange(n), "cluster": rng.integers(0, 8, n), "embedding_1": rng.normal(size=n),
-                      "embedding_2": rng.normal(size=n)}).to_csv(large / "labels.csv", index=False)
+        map_labels(n).to_csv(large / "labels.csv", index=False)
         start = time.perf_counter()
         page = write_report(large)
         print(f"report of {n:,} points: {time.perf_counter() - start:.2f} s, {page.stat().st_size / 1e6:.1f} MB")

@@ -156,13 +156,13 @@ def test_a_crystal_run(browser, tmp_path):
 
 
 def test_a_hundred_thousand_points_are_all_drawn(browser, tmp_path):
-    rng = np.random.default_rng(0)
+    from atomatlas.datasets.synthetic import map_labels
+    from atomatlas.report import write_report  # not a run folder: the page is built directly
+
     n = 100_000
     folder = tmp_path / "large"
     folder.mkdir()
-    pd.DataFrame({"row": np.arange(n), "cluster": rng.integers(0, 8, n), "embedding_1": rng.normal(size=n),
-                  "embedding_2": rng.normal(size=n)}).to_csv(folder / "labels.csv", index=False)
-    from atomatlas.report import write_report  # not a run folder: the page is built directly
+    map_labels(n).to_csv(folder / "labels.csv", index=False)
 
     page = Page(browser, write_report(folder))
     assert page.drawn("map") == n

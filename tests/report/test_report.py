@@ -82,12 +82,12 @@ def test_a_hostile_label_stays_data(tmp_path, blobs_csv):
 
 
 def test_a_million_points_are_sampled_over_a_density_and_say_so(tmp_path):
-    rng = np.random.default_rng(0)
+    from atomatlas.datasets.synthetic import map_labels
+
     n = 1_000_000
     folder = tmp_path / "big"
     folder.mkdir()
-    pd.DataFrame({"row": np.arange(n), "cluster": rng.integers(0, 5, n), "embedding_1": rng.normal(size=n),
-                  "embedding_2": rng.normal(size=n)}).to_csv(folder / "labels.csv", index=False)
+    map_labels(n, clusters=5).to_csv(folder / "labels.csv", index=False)
     points = gather(folder)["points"]
     assert points["n"] == MAX_POINTS and points["total"] == n
     assert np.sum(points["density"]["counts"]) == n
@@ -143,3 +143,46 @@ def test_a_long_trajectory_without_a_map_shows_its_first_whole_frames(tmp_path):
     assert points["total"] == n_frames * atoms and points["n"] == 20 * atoms  # 20 whole frames fit
     assert [frame["atoms"] for frame in points["frames"]] == [atoms] * 20
     assert points["density"] is None and "map" not in points
+
+
+def test_an_edited_metrics_json_and_text_coordinates_are_handled(tmp_path, blobs_csv, cli):
+    api.cluster(blobs_csv, tmp_path / "run", id_columns=["name", "id"], label_column="phase", report=False)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    metrics.update({"input": ["not", "a", "section"], "evaluation": {"phase": "none"}, "map": 3})
+    metrics["cluster"].update({"scores": {"silhouette": "high"}, "silhouette_by_cluster": [1, 2]})
+    text = json.dumps(metrics).replace('"high"', "NaN")  # Python writes NaN; JSON has no such thing
+    (tmp_path / "run" / "metrics.json").write_text(text)
+    contingency = pd.read_csv(tmp_path / "run" / "contingency_phase.csv").astype({"0": float})
+    contingency.iloc[0, 1] = np.inf
+    contingency.to_csv(tmp_path / "run" / "contingency_phase.csv", index=False)
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 0, err
+    data = _embedded((tmp_path / "run" / "report.html").read_text())
+    assert any(step == "cluster" and "silhouette None" in text for step, text in data["summary"])
+    assert all(row["silhouette"] is None for row in data["clusters"])
+    assert data["tables"][0]["rows"][0][1] is None  # infinite: shown empty, not invalid JSON
+    map_table = pd.read_csv(tmp_path / "run" / "map.csv")
+    map_table["map_1"] = "left"
+    map_table.to_csv(tmp_path / "run" / "map.csv", index=False)
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 2 and "column 'map_1' of labels.csv or map.csv holds text" in err
+
+
+def test_a_damaged_structure_run_is_refused_in_one_line(tmp_path, cli):
+    from ase.build import bulk
+
+    for name, lattice, a in (("Cu", "fcc", 3.61), ("Fe", "bcc", 2.87)):
+        atoms = bulk(name, lattice, a=a, cubic=True).repeat(2)
+        atoms.rattle(0.05, seed=1)
+        atoms.write(tmp_path / f"{name}.extxyz")
+    api.environments([str(tmp_path / "Cu.extxyz"), str(tmp_path / "Fe.extxyz")], tmp_path / "run", k=2,
+                     report=False)
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv").astype({"atom": object})
+    labels.loc[3, "atom"] = "third"
+    labels.to_csv(tmp_path / "run" / "labels.csv", index=False)
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 2 and "frame and atom must be whole numbers" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "run" / "labels.csv").write_text('structure,frame,atom\n"unclosed,0,1\n')
+    status, _, err = cli("report", tmp_path / "run")
+    assert status == 2 and "is not a readable CSV table" in err
+    assert not (tmp_path / "run" / "chemiscope.json.gz").exists() and not (tmp_path / "run" / "report.html").exists()

@@ -25,3 +25,13 @@ def moons(n_samples: int = 1000, noise: float = 0.05, random_state: int = 42):
     from sklearn.datasets import make_moons
 
     return make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+
+
+def map_labels(rows: int, clusters: int = 8, seed: int = 0):
+    """A labels.csv of ``rows`` points on a 2-D map (``row``, ``cluster``, ``embedding_1/2``): what the report
+    draws, at any size, without fitting anything (its tests and bench/bench_report.py)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"row": np.arange(rows), "cluster": rng.integers(0, clusters, rows),
+                         "embedding_1": rng.normal(size=rows), "embedding_2": rng.normal(size=rows)})

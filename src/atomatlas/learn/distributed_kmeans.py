@@ -41,7 +41,7 @@ def _partial_sums(block: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return out
 
 
-def _labels(block: np.ndarray, centres: np.ndarray) -> np.ndarray:
+def nearest_centre(block: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return _nearest(np.asarray(block, dtype=float), centres)[0].astype(np.int64)
 
 
@@ -122,7 +122,7 @@ class DistributedKMeans(ClusterMixin, BaseEstimator):
     def predict(self, X):
         """Lazy labels (a Dask array of int64), computed block by block where the rows are."""
         X = _as_dask(X)
-        return X.map_blocks(_labels, self.cluster_centers_, drop_axis=1, dtype=np.int64)
+        return X.map_blocks(nearest_centre, self.cluster_centers_, drop_axis=1, dtype=np.int64)
 
 
 def _as_dask(X):

@@ -9,6 +9,7 @@ the structures.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,10 @@ PROPERTIES = ("cluster", "class", "probability", "uncertainty", "anomaly_score",
 def _frame_key(atoms) -> tuple[str, int] | None:
     source = atoms.info.get("source", atoms.info.get("structure"))
     frame = atoms.info.get("frame")
-    return None if source is None or frame is None else (str(source), int(frame))
+    try:
+        return None if source is None or frame is None else (str(source), int(frame))
+    except (TypeError, ValueError):  # an edited file: the frame is not found, and that is said
+        return None
 
 
 def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
@@ -33,17 +37,20 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     import ase.io
     import chemiscope
 
+    from atomatlas.report.contents import read_run_csv
+
     folder = Path(folder)
     structures, labels_path = folder / "structures.extxyz", folder / "labels.csv"
     if not structures.exists() or not labels_path.exists():
         return None
-    labels = pd.read_csv(labels_path)
+    labels = read_run_csv(labels_path)
     if not {"structure", "frame", "atom"} <= set(labels.columns) or len(labels) > MAX_ENVIRONMENTS:
         return None
-    if (folder / "map.csv").exists():
-        extra = pd.read_csv(folder / "map.csv")
-        if len(extra) == len(labels):
-            labels = pd.concat([labels, extra[[c for c in ("map_1", "map_2") if c in extra]]], axis=1)
+    if not all(pd.api.types.is_integer_dtype(labels[c]) for c in ("frame", "atom")):
+        raise AtlasError(f"{labels_path}: frame and atom must be whole numbers; rerun the run to rebuild it.")
+    extra = read_run_csv(folder / "map.csv")
+    if extra is not None and len(extra) == len(labels):
+        labels = pd.concat([labels, extra[[c for c in ("map_1", "map_2") if c in extra]]], axis=1)
     try:
         frames = ase.io.read(structures, index=":", format="extxyz")
     except Exception as exc:  # ASE raises many kinds on a damaged file
@@ -73,7 +80,12 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     if "map_1" in properties:
         colour = "cluster" if "cluster" in properties else next(iter(properties))
         settings = {"map": {"x": {"property": "map_1"}, "y": {"property": "map_2"}, "color": {"property": colour}}}
-    path = folder / EXPORT
-    chemiscope.write_input(str(path), structures=frames, properties=properties, environments=environments,
-                           metadata={"name": name or folder.name, "description": "atomatlas run"}, settings=settings)
+    path, partial = folder / EXPORT, folder / f".{EXPORT}.partial.json.gz"  # whole or not at all
+    try:
+        chemiscope.write_input(str(partial), structures=frames, properties=properties, environments=environments,
+                               metadata={"name": name or folder.name, "description": "atomatlas run"},
+                               settings=settings)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path

@@ -35,7 +35,7 @@ def _read_json(path: Path) -> dict:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(), parse_constant=lambda name: None)  # NaN, Infinity: not JSON; null
     except (ValueError, UnicodeDecodeError) as exc:
         raise AtlasError(f"{path} is not valid JSON ({exc}); rerun the run to rebuild it.") from exc
     if not isinstance(data, dict):
@@ -43,7 +43,27 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def _read_csv(path: Path) -> pd.DataFrame | None:
+SECTIONS = ("input", "map", "cluster", "evaluation", "versions", "scale", "reduce")
+CLUSTER_PARTS = ("silhouette_by_cluster", "cluster_sizes", "k_selection", "scores")
+
+
+def _checked_metrics(metrics: dict) -> dict:
+    """metrics.json with every section the page reads of the type it expects; an edited one of another type is
+    left out, so the rest of this module may take the types for granted."""
+    out = {k: v for k, v in metrics.items() if k not in SECTIONS or isinstance(v, dict)}
+    if "cluster" in out:
+        out["cluster"] = {k: v for k, v in out["cluster"].items() if k not in CLUSTER_PARTS or isinstance(v, dict)}
+    if "evaluation" in out:
+        out["evaluation"] = {k: v for k, v in out["evaluation"].items() if isinstance(v, dict)}
+    return out
+
+
+def _number(value, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def read_run_csv(path: Path) -> pd.DataFrame | None:
+    """A CSV table of the run folder (None when absent), or one line saying it is damaged."""
     if not path.exists():
         return None
     try:
@@ -79,10 +99,10 @@ def encode_column(values: pd.Series) -> dict:
     return {"kind": "number", "values": _rounded(values.to_numpy(dtype=float))}
 
 
-def _point_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> pd.DataFrame:
-    """labels.csv with the map's coordinates and the known labels (map.csv) beside it."""
+def _point_table(folder: Path, labels: pd.DataFrame) -> pd.DataFrame:
+    """labels.csv with the map's coordinates and the known labels (map.csv) beside it; coordinates checked."""
     table = labels.copy()
-    map_table = _read_csv(folder / "map.csv")
+    map_table = read_run_csv(folder / "map.csv")
     if map_table is not None:
         if len(map_table) != len(labels):
             raise AtlasError(f"{folder / 'map.csv'} has {len(map_table)} rows and labels.csv {len(labels)}; "
@@ -91,12 +111,16 @@ def _point_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> pd.DataFr
             table[column] = map_table[column].to_numpy()
     elif {"embedding_1", "embedding_2"} <= set(labels.columns):
         table["map_1"], table["map_2"] = labels["embedding_1"], labels["embedding_2"]
+    for column in ("map_1", "map_2", *COORDINATES):
+        if column in table and not pd.api.types.is_numeric_dtype(table[column]):
+            raise AtlasError(f"{folder}: column {column!r} of labels.csv or map.csv holds text, not numbers; rerun "
+                             "the run to rebuild them.")
     return table
 
 
 def points(folder: Path, labels: pd.DataFrame, metrics: dict) -> dict | None:
     """The rows as points: map coordinates, 3-D positions, hover ids and every column to colour by."""
-    table = _point_table(folder, labels, metrics)
+    table = _point_table(folder, labels)
     has_map = {"map_1", "map_2"} <= set(table.columns)
     has_3d = set(COORDINATES) <= set(table.columns)
     if not (has_map or has_3d) or table.empty:
@@ -161,15 +185,19 @@ def _frames(table: pd.DataFrame) -> list[dict]:
 
 def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dict]:
     """One row per cluster: size, mean silhouette, representative and the dominant class of each label set."""
-    recorded = metrics.get("cluster", {}).get("cluster_sizes") if isinstance(metrics.get("cluster"), dict) else None
+    recorded = metrics.get("cluster", {}).get("cluster_sizes")
     if labels is not None and "cluster" in labels.columns:
         sizes = labels["cluster"].value_counts().sort_index()
     elif isinstance(recorded, dict) and recorded:  # labels too many for labels.csv (labels.parquet/)
-        sizes = pd.Series({int(k): int(v) for k, v in recorded.items()}).sort_index()
+        try:
+            sizes = pd.Series({int(k): int(v) for k, v in recorded.items()}).sort_index()
+        except (TypeError, ValueError) as exc:
+            raise AtlasError(f"{folder / 'metrics.json'}: cluster_sizes are not counts ({exc}); "
+                             "rerun the run.") from exc
     else:
         return []
     silhouette = metrics.get("cluster", {}).get("silhouette_by_cluster", {})
-    picks = _read_csv(folder / "representatives.csv")
+    picks = read_run_csv(folder / "representatives.csv")
     representative = {}
     if picks is not None and "cluster" in picks.columns:
         id_columns = [c for c in picks.columns if c not in ("cluster", "input_row", *COORDINATES)]
@@ -177,13 +205,13 @@ def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dic
             representative[str(pick["cluster"])] = " ".join(f"{c}={pick[c]}" for c in id_columns)
     scores = {}
     for path in sorted(folder.glob("contingency_*.csv")):
-        table = _read_csv(path)
+        table = read_run_csv(path)
         if table is None or table.shape[1] < 2:
             continue
-        table = table.set_index(table.columns[0])
+        table = table.set_index(table.columns[0]).apply(pd.to_numeric, errors="coerce")
         for cluster in table.columns:
             column = table[cluster]
-            if column.sum() > 0:
+            if np.isfinite(column).all() and column.sum() > 0:  # counts; anything else (an edited file) is left out
                 scores.setdefault(str(cluster), {})[path.stem.removeprefix("contingency_")] = {
                     "class": str(column.idxmax()), "fraction": float(column.max() / column.sum())}
     rows = []
@@ -213,7 +241,7 @@ def tables(folder: Path) -> list[dict]:
     out = []
     for pattern in ("contingency_*.csv", "comparison.csv", "fractions.csv", "phases.csv", "anomaly_by_*.csv"):
         for path in sorted(folder.glob(pattern)):
-            table = _read_csv(path)
+            table = read_run_csv(path)
             if table is not None and len(table) <= 500:
                 out.append({"name": path.name, **_as_table(table)})
     return out
@@ -223,12 +251,12 @@ def gather(folder: Path, name: str | None = None) -> dict:
     """Everything report.html shows, from the run folder ``folder`` (called ``name`` once in place)."""
     folder = Path(folder)
     name = name or folder.name
-    metrics = _read_json(folder / "metrics.json")
+    metrics = _checked_metrics(_read_json(folder / "metrics.json"))
     marker = _read_json(folder / ".atomatlas-run")
-    labels = _read_csv(folder / "labels.csv")
+    labels = read_run_csv(folder / "labels.csv")
     config = (folder / "config.toml").read_text(errors="replace") if (folder / "config.toml").exists() else ""
-    fractions = _read_csv(folder / "fractions.csv")
-    cluster = metrics.get("cluster", {}) if isinstance(metrics.get("cluster"), dict) else {}
+    fractions = read_run_csv(folder / "fractions.csv")
+    cluster = metrics.get("cluster", {})
     return {
         "title": str(metrics.get("name") or name), "folder": name, "kind": str(marker.get("kind", "run")),
         "summary": _summary(metrics),
@@ -259,33 +287,43 @@ def _rows(labels: pd.DataFrame) -> dict | None:
 def _as_table(table: pd.DataFrame) -> dict:
     """Column names and rows of plain values (numbers, text, null) for the page."""
     return {"columns": [str(c) for c in table.columns],
-            "rows": [[None if pd.isna(v) else (v if isinstance(v, (int, float)) else str(v)) for v in row]
-                     for row in table.itertuples(index=False)]}
+            "rows": [[_plain(v) for v in row] for row in table.itertuples(index=False)]}
+
+
+def _plain(value):
+    """A table cell as the page's JSON holds it: a finite number, text, or null."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return None if pd.isna(value) else str(value)
 
 
 def _summary(metrics: dict) -> list[list[str]]:
     """A few lines that say what the run did, as (what, value) pairs."""
     rows = []
     source = metrics.get("input", {})
-    if isinstance(source, dict) and source.get("path"):
+    if source.get("path"):
         rows.append(["input", f"{source.get('path')} ({source.get('n_rows')} rows x {source.get('n_features')} "
                               "features)"])
     for step in ("scale", "reduce", "cluster"):
-        part = metrics.get(step)
-        if isinstance(part, dict) and part.get("method"):
+        part = metrics.get(step, {})
+        if part.get("method"):
             text = str(part["method"])
             if step == "cluster":
                 text += f", k = {part.get('k')}" + (f" (chosen by {part['selected_by']})" if part.get("selected_by")
                                                       else "")
-                if isinstance(part.get("scores"), dict) and "silhouette" in part["scores"]:
-                    text += f", silhouette {part['scores']['silhouette']:.3f}"
+                if "silhouette" in part.get("scores", {}):
+                    text += f", silhouette {_number(part['scores']['silhouette'])}"
             rows.append([step, text])
     for key in ("n_structures", "model", "counts"):
         if key in metrics:
             rows.append([key, json.dumps(metrics[key]) if isinstance(metrics[key], dict) else str(metrics[key])])
-    for name, scores in (metrics.get("evaluation") or {}).items():
-        if isinstance(scores, dict) and "adjusted_rand_index" in scores:
-            rows.append([f"vs {name}", f"ARI {scores['adjusted_rand_index']:.3f}, NMI "
-                                       f"{scores.get('normalized_mutual_info', float('nan')):.3f}, accuracy "
-                                       f"{scores.get('cluster_accuracy', float('nan')):.3f}"])
+    for name, scores in metrics.get("evaluation", {}).items():
+        if "adjusted_rand_index" in scores:
+            rows.append([f"vs {name}", f"ARI {_number(scores['adjusted_rand_index'])}, NMI "
+                                       f"{_number(scores.get('normalized_mutual_info'))}, accuracy "
+                                       f"{_number(scores.get('cluster_accuracy'))}"])
     return rows

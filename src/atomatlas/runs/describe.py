@@ -185,7 +185,7 @@ def describe(config, seed: int, progress: bool = False, fitting: bool = True,
     X, cached = create_cached(descriptor, [f.atoms for f in frames], use_centers, n_jobs=spec.n_jobs,
                               progress=progress, refresh=not spec.cache)
     _check_rows(X, spec, fitting)
-    ids = _ids(frames, centers, config.structures.label)
+    ids = centre_ids(frames, centers, config.structures.label)
     frame = pd.concat([ids, pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
     table = Table(frame=frame, path=f"{len(frames)} structure(s)", id_columns=[c for c in ids.columns if c not in LABELS],
                   feature_names=descriptor.feature_names(), label_column=config.structures.label)
@@ -225,7 +225,7 @@ def _check_rows(X: np.ndarray, spec, fitting: bool) -> None:
                          "shorter than every neighbour distance; nothing to cluster: add other structures or raise r_cut.")
 
 
-def _ids(frames, centers, label: str | None) -> pd.DataFrame:
+def centre_ids(frames, centers, label: str | None) -> pd.DataFrame:
     """Id columns of every centre: where it is, and (when asked) its site type, tag or source as a label."""
     from atomatlas.evaluate.sites import nearest_sites
 

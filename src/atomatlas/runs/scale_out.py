@@ -256,11 +256,11 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
 
 
 def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, components, centres) -> pd.DataFrame:
-    from atomatlas.learn.distributed_kmeans import _labels
+    from atomatlas.learn.distributed_kmeans import nearest_centre
 
     out = part[keep].copy() if keep else pd.DataFrame(index=part.index)
     values = _transform(part[features].to_numpy(dtype=float), mean, std, pca_mean, components)
-    out["cluster"] = _labels(values, centres) if len(values) else np.zeros(0, dtype=np.int64)
+    out["cluster"] = nearest_centre(values, centres) if len(values) else np.zeros(0, dtype=np.int64)
     return out
 
 
@@ -294,10 +294,13 @@ def _labels_and_counts(table, fitted: Fitted, folder: Path):
 def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
     """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
     from atomatlas.evaluate.clusters import evaluate_contingency
+    from atomatlas.learn.distributed_kmeans import nearest_centre
     from atomatlas.learn.select_k import score_labels
 
     written, sizes, counts = _labels_and_counts(table, fitted, folder)
     model = fitted.model
+    sample_scores = score_labels(fitted.sample, nearest_centre(fitted.sample, model.cluster_centers_),
+                                 random_state=config.seed)
     metrics = {"name": config.name, "atomatlas_version": __version__, "seed": config.seed,
                "input": {"path": table.path, "n_rows": fitted.rows, "n_features": len(table.feature_names),
                          "features": table.feature_names, "id_columns": table.id_columns,
@@ -308,8 +311,7 @@ def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tupl
                            "selected_by": config.cluster.select if fitted.selection is not None else None,
                            "sample_size": int(model.sample_size_), "n_iter": int(model.n_iter_),
                            "inertia": model.inertia_, "cluster_sizes": {int(k): int(v) for k, v in sizes.items()},
-                           "n_noise": 0, "scores": score_labels(fitted.sample, model.predict(fitted.sample).compute(),
-                                                                random_state=config.seed),
+                           "n_noise": 0, "scores": sample_scores,
                            "scores_on": f"a uniform sample of {len(fitted.sample)} rows"},
                "labels_file": "labels.csv" if written is not None else "labels.parquet"}
     if fitted.explained is not None:

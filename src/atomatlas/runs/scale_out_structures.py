@@ -6,8 +6,9 @@ takes the species (unless given) and a second sends chunks of about
 process holds a few chunks at a time. Each worker describes its chunk with the run's
 descriptor (one process, one thread) and writes it, ids and features, as one file of
 ``features.parquet/`` in the run folder. That folder is then clustered like a table
-through Dask (runs/scale_out.py); runs/dask_stream.py does the streaming. Only ``[structures] paths`` (files, globs, frames) are
-read this way; built structures and thermal copies are for in-memory runs.
+through Dask (runs/scale_out.py); runs/dask_stream.py does the streaming. Only
+``[structures] paths`` (files, globs, frames) are read this way; built structures and
+thermal copies are for in-memory runs.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _usable(config, descriptor, frame, skipped: list) -> bool:
 
 def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
     """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
-    from atomatlas.runs.describe import _ids
+    from atomatlas.runs.describe import centre_ids
 
     chosen = [frame_centers(f, centers) for f in frames]
     use = None if all(c is None for c in chosen) else [
@@ -90,7 +91,7 @@ def describe_part(descriptor, frames: list, centers: Centers, label: str | None,
         raise AtlasError(f"the descriptor gave non-finite values for {frames[0].source}, frames "
                          f"{frames[0].index}-{frames[-1].index}; check their coordinates and the descriptor "
                          "parameters.")
-    table = pd.concat([_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+    table = pd.concat([centre_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
     table.to_parquet(path, index=False)
     return len(table), len(frames)
 
