@@ -112,7 +112,7 @@ def _point_table(folder: Path, labels: pd.DataFrame) -> pd.DataFrame:
     elif {"embedding_1", "embedding_2"} <= set(labels.columns):
         table["map_1"], table["map_2"] = labels["embedding_1"], labels["embedding_2"]
     for column in ("map_1", "map_2", *COORDINATES):
-        if column in table and not pd.api.types.is_numeric_dtype(table[column]):
+        if column in table and table[column].notna().any() and not pd.api.types.is_numeric_dtype(table[column]):
             raise AtlasError(f"{folder}: column {column!r} of labels.csv or map.csv holds text, not numbers; rerun "
                              "the run to rebuild them.")
     return table
