@@ -248,12 +248,18 @@ def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 
                       overwrite=overwrite, report=report, progress=progress)
 
 
-def predict(run_dir, new, out, *, delimiter: str | None = None, overwrite: bool = False, report: bool = True,
+def predict(run_dir, new, out, *, delimiter: str | None = None, scheduler: str | None = None,
+            workers: int | None = None, overwrite: bool = False, report: bool = True,
             progress: bool = False) -> RunResult:
-    """Label new rows (a table with the same feature columns) or new structures with a saved run's model."""
+    """Label new rows (a table with the same feature columns) or new structures with a saved run's model.
+
+    ``scheduler`` (``"local"`` or an address): labelled on Dask workers, the table read lazily (a parquet
+    file or folder too) or the structure files streamed to them in chunks (docs/scale.md).
+    """
     from atomatlas.runs.predict import PredictRun
 
-    return run_config(PredictRun.of(run_dir, new, delimiter), out, overwrite=overwrite, report=report,
+    dask = _clean({"scheduler": scheduler, "workers": workers}) if scheduler else None
+    return run_config(PredictRun.of(run_dir, new, delimiter, dask), out, overwrite=overwrite, report=report,
                       progress=progress)
 
 

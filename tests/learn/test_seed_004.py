@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from atomatlas.datasets.synthetic import mixture_blobs, moons
-from atomatlas.learn.cluster import AtlasCluster, make_clusterer
+from atomatlas.learn.cluster import make_clusterer
 
 
 @pytest.fixture(scope="module")

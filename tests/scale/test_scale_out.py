@@ -222,3 +222,84 @@ def test_classify_on_the_workers_gives_the_in_memory_predictions(tmp_path, cli, 
     status, _, err = cli("classify", tmp_path / "cells.extxyz", "--model", "cnn", "--scheduler", "local",
                          "--out", tmp_path / "cnn")
     assert status == 2 and "--scheduler classifies with the shipped ensemble only" in err
+
+
+def test_a_dask_runs_model_predicts_its_own_rows_in_memory_and_on_the_workers(tmp_path, blobs_folder, cli):
+    fitted = api.cluster(blobs_folder / "parts", tmp_path / "dask", id_columns=["id"], label_column="phase",
+                         scheduler="local", workers=2, reduce="pca", n_components=3)
+    assert (tmp_path / "dask" / "model.skops").exists() and fitted.metrics["figures"] == ["k_selection.png"]
+    own = pd.read_csv(tmp_path / "dask" / "labels.csv")
+    in_memory = api.predict(tmp_path / "dask", blobs_folder / "all.csv", tmp_path / "memory")
+    status, out, err = cli("predict", tmp_path / "dask", blobs_folder / "parts", "--scheduler", "local",
+                           "--workers", "2", "--out", tmp_path / "workers")
+    assert status == 0, err
+    assert "predict: labelled 6000 rows" in out and "vs phase: ARI 1.000" in out
+    on_workers = pd.read_csv(tmp_path / "workers" / "labels.csv")
+    assert on_workers["id"].tolist() == own["id"].tolist()
+    assert (on_workers["cluster"] == own["cluster"]).all() and (in_memory.labels["cluster"] == own["cluster"]).all()
+    np.testing.assert_allclose(on_workers["embedding_1"], in_memory.labels["embedding_1"], atol=1e-9)
+    metrics = pd.read_json(tmp_path / "workers" / "metrics.json", typ="series")
+    assert metrics["cluster_sizes"] == {str(k): v for k, v in in_memory.metrics["cluster_sizes"].items()}
+    assert metrics["evaluation"]["phase"] == pytest.approx(in_memory.metrics["evaluation"]["phase"])
+    assert metrics["dask"]["workers"] == 2
+
+
+def test_a_classifier_predicts_on_the_workers_as_in_memory(tmp_path, blobs_folder, monkeypatch):
+    from atomatlas.runs import scale_out
+
+    api.fit_classifier(blobs_folder / "all.csv", tmp_path / "fit", label_column="phase", id_columns=["id"])
+    in_memory = api.predict(tmp_path / "fit", blobs_folder / "all.csv", tmp_path / "memory")
+    on_workers = api.predict(tmp_path / "fit", blobs_folder / "parts", tmp_path / "workers", scheduler="local",
+                             workers=2)
+    columns = ["id", "predicted"]
+    assert on_workers.labels[columns].equals(in_memory.labels[columns])
+    np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-9)
+    assert on_workers.metrics["accuracy"] == pytest.approx(in_memory.metrics["accuracy"])
+    assert on_workers.metrics["counts"] == {str(k): v for k, v in in_memory.metrics["counts"].items()}
+    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 1000)  # beyond: the workers' parts stay
+    beyond = api.predict(tmp_path / "fit", blobs_folder / "parts", tmp_path / "parquet", scheduler="local",
+                         workers=2)
+    assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
+    parts = sorted((tmp_path / "parquet" / "labels.parquet").glob("*.parquet"))
+    labels = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    assert labels["id"].tolist() == list(range(6000)) and "phase" not in labels
+    assert labels["predicted"].equals(in_memory.labels["predicted"])
+
+
+def test_new_structures_are_described_and_labelled_on_the_workers(tmp_path, trajectory, cli, monkeypatch):
+    from atomatlas.runs import predict_dask
+
+    monkeypatch.setattr(predict_dask, "CHUNK_CENTRES", 200)  # several chunks
+    api.environments(trajectory, tmp_path / "fit", k=2, cache=False)  # an in-memory run's model
+    in_memory = api.predict(tmp_path / "fit", trajectory, tmp_path / "memory")
+    status, out, err = cli("predict", tmp_path / "fit", *trajectory, "--scheduler", "local", "--workers", "2",
+                           "--out", tmp_path / "workers")
+    assert status == 0, err
+    on_workers = pd.read_csv(tmp_path / "workers" / "labels.csv")
+    columns = ["structure", "frame", "atom", "species", "cluster"]
+    assert on_workers[columns].equals(in_memory.labels[columns].reset_index(drop=True))
+    metrics = pd.read_json(tmp_path / "workers" / "metrics.json", typ="series")
+    assert metrics["cluster_sizes"] == {str(k): v for k, v in in_memory.metrics["cluster_sizes"].items()}
+
+
+def test_predict_on_the_workers_refuses_bad_input_in_one_line(tmp_path, blobs_folder, trajectory, cli):
+    import json
+
+    api.cluster(blobs_folder / "all.csv", tmp_path / "fit", k=6, id_columns=["id"])
+    frame = pd.read_csv(blobs_folder / "all.csv").drop(columns=["f2", "f5"])
+    frame.to_parquet(tmp_path / "short.parquet", index=False)
+    status, _, err = cli("predict", tmp_path / "fit", tmp_path / "short.parquet", "--scheduler", "local",
+                         "--workers", "1", "--out", tmp_path / "o")
+    assert status == 2 and "lacks 2 feature column(s) the model was fit on, e.g. ['f2', 'f5']" in err
+    status, _, err = cli("predict", tmp_path / "fit", blobs_folder / "all.csv", blobs_folder / "all.csv",
+                         "--scheduler", "local", "--out", tmp_path / "o")
+    assert status == 2 and "was fit on a table: give one table of new rows, not 2 files" in err
+    api.environments(trajectory, tmp_path / "structures", k=2, cache=False)
+    meta_path = tmp_path / "structures" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["structures"]["species"] = ["Cu"]  # edited: the descriptor no longer gives the saved columns
+    meta_path.write_text(json.dumps(meta))
+    status, _, err = cli("predict", tmp_path / "structures", *trajectory, "--scheduler", "local", "--workers", "1",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "model.json's feature columns are not what its descriptor gives" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()

@@ -121,12 +121,12 @@ def segmentation(result) -> str:
 def prediction(result) -> str:
     metrics = result.metrics
     counts = metrics.get("cluster_sizes") or metrics.get("counts")
-    lines = [f"predict: labelled {len(result.labels)} rows from {metrics['input']['path']}: {counts}"]
+    lines = [f"predict: labelled {metrics['input']['n_rows']} rows from {metrics['input']['path']}: {counts}"]
     lines += [f"  vs {name}: ARI {s['adjusted_rand_index']:.3f}, accuracy {s['cluster_accuracy']:.3f}"
               for name, s in metrics.get("evaluation", {}).items()]
     if "accuracy" in metrics:
         lines.append(f"  accuracy against {metrics['input']['path']} labels: {metrics['accuracy']:.3f}")
-    lines.append(f"  wrote {result.path}/labels.csv")
+    lines.append(f"  wrote {result.path}/{metrics.get('labels_file', 'labels.csv')}")
     return "\n".join(lines + report_line(result))
 
 

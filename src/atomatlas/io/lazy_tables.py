@@ -57,6 +57,11 @@ def _open(path: Path, delimiter: str | None):
         raise AtlasError(f"{path}: not a readable table ({str(exc).strip().splitlines()[0]}).") from exc
 
 
+def lazy_columns(path: str | Path, delimiter: str | None = None) -> list[str]:
+    """The column names of a lazily read table (nothing but its schema or first block is read)."""
+    return [str(c) for c in _open(Path(path), delimiter).columns]
+
+
 def read_lazy_table(path: str | Path, *, id_columns: list[str] | None = None, features: list[str] | None = None,
                     features_regex: str | None = None, exclude: list[str] | None = None,
                     label_column: str | None = None, delimiter: str | None = None) -> LazyTable:

@@ -11,7 +11,8 @@ scale out (Dask)        scale_out (ScaleOutRun),              cluster --schedule
 table classifier        classifier (ClassifierRun)            fit-classifier
 label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
-predict                 predict (PredictRun)                  predict
+predict                 predict (PredictRun),                 predict,
+                        predict_dask                          predict --scheduler
 crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
 crystal ensemble        crystal_ensemble (TrainEnsembleRun)   train-crystal-ensemble
 identify (per atom)     identify (IdentifyRun,                identify, train-identify
@@ -29,12 +30,12 @@ from pathlib import Path
 
 from atomatlas.errors import AtlasError
 from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, identify_dask, label_few, predict,
-                            scale_out, scale_out_structures, segmentation, structures, tables)
+                            predict_dask, scale_out, scale_out_structures, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
 KINDS = {
-    "predict": ("predict", predict.PredictRun, predict.run),
+    "predict": ("predict", predict.PredictRun, predict_dask.run),  # in this process or on Dask workers
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),

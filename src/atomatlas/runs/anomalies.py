@@ -88,9 +88,3 @@ def _by_label(name: str, truth: pd.Series, flags: np.ndarray, folder: Path) -> d
     write_csv(folder / f"anomaly_by_{name}.csv", table)
     return table.set_index(name).to_dict(orient="index")
 
-
-def flag_new(detector, X: np.ndarray, frame: pd.DataFrame) -> dict:
-    """Score new rows with a fitted detector (its threshold unchanged: novelty detection); returns a metrics block."""
-    frame["anomaly_score"] = detector.oddness(X)
-    frame["anomaly"] = (detector.predict(X) == -1).astype(int)
-    return {"threshold": detector.threshold_, "n_flagged": int(frame["anomaly"].sum())}

@@ -177,11 +177,11 @@ class CrystalClasses:
 class ClassifyRun(RunHeader):
     name: str = "classify"
     crystal_classes: CrystalClasses
-    dask: object = None  # a runs.scale_out.DaskSection: the ensemble's work on Dask workers
+    dask: object = None  # a runs.sections.DaskSection: the ensemble's work on Dask workers
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> ClassifyRun:
-        from atomatlas.runs.scale_out import DaskSection
+        from atomatlas.runs.sections import DaskSection
 
         check_keys(raw, {"name", "description", "seed", "crystal_classes", "dask"}, "top level")
         run = cls(**header(raw), crystal_classes=CrystalClasses.parse(raw["crystal_classes"], base),

@@ -9,6 +9,8 @@ chunks, however long the trajectory.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 IN_FLIGHT_PER_WORKER = 2
 
 
@@ -44,3 +46,17 @@ def stream_to_workers(client, frames, size_of, submit, chunk: int, desc: str, pr
     settle(0)
     bar.close()
     return [results[part] for part in sorted(results)]
+
+
+def join_parts(parts: Path, folder: Path):
+    """The part files of ``parts`` (named in the order of the frames) as one labels.csv; the parts removed."""
+    import shutil
+
+    import pandas as pd
+
+    from atomatlas.runs.folder import write_csv
+
+    labels = pd.concat([pd.read_parquet(p) for p in sorted(parts.glob("*.parquet"))], ignore_index=True)
+    write_csv(folder / "labels.csv", labels)
+    shutil.rmtree(parts)
+    return labels

@@ -264,6 +264,12 @@ class Description:
     name: str = "predict"
 
 
+def saved_description(descriptor: Descriptor, centers: Centers, species: list[str]) -> dict:
+    """What model.json records so that new structures are described the same way (:func:`saved_config`)."""
+    return {"descriptor": {"method": descriptor.method, "n_jobs": descriptor.n_jobs, "cache": descriptor.cache,
+                           "params": descriptor.params}, "centers": centers.to_toml(), "species": species}
+
+
 def saved_config(saved: dict, paths=(), build=()) -> Description:
     """New structures described with the descriptor (and species) a saved run was fit with."""
     params = {**saved["descriptor"]["params"], "species": saved["species"]}

@@ -60,11 +60,11 @@ class IdentifyRun(RunHeader):
     name: str = "identify"
     identify: Identify
 
-    dask: object = None  # a runs.scale_out.DaskSection: labelled on Dask workers (runs/identify_dask.py runs it)
+    dask: object = None  # a runs.sections.DaskSection: labelled on Dask workers (runs/identify_dask.py runs it)
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> IdentifyRun:
-        from atomatlas.runs.scale_out import DaskSection
+        from atomatlas.runs.sections import DaskSection
 
         check_keys(raw, {"name", "description", "seed", "identify", "dask"}, "top level")
         dask = DaskSection.parse(raw["dask"]) if raw.get("dask") is not None else None

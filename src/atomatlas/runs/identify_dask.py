@@ -11,7 +11,6 @@ structures.extxyz is not written by this path.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -46,7 +45,7 @@ def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool 
     """Label every atom on the workers; labels.csv (or labels.parquet/), fractions.csv and fractions.png."""
     from atomatlas.io.structures import iter_frames, nothing_usable
     from atomatlas.plots.identify import fractions_figure
-    from atomatlas.runs.dask_stream import stream_to_workers
+    from atomatlas.runs.dask_stream import join_parts, stream_to_workers
     from atomatlas.runs.identify import load_model
     from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS, connected, quiet_dask
 
@@ -72,7 +71,7 @@ def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool 
         shares = pd.concat([share for share, _, _ in done], ignore_index=True)
         counts = pd.DataFrame([c for _, c, _ in done]).sum().astype(int).sort_index().to_dict()
         n_atoms = sum(n for _, _, n in done)
-        labels = _joined(parts, tmp) if n_atoms <= LABELS_CSV_MAX_ROWS else None
+        labels = join_parts(parts, tmp) if n_atoms <= LABELS_CSV_MAX_ROWS else None
         write_csv(tmp / "fractions.csv", shares)
         figures = [save_figure(tmp, "fractions.png", fractions_figure(shares, classes))] \
             if shares.groupby("structure").size().max() > 1 else []
@@ -86,10 +85,3 @@ def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool 
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
-
-def _joined(parts: Path, folder: Path) -> pd.DataFrame:
-    """The parts as one labels.csv (part files are in the order of the frames); the parts removed."""
-    labels = pd.concat([pd.read_parquet(p) for p in sorted(parts.glob("*.parquet"))], ignore_index=True)
-    write_csv(folder / "labels.csv", labels)
-    shutil.rmtree(parts)
-    return labels

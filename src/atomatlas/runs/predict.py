@@ -35,10 +35,13 @@ class PredictRun:
     description: str = ""
     seed: int = 0
     build: list = field(default_factory=list)
+    dask: object = None  # a sections.DaskSection: labelled on Dask workers (runs/predict_dask.py runs it)
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> PredictRun:
-        check_keys(raw, {"name", "description", "seed", "predict"}, "top level of a predict config")
+        from atomatlas.runs.sections import DaskSection
+
+        check_keys(raw, {"name", "description", "seed", "predict", "dask"}, "top level of a predict config")
         section = raw["predict"]
         check_keys(section, {"run", "paths", "delimiter"}, "predict")
         paths = section.get("paths")
@@ -48,20 +51,25 @@ class PredictRun:
         if not isinstance(run, str) or not run:
             raise AtlasError(f"config: [predict] run must be the folder of a saved run; got {run!r}.")
         return cls(**header(raw), run=os.path.abspath(base / run if base is not None else run),
-                   paths=[input_path(p, base, "[predict] paths") for p in paths], delimiter=section.get("delimiter"))
+                   paths=[input_path(p, base, "[predict] paths") for p in paths], delimiter=section.get("delimiter"),
+                   dask=DaskSection.parse(raw["dask"]) if raw.get("dask") is not None else None)
 
     @classmethod
-    def of(cls, run_dir, new, delimiter: str | None = None) -> PredictRun:
-        """The config of labelling ``new`` (a path or several) with the run saved in ``run_dir``."""
+    def of(cls, run_dir, new, delimiter: str | None = None, dask: dict | None = None) -> PredictRun:
+        """The config of labelling ``new`` (a path or several) with the run saved in ``run_dir``; ``dask``: the
+        ``[dask]`` section, to label on Dask workers."""
+        from atomatlas.runs.sections import DaskSection
+
         paths = [new] if isinstance(new, (str, Path)) else list(new)
         return cls(run=os.path.abspath(run_dir), paths=[input_path(str(p), None, "new input") for p in paths],
-                   delimiter=delimiter)
+                   delimiter=delimiter, dask=DaskSection.parse(dask) if dask else None)
 
     def to_toml(self) -> dict:
         predict = {"run": self.run, "paths": self.paths}
         if self.delimiter is not None:
             predict["delimiter"] = self.delimiter
-        return {"name": self.name, "seed": self.seed, "predict": predict}
+        out = {"name": self.name, "seed": self.seed, "predict": predict}
+        return {**out, "dask": self.dask.to_toml()} if self.dask is not None else out
 
 
 def run(config: PredictRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
@@ -112,7 +120,7 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
     metrics = {"atomatlas_version": __version__, "input": {"path": table.path, "n_rows": len(table)},
                "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}
     if meta["kind"] == "classifier":
-        _classify(model["classifier"], table, label, frame, metrics)
+        _classify(model, table, label, frame, metrics)
     else:
         _cluster(model, meta, table, label, frame, metrics, folder, training)
     if described is not None and ("cluster" in frame or "anomaly" in frame):
@@ -126,13 +134,34 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
     return frame, metrics
 
 
-def _classify(classifier, table, label, frame: pd.DataFrame, metrics: dict) -> None:
-    frame["predicted"] = classifier.predict(table.X)
-    if hasattr(classifier, "predict_proba"):
-        proba = classifier.predict_proba(table.X)
-        frame["probability"] = proba.max(axis=1)
-        for i, name in enumerate(classifier.classes_):
-            frame[f"probability_{name}"] = proba[:, i]
+def row_outputs(model: dict, meta: dict, X) -> tuple[pd.DataFrame, object]:
+    """(the columns a prediction writes beside the ids, the embedding or None) of the new rows ``X``: the same
+    row by row in memory and on Dask workers (runs/predict_dask.py)."""
+    out, embedding = {}, None
+    if meta["kind"] == "classifier":
+        classifier = model["classifier"]
+        out["predicted"] = classifier.predict(X)
+        if hasattr(classifier, "predict_proba"):
+            proba = classifier.predict_proba(X)
+            out["probability"] = proba.max(axis=1)
+            out.update({f"probability_{name}": proba[:, i] for i, name in enumerate(classifier.classes_)})
+        return pd.DataFrame(out), None
+    X_scaled = model["scaler"].transform(X)
+    embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
+    if model["clusterer"] is not None:
+        out["cluster"] = model["clusterer"].predict(embedding if meta["cluster_on"] == "reduced" else X_scaled)
+    out.update(embedding_columns(embedding))
+    if model.get("anomaly") is not None:
+        detector = model["anomaly"]
+        out["anomaly_score"] = detector.oddness(X_scaled)
+        out["anomaly"] = (detector.predict(X_scaled) == -1).astype(int)
+    return pd.DataFrame(out), embedding
+
+
+def _classify(model, table, label, frame: pd.DataFrame, metrics: dict) -> None:
+    outputs, _ = row_outputs(model, {"kind": "classifier"}, table.X)
+    for name in outputs.columns:
+        frame[name] = outputs[name].to_numpy()
     metrics["counts"] = frame["predicted"].value_counts().sort_index().to_dict()
     if label is not None:
         truth = table.labels.astype(str).to_numpy()
@@ -142,21 +171,16 @@ def _classify(classifier, table, label, frame: pd.DataFrame, metrics: dict) -> N
 def _cluster(model: dict, meta: dict, table, label, frame: pd.DataFrame, metrics: dict, folder: Path,
              training) -> None:
     """Clusters (and anomaly flags) of the new rows, scored against their labels when they have them."""
-    X_scaled = model["scaler"].transform(table.X)
-    embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
-    labels = None
-    if model["clusterer"] is not None:
-        labels = model["clusterer"].predict(embedding if meta["cluster_on"] == "reduced" else X_scaled)
-        frame["cluster"] = labels
+    outputs, embedding = row_outputs(model, meta, table.X)
+    for name in outputs.columns:
+        frame[name] = outputs[name].to_numpy()
+    labels = frame["cluster"].to_numpy() if "cluster" in frame else None
+    if labels is not None:
         metrics["cluster_sizes"] = {int(k): int(v) for k, v in pd.Series(labels).value_counts().sort_index().items()}
         if label is not None:
             metrics["evaluation"] = evaluate_all({label: table.labels}, labels, folder)
-    for name, values in embedding_columns(embedding).items():
-        frame[name] = values
     if model.get("anomaly") is not None:
-        from atomatlas.runs.anomalies import flag_new
-
-        metrics["anomaly"] = flag_new(model["anomaly"], X_scaled, frame)
+        metrics["anomaly"] = {"threshold": model["anomaly"].threshold_, "n_flagged": int(frame["anomaly"].sum())}
     if labels is not None and embedding is not None and embedding.shape[1] >= 2 and training is not None:
         _map(embedding, labels, training, meta, folder)
 

@@ -29,38 +29,12 @@ import pandas as pd
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
-from atomatlas.runs.sections import Cluster, Data, RunHeader, Step, check_keys, header, reduce_step, scale_step
+from atomatlas.runs.sections import Cluster, DaskSection, Data, RunHeader, Step, header, reduce_step, scale_step
 
 KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "dask"}
 LABELS_CSV_MAX_ROWS = 1_000_000  # beyond, labels.parquet/ written by the workers
 K_SEARCH_ROWS = 20_000  # k is chosen on at most this many sampled rows (silhouette and friends are quadratic)
 CONNECT_TIMEOUT = "10s"
-
-
-@dataclass
-class DaskSection:
-    """``[dask]``: where the work runs and how many rows choose k and start the clustering."""
-
-    scheduler: str = "local"
-    sample_size: int = 100_000
-    workers: int | None = None  # local: worker processes (default: one per core)
-
-    @classmethod
-    def parse(cls, raw) -> DaskSection:
-        check_keys(raw, cls.__dataclass_fields__, "dask")
-        out = cls(**raw)
-        if not isinstance(out.scheduler, str) or not out.scheduler:
-            raise AtlasError("config: [dask] scheduler must be \"local\" or a scheduler address such as "
-                             "\"tcp://host:8786\".")
-        if isinstance(out.sample_size, bool) or not isinstance(out.sample_size, int) or out.sample_size < 100:
-            raise AtlasError(f"config: [dask] sample_size must be an integer >= 100; got {out.sample_size!r}.")
-        if out.workers is not None and (isinstance(out.workers, bool) or not isinstance(out.workers, int)
-                                        or not 1 <= out.workers <= 1024):
-            raise AtlasError(f"config: [dask] workers must be an integer from 1 to 1024; got {out.workers!r}.")
-        return out
-
-    def to_toml(self) -> dict:
-        return {k: v for k, v in vars(self).items() if v is not None}
 
 
 @dataclass(kw_only=True)
@@ -209,6 +183,7 @@ class Fitted:
     pca_mean: np.ndarray | None
     components: np.ndarray | None
     explained: list | None
+    explained_variance: list | None
     model: object  # DistributedKMeans
     selection: object  # AtlasCluster fitted on the sample (k chosen there), or None
     rows: int
@@ -233,7 +208,7 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
     if config.scale.method == "none":
         mean, std = np.zeros_like(mean), np.ones_like(std)
     Z = X.map_blocks(_transform, mean, std, None, None, dtype=float)
-    pca_mean = components = explained = None
+    pca_mean = components = explained = variance = None
     if config.reduce is not None:
         from dask_ml.decomposition import PCA
 
@@ -243,6 +218,7 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
         pca = PCA(n_components=n, svd_solver="tsqr", random_state=config.seed).fit(Z)
         pca_mean, components = np.asarray(pca.mean_), np.asarray(pca.components_)
         explained = [float(v) for v in np.asarray(pca.explained_variance_ratio_)]
+        variance = [float(v) for v in np.asarray(pca.explained_variance_)]
         Z = X.map_blocks(_transform, mean, std, pca_mean, components, dtype=float,
                          chunks=(X.chunks[0], (n,)))
     k, selection = config.cluster.k, None
@@ -252,7 +228,7 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
         k = int(selection.k_)
     model = DistributedKMeans(k, sample_size=config.dask.sample_size, random_state=config.seed,
                               progress=progress).fit(Z)
-    return Fitted(mean, std, pca_mean, components, explained, model, selection, stats["rows"], sample)
+    return Fitted(mean, std, pca_mean, components, explained, variance, model, selection, stats["rows"], sample)
 
 
 def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, components, centres) -> pd.DataFrame:
@@ -265,39 +241,67 @@ def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, co
 
 
 def _labels_and_counts(table, fitted: Fitted, folder: Path):
-    """(labels frame or None, cluster sizes, (label, cluster) counts or None) from one pass over the rows:
-    labels.csv up to LABELS_CSV_MAX_ROWS rows, else labels.parquet/ written by the workers."""
-    import dask
-
+    """(labels frame or None, cluster sizes, (label, cluster) counts or None) from one pass over the rows."""
     keep = list(dict.fromkeys([*table.id_columns, *([table.label_column] if table.label_column else [])]))
     meta = {**{c: table.frame[c].dtype for c in keep}, "cluster": "int64"}
     labelled = table.frame.map_partitions(
         _label_partition, table.feature_names, keep, fitted.mean, fitted.std, fitted.pca_mean, fitted.components,
         fitted.model.cluster_centers_, meta=meta)
-    wanted = {"sizes": labelled["cluster"].value_counts()}
-    if table.label_column:
-        wanted["counts"] = labelled.groupby([table.label_column, "cluster"]).size()
-    small = fitted.rows <= LABELS_CSV_MAX_ROWS
+    return write_labelled(labelled, "cluster", table.label_column, table.id_columns, fitted.rows, folder)[:3]
+
+
+def write_labelled(labelled, key: str, label_column: str | None, id_columns: list, rows: int | None, folder: Path,
+                   flag_column: str | None = None):
+    """Write the lazily labelled rows and count them, reading and labelling them once: labels.csv up to
+    LABELS_CSV_MAX_ROWS rows, else labels.parquet/ written by the workers (the label column left out of both;
+    ``rows`` None: not known beforehand, so the workers write the parts, joined when they are few rows).
+    Returns (the labels frame or None, the counts of ``key``, the (label, key) counts or None, the sum of
+    ``flag_column`` or None)."""
+    import dask
+
+    from atomatlas.runs.dask_stream import join_parts
+
+    wanted = {"sizes": labelled[key].value_counts()}
+    if label_column:
+        wanted["counts"] = labelled.groupby([label_column, key]).size()
+    if flag_column:
+        wanted["flagged"] = labelled[flag_column].sum()
+    small = rows is not None and rows <= LABELS_CSV_MAX_ROWS
     wanted["labels"] = labelled if small else labelled.drop(
-        columns=[table.label_column] if table.label_column else []).to_parquet(
-        folder / "labels.parquet", write_index=False, compute=False)
+        columns=[label_column] if label_column else []).to_parquet(
+        folder / "labels.parquet", write_index=False, compute=False, name_function=lambda i: f"part-{i:06d}.parquet")
     done = dict(zip(wanted, dask.compute(*wanted.values())))  # one graph: the rows are read and labelled once
     written = None
     if small:
         written = done["labels"].reset_index(drop=True)
-        columns = [c for c in written.columns if c != table.label_column]
-        write_csv(folder / "labels.csv", written[columns] if table.id_columns else
-                  pd.DataFrame({"row": np.arange(len(written)), "cluster": written["cluster"]}))
-    return written, done["sizes"].sort_index(), done.get("counts")
+        columns = [c for c in written.columns if c != label_column]
+        write_csv(folder / "labels.csv", written[columns] if id_columns else
+                  pd.concat([pd.DataFrame({"row": np.arange(len(written))}), written[columns]], axis=1))
+    elif rows is None and int(done["sizes"].sum()) <= LABELS_CSV_MAX_ROWS:
+        written = join_parts(folder / "labels.parquet", folder)
+    return written, done["sizes"].sort_index(), done.get("counts"), done.get("flagged")
 
 
-def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tuple[pd.DataFrame | None, dict]:
-    """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, metrics."""
+def evaluation_from_counts(counts, label_column: str, folder: Path) -> dict:
+    """Scores against the label column from (label, cluster) counts; contingency_LABEL.csv."""
     from atomatlas.evaluate.clusters import evaluate_contingency
+
+    contingency = counts.unstack(fill_value=0).sort_index(axis=0).sort_index(axis=1)
+    contingency.index = contingency.index.astype(str)
+    write_csv(folder / f"contingency_{label_column}.csv", contingency.rename_axis("class").reset_index())
+    return {label_column: evaluate_contingency(contingency)}
+
+
+def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path,
+                  model_extra: dict | None = None) -> tuple[pd.DataFrame | None, dict]:
+    """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, the
+    model (model.skops + model.json, read by ``predict``), metrics."""
     from atomatlas.learn.distributed_kmeans import nearest_centre
     from atomatlas.learn.select_k import score_labels
+    from atomatlas.runs.scale_out_model import save_dask_model
 
     written, sizes, counts = _labels_and_counts(table, fitted, folder)
+    save_dask_model(folder, config, table, fitted, model_extra)
     model = fitted.model
     sample_scores = score_labels(fitted.sample, nearest_centre(fitted.sample, model.cluster_centers_),
                                  random_state=config.seed)
@@ -315,7 +319,8 @@ def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tupl
                            "scores_on": f"a uniform sample of {len(fitted.sample)} rows"},
                "labels_file": "labels.csv" if written is not None else "labels.parquet"}
     if fitted.explained is not None:
-        metrics["reduce"] = {"method": "pca", "params": config.reduce.params, "explained_variance_ratio":
+        metrics["reduce"] = {"method": "pca", "params": config.reduce.params,
+                             "n_components": len(fitted.explained), "explained_variance_ratio":
                              fitted.explained}
     if fitted.selection is not None and fitted.selection.scores_ is not None:
         from atomatlas.plots.cluster import k_selection
@@ -323,11 +328,8 @@ def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path) -> tupl
 
         metrics["cluster"]["k_selection"] = record = k_selection_record(fitted.selection)
         record["on"] = f"a uniform sample of {len(fitted.sample)} rows"
-        save_figure(folder, "k_selection.png", k_selection(pd.DataFrame(fitted.selection.scores_),
-                                                           record["chosen_k"], fitted.selection.selected_by_))
+        metrics["figures"] = [save_figure(folder, "k_selection.png", k_selection(
+            pd.DataFrame(fitted.selection.scores_), record["chosen_k"], fitted.selection.selected_by_))]
     if table.label_column:
-        contingency = counts.unstack(fill_value=0).sort_index(axis=0).sort_index(axis=1)
-        contingency.index = contingency.index.astype(str)
-        metrics["evaluation"] = {table.label_column: evaluate_contingency(contingency)}
-        write_csv(folder / f"contingency_{table.label_column}.csv", contingency.rename_axis("class").reset_index())
+        metrics["evaluation"] = evaluation_from_counts(counts, table.label_column, folder)
     return written, metrics

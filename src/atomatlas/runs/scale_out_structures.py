@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers
+from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
 from atomatlas.runs.scale_out import DaskFlow, connected, fit, quiet_dask, refuse_other_sections, write_outputs
 from atomatlas.runs.sections import header
@@ -65,7 +65,7 @@ def _frames(config: ScaleOutStructuresRun, skipped: list):
                        skipped=skipped)
 
 
-def _usable(config, descriptor, frame, skipped: list) -> bool:
+def usable(config, descriptor, frame, skipped: list) -> bool:
     from atomatlas.io.structures import Skipped
 
     where = f"{frame.source}, frame {frame.index}"
@@ -79,8 +79,8 @@ def _usable(config, descriptor, frame, skipped: list) -> bool:
     return True
 
 
-def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
-    """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
+def described_table(descriptor, frames: list, centers: Centers, label: str | None) -> pd.DataFrame:
+    """One chunk of frames described: the ids of every centre and its features (on a worker)."""
     from atomatlas.runs.describe import centre_ids
 
     chosen = [frame_centers(f, centers) for f in frames]
@@ -91,7 +91,12 @@ def describe_part(descriptor, frames: list, centers: Centers, label: str | None,
         raise AtlasError(f"the descriptor gave non-finite values for {frames[0].source}, frames "
                          f"{frames[0].index}-{frames[-1].index}; check their coordinates and the descriptor "
                          "parameters.")
-    table = pd.concat([centre_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+    return pd.concat([centre_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+
+
+def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
+    """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
+    table = described_table(descriptor, frames, centers, label)
     table.to_parquet(path, index=False)
     return len(table), len(frames)
 
@@ -112,8 +117,8 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
         return client.submit(describe_part, shipped, batch, config.centers, config.structures.label,
                              str(folder / f"part-{part:06d}.parquet"), pure=False)
 
-    usable = (frame for frame in _frames(config, skipped) if _usable(config, descriptor, frame, skipped))
-    rows = stream_to_workers(client, usable, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",
+    frames = (frame for frame in _frames(config, skipped) if usable(config, descriptor, frame, skipped))
+    rows = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",
                              progress)
     if not rows:
         from atomatlas.io.structures import nothing_usable
@@ -162,7 +167,8 @@ def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
         table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label]
         table.path = f"{described['n_frames']} structure(s)"
         fitted = fit(config, table, progress, allow_constant=True)
-        labels, metrics = write_outputs(config, table, fitted, tmp)
+        labels, metrics = write_outputs(config, table, fitted, tmp, model_extra={"structures": saved_description(
+            config.descriptor, config.centers, descriptor.species)})
         metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
                                  "descriptor": {"method": config.descriptor.method,
                                                 "params": config.descriptor.params, "species": descriptor.species,

@@ -246,3 +246,29 @@ def header(raw: dict) -> dict:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise AtlasError(f"config: seed must be a non-negative integer; got {seed!r}.")
     return {"name": str(raw.get("name", "run")), "description": str(raw.get("description", "")), "seed": seed}
+
+
+@dataclass
+class DaskSection:
+    """``[dask]``: where the work runs and how many rows choose k and start the clustering."""
+
+    scheduler: str = "local"
+    sample_size: int = 100_000
+    workers: int | None = None  # local: worker processes (default: one per core)
+
+    @classmethod
+    def parse(cls, raw) -> DaskSection:
+        check_keys(raw, cls.__dataclass_fields__, "dask")
+        out = cls(**raw)
+        if not isinstance(out.scheduler, str) or not out.scheduler:
+            raise AtlasError("config: [dask] scheduler must be \"local\" or a scheduler address such as "
+                             "\"tcp://host:8786\".")
+        if isinstance(out.sample_size, bool) or not isinstance(out.sample_size, int) or out.sample_size < 100:
+            raise AtlasError(f"config: [dask] sample_size must be an integer >= 100; got {out.sample_size!r}.")
+        if out.workers is not None and (isinstance(out.workers, bool) or not isinstance(out.workers, int)
+                                        or not 1 <= out.workers <= 1024):
+            raise AtlasError(f"config: [dask] workers must be an integer from 1 to 1024; got {out.workers!r}.")
+        return out
+
+    def to_toml(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atomatlas.runs.describe import Centers, Descriptor, Structures, describe
+from atomatlas.runs.describe import Centers, Descriptor, Structures, describe, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
 from atomatlas.runs.labels import collect_labels
 from atomatlas.runs.sections import check_keys, header
@@ -43,10 +43,7 @@ class StructureRun(TableRun):
                 "descriptor": self.descriptor.to_toml()}
 
     def saved(self, species: list[str]) -> dict:
-        """What model.json records so that new structures are described the same way."""
-        return {"descriptor": {"method": self.descriptor.method, "n_jobs": self.descriptor.n_jobs,
-                               "cache": self.descriptor.cache, "params": self.descriptor.params},
-                "centers": self.centers.to_toml(), "species": species}
+        return saved_description(self.descriptor, self.centers, species)
 
 
 def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:

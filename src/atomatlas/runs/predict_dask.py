@@ -1,0 +1,181 @@
+"""``atomatlas predict --scheduler``: new rows or structures labelled by a saved model on Dask workers.
+
+Any saved cluster, anomaly or classifier model (of an in-memory run or a Dask run) labels
+new inputs where they are, with the very function in-memory ``predict`` uses
+(:func:`atomatlas.runs.predict.row_outputs`):
+
+* a table (a parquet file, a folder of them or a CSV) is read lazily and labelled
+  partition by partition;
+* structure files are streamed frame by frame to the workers in chunks of about
+  :data:`CHUNK_CENTRES` centres (runs/dask_stream.py), described there as the saved run
+  described its own (its descriptor and species), labelled and written as one file of
+  ``labels.parquet/``.
+
+Up to ``LABELS_CSV_MAX_ROWS`` rows the parts are joined into ``labels.csv``; beyond,
+``labels.parquet/`` stays. Counts and scores against a label column are summed over the
+parts; the client never holds the rows. Not written by this path: the map figure and
+structures.extxyz (in-memory ``predict`` draws and writes them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+from atomatlas.runs.folder import RunFolder, RunResult, write_record
+
+CHUNK_CENTRES = 20_000
+PARTS = "labels.parquet"
+
+
+def count_key(meta: dict, model: dict) -> str:
+    """The column whose counts a prediction reports: the class, the cluster or the anomaly flag."""
+    if meta["kind"] == "classifier":
+        return "predicted"
+    return "cluster" if model["clusterer"] is not None else "anomaly"
+
+
+def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """A ``[predict]`` run: on Dask workers when it has a ``[dask]`` section, else in this process."""
+    from atomatlas.runs import predict
+
+    if config.dask is None:
+        return predict.run(config, out, overwrite=overwrite, progress=progress)
+    return predict_on_workers(config, out, overwrite=overwrite, progress=progress)
+
+
+def predict_on_workers(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Label ``config.paths`` with the saved run's model on Dask workers into the run folder ``out``."""
+    from atomatlas.io.models import load_model
+    from atomatlas.runs.scale_out import connected, quiet_dask
+
+    model, meta = load_model(config.run)
+    folder = RunFolder(out, overwrite=overwrite)
+    folder.check()
+    with quiet_dask(), connected(config.dask, progress) as client, folder as tmp:
+        label_new = _structures if "structures" in meta else _table
+        labels, metrics, skipped = label_new(config, model, meta, client, tmp, progress)
+        metrics["model"] = {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}
+        metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
+                           "workers": len(client.scheduler_info().get("workers", {}))}
+        write_record(tmp, metrics, config.to_toml())
+    return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _summary(key: str, counts: pd.Series, flagged, model: dict, metrics: dict) -> None:
+    """The counts block of metrics.json, named as in-memory predict names it."""
+    counts = counts.sort_index()
+    if key == "predicted":
+        metrics["counts"] = {str(k): int(v) for k, v in counts.items()}
+    elif key == "cluster":
+        metrics["cluster_sizes"] = {int(k): int(v) for k, v in counts.items()}
+    if model.get("anomaly") is not None:
+        metrics["anomaly"] = {"threshold": model["anomaly"].threshold_, "n_flagged": int(flagged)}
+
+
+def label_partition(part: pd.DataFrame, features: list, keep: list, model: dict, meta: dict) -> pd.DataFrame:
+    """One partition's ids (and label column) with the prediction's columns beside them."""
+    from atomatlas.runs.predict import row_outputs
+
+    out = part[keep].copy()
+    if len(part):
+        outputs, _ = row_outputs(model, meta, part[features].to_numpy(dtype=float))
+        for name in outputs.columns:
+            out[name] = outputs[name].to_numpy()
+    return out
+
+
+def _table(config, model, meta, client, folder: Path, progress: bool):
+    import dask
+
+    from atomatlas.datasets import resolve
+    from atomatlas.io.lazy_tables import lazy_columns, read_lazy_table
+    from atomatlas.runs.scale_out import evaluation_from_counts, write_labelled
+
+    if len(config.paths) != 1:
+        raise AtlasError(f"{config.run} was fit on a table: give one table of new rows, not {len(config.paths)} "
+                         "files.")
+    path, features = resolve(config.paths[0]), meta["feature_names"]
+    columns = lazy_columns(path, config.delimiter)
+    missing = [c for c in features if c not in columns]
+    if missing:
+        raise AtlasError(f"{config.paths[0]}: lacks {len(missing)} feature column(s) the model was fit on, e.g. "
+                         f"{missing[:3]}; give a table with the same feature columns.")
+    label = meta.get("label_column") if meta.get("label_column") in columns else None
+    table = read_lazy_table(path, features=features, label_column=label, delimiter=config.delimiter)
+    keep = list(dict.fromkeys([*table.id_columns, *([label] if label else [])]))
+    shipped = dask.delayed(model, pure=True)  # one key in the graph, not a copy per partition
+    example = label_partition(table.head, features, keep, model, meta)
+    labelled = table.frame.map_partitions(label_partition, features, keep, shipped, meta, meta=example.iloc[:0])
+    key = count_key(meta, model)
+    flag = "anomaly" if model.get("anomaly") is not None else None
+    written, counts, pairs, flagged = write_labelled(labelled, key, label, table.id_columns, None, folder,
+                                                     flag_column=flag)
+    metrics = {"atomatlas_version": __version__, "input": {"path": config.paths[0], "n_rows": int(counts.sum()),
+                                                           "partitions": table.frame.npartitions},
+               "labels_file": "labels.csv" if written is not None else PARTS}
+    _summary(key, counts, flagged, model, metrics)
+    if label is not None and key == "cluster":
+        metrics["evaluation"] = evaluation_from_counts(pairs, label, folder)
+    elif label is not None and key == "predicted":
+        right = sum(int(n) for (truth, found), n in pairs.items() if str(truth) == str(found))
+        metrics["accuracy"] = right / int(counts.sum())
+    return written, metrics, []
+
+
+def predict_part(descriptor, frames: list, centers, model: dict, meta: dict, key: str, path: str):
+    """On a worker: one chunk of frames described, labelled and written to ``path``; returns (counts, flagged
+    rows, rows)."""
+    from atomatlas.runs.predict import row_outputs
+    from atomatlas.runs.scale_out_structures import described_table
+
+    table = described_table(descriptor, frames, centers, None)
+    outputs, _ = row_outputs(model, meta, table[meta["feature_names"]].to_numpy(dtype=float))
+    out = pd.concat([table.drop(columns=meta["feature_names"]), outputs], axis=1)
+    out.to_parquet(path, index=False)
+    flagged = int(out["anomaly"].sum()) if "anomaly" in out else 0
+    return out[key].value_counts().to_dict(), flagged, len(out)
+
+
+def _structures(config, model, meta, client, folder: Path, progress: bool):
+    from atomatlas.io.structures import iter_frames, nothing_usable
+    from atomatlas.runs.dask_stream import join_parts, stream_to_workers
+    from atomatlas.runs.describe import frame_centers, saved_config
+    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
+    from atomatlas.runs.scale_out_structures import usable
+
+    described = saved_config(meta["structures"], config.paths)
+    descriptor = described.descriptor.build()
+    descriptor.prepare()
+    if descriptor.feature_names() != meta["feature_names"]:
+        raise AtlasError(f"{config.run}: model.json's feature columns are not what its descriptor gives; the run "
+                         "folder is damaged or was edited: rerun the fit.")
+    skipped, key, parts = [], count_key(meta, model), folder / PARTS
+    parts.mkdir()
+    shipped = client.scatter([descriptor, model], broadcast=True)  # once, not with every chunk
+
+    def size_of(frame) -> int:
+        centres = frame_centers(frame, described.centers)
+        return len(frame.atoms) if centres is None else len(centres)
+
+    def submit(batch, part):
+        return client.submit(predict_part, shipped[0], batch, described.centers, shipped[1], meta, key,
+                             str(parts / f"part-{part:06d}.parquet"), pure=False)
+
+    frames = (frame for frame in iter_frames(config.paths, skipped=skipped)
+              if usable(described, descriptor, frame, skipped))
+    done = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, "predict on the workers", progress)
+    if not done:
+        raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+    counts = pd.DataFrame([c for c, _, _ in done]).fillna(0).sum().astype(np.int64)
+    rows = sum(n for _, _, n in done)
+    labels = join_parts(parts, folder) if rows <= LABELS_CSV_MAX_ROWS else None
+    metrics = {"atomatlas_version": __version__, "input": {"path": ", ".join(config.paths), "n_rows": int(rows)},
+               "labels_file": "labels.csv" if labels is not None else PARTS,
+               "skipped": [vars(s) for s in skipped]}
+    _summary(key, counts, sum(f for _, f, _ in done), model, metrics)
+    return labels, metrics, skipped
