@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas import runs
+from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunResult
 
 __all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
@@ -39,27 +40,40 @@ def _clean(section: dict) -> dict:
 
 
 def run_config(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
-               progress: bool = False, ask=None) -> RunResult:
-    """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``)."""
-    return runs.run(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
+               progress: bool = False, ask=None, resume: bool = False) -> RunResult:
+    """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``).
+
+    ``resume``: a Dask run (a ``[dask]`` section) continues from the finished work of an interrupted run on
+    the same ``out`` (runs/resume.py) instead of starting over.
+    """
+    from atomatlas.runs.resume import resuming
+
+    dask = config.get("dask") if isinstance(config, dict) else getattr(config, "dask", None)
+    if resume and dask is None:
+        raise AtlasError("--resume continues an interrupted --scheduler run (Dask); add --scheduler, or drop "
+                         "--resume: in-memory runs start over.")
+    with resuming(resume):
+        return runs.run(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
 
 
 def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False, report: bool = True,
-               progress: bool = False, ask=None) -> RunResult:
+               progress: bool = False, ask=None, resume: bool = False) -> RunResult:
     """A shipped recipe by name (``atomatlas list recipes``), a TOML file, or a run folder's config.toml."""
     from atomatlas import recipes
 
     config, base = recipes.load(str(recipe))
     if seed is not None:
         config["seed"] = seed
-    return run_config(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
+    return run_config(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask,
+                      resume=resume)
 
 
 def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silhouette", k_min: int = 2,
             k_max: int = 10, params: dict | None = None, scale: str = "standard", reduce: str | None = None,
             n_components: int | float = 2, reduce_params: dict | None = None, reduce_for: str = "cluster",
             seed: int = 0, scheduler: str | None = None, sample_size: int = 100_000, workers: int | None = None,
-            overwrite: bool = False, report: bool = True, progress: bool = False, **columns) -> RunResult:
+            resume: bool = False, overwrite: bool = False, report: bool = True, progress: bool = False,
+            **columns) -> RunResult:
     """Cluster the rows of a table (k chosen by ``select`` when ``k="auto"``), scored against ``label_column``.
 
     ``columns``: ``id_columns``, ``features``, ``features_regex``, ``exclude``,
@@ -77,7 +91,7 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
         config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
     if scheduler:
         config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
-    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
+    return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
 def reduce(table, out, *, method: str = "pca", n_components: int | float = 2, params: dict | None = None,
@@ -119,7 +133,7 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
                  select: str = "silhouette", k_max: int = 10, params: dict | None = None,
                  anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
                  percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, scheduler: str | None = None,
-                 sample_size: int = 100_000, workers: int | None = None, overwrite: bool = False,
+                 sample_size: int = 100_000, workers: int | None = None, resume: bool = False, overwrite: bool = False,
                  report: bool = True, progress: bool = False) -> RunResult:
     """Describe every atom (or a probe grid above a surface) of structure files and cluster the environments.
 
@@ -141,7 +155,7 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
                              **(anomaly_params or {})}
     if scheduler:
         config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
-    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
+    return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
 def label_few(table, out, *, budget: int, k: int | None = None, propagate: str = "cluster", fraction: float = 1.0,
@@ -219,7 +233,7 @@ def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: 
 
 
 def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, format: str | None = None,
-             scheduler: str | None = None, workers: int | None = None, overwrite: bool = False,
+             scheduler: str | None = None, workers: int | None = None, resume: bool = False, overwrite: bool = False,
              report: bool = True, progress: bool = False) -> RunResult:
     """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.
 
@@ -235,7 +249,7 @@ def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, forma
     config = {"name": "identify", "identify": section}
     if scheduler:
         config["dask"] = _clean({"scheduler": scheduler, "workers": workers})
-    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
+    return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
 def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,
@@ -249,7 +263,7 @@ def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 
 
 
 def predict(run_dir, new, out, *, delimiter: str | None = None, scheduler: str | None = None,
-            workers: int | None = None, overwrite: bool = False, report: bool = True,
+            workers: int | None = None, resume: bool = False, overwrite: bool = False, report: bool = True,
             progress: bool = False) -> RunResult:
     """Label new rows (a table with the same feature columns) or new structures with a saved run's model.
 
@@ -259,8 +273,8 @@ def predict(run_dir, new, out, *, delimiter: str | None = None, scheduler: str |
     from atomatlas.runs.predict import PredictRun
 
     dask = _clean({"scheduler": scheduler, "workers": workers}) if scheduler else None
-    return run_config(PredictRun.of(run_dir, new, delimiter, dask), out, overwrite=overwrite, report=report,
-                      progress=progress)
+    return run_config(PredictRun.of(run_dir, new, delimiter, dask), out, overwrite=overwrite, resume=resume,
+                      report=report, progress=progress)
 
 
 def report(run_dir) -> Path:

@@ -40,7 +40,8 @@ def add_arguments(parser) -> None:
                         help="worker processes for the ensemble, torch threads for the CNN (default 2)")
     from atomatlas.cli.common import add_scheduler_arguments
 
-    add_scheduler_arguments(parser, "files are streamed to the workers (the ensemble only)", clustering=False)
+    add_scheduler_arguments(parser, "files are streamed to the workers (the ensemble only)", clustering=False,
+                            resume=False)
 
 
 def run(args) -> int:

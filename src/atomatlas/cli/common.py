@@ -42,8 +42,9 @@ def add_output_arguments(parser: argparse.ArgumentParser, required: bool = True)
     group.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same labels")
 
 
-def add_scheduler_arguments(parser, what: str, clustering: bool = True) -> None:
-    """--scheduler, --workers (and --sample-size for clustering): the same run through Dask (docs/scale.md)."""
+def add_scheduler_arguments(parser, what: str, clustering: bool = True, resume: bool = True) -> None:
+    """--scheduler, --workers (and --sample-size for clustering, --resume where finished work is kept): the same
+    run through Dask (docs/scale.md)."""
     group = parser.add_argument_group("scale out (Dask; docs/scale.md)")
     group.add_argument("--scheduler", metavar="local|ADDRESS",
                        help=f"run through Dask: 'local' (a cluster on this machine) or a scheduler address "
@@ -52,11 +53,17 @@ def add_scheduler_arguments(parser, what: str, clustering: bool = True) -> None:
     if clustering:
         group.add_argument("--sample-size", type=int, default=100_000,
                            help="rows that choose k and start k-means with --scheduler (default 100000)")
+    if resume:
+        group.add_argument("--resume", action="store_true",
+                           help="continue an interrupted --scheduler run on the same --out from the work it finished "
+                                "(run the same command again with --resume)")
 
 
 def scheduler(args) -> dict:
     """The --scheduler options as keyword arguments of the api functions."""
     out = {"scheduler": args.scheduler, "workers": args.workers}
+    if hasattr(args, "resume"):
+        out["resume"] = args.resume
     return {**out, "sample_size": args.sample_size} if hasattr(args, "sample_size") else out
 
 

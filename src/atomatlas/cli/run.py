@@ -18,6 +18,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     parser.add_argument("--seed", type=int, help="override the recipe's seed")
+    parser.add_argument("--resume", action="store_true", help="a recipe with a [dask] section: continue an "
+                        "interrupted run on the same --out from its finished work (docs/scale.md)")
 
 
 def run(args) -> int:
@@ -25,7 +27,7 @@ def run(args) -> int:
     from atomatlas.cli.summaries import report
 
     result = api.run_recipe(args.recipe, args.out, seed=args.seed, overwrite=args.overwrite, report=not args.no_report,
-                            progress=True)
+                            progress=True, resume=args.resume)
     print(report(result, what=f"run {result.metrics.get('name', args.recipe)}"))
     if (result.path / "predict").exists():
         print(f"  new rows labelled by the saved model: {result.path}/predict/labels.csv")

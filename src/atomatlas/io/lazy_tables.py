@@ -8,6 +8,7 @@ brings the rows into this process.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,9 @@ def read_lazy_table(path: str | Path, *, id_columns: list[str] | None = None, fe
     frame.columns = [str(c) for c in frame.columns]
     if len(set(frame.columns)) != len(frame.columns):
         raise AtlasError(f"{shown}: some column names appear more than once; give every column its own name.")
-    head = frame.head(HEAD_ROWS, npartitions=1)
+    with warnings.catch_warnings():  # a first partition shorter than HEAD_ROWS is fine: its rows choose
+        warnings.filterwarnings("ignore", message="Insufficient elements for `head`")
+        head = frame.head(HEAD_ROWS, npartitions=1)
     if head.empty:
         raise AtlasError(f"{shown}: the table has no data rows in its first partition.")
     id_columns, names = choose_columns(head, shown, id_columns=id_columns, features=features,

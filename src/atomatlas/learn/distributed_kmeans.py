@@ -12,6 +12,8 @@ mean feature variance (scikit-learn's rule), or after ``max_iter`` passes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import check_random_state
@@ -68,6 +70,18 @@ def uniform_sample(X, size: int, random_state) -> np.ndarray:
     return np.concatenate(dask.compute(*parts)).astype(float)
 
 
+@dataclass
+class KMeansState:
+    """Where the Lloyd passes are: the centres after ``passes`` passes over all rows, whether they stopped
+    moving, and the last pass's counts and inertia."""
+
+    centres: np.ndarray
+    passes: int
+    converged: bool
+    counts: np.ndarray
+    inertia: float
+
+
 class DistributedKMeans(ClusterMixin, BaseEstimator):
     """KMeans on a Dask array: k-means++ on a sample, then Lloyd passes over all rows.
 
@@ -86,9 +100,12 @@ class DistributedKMeans(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.progress = progress
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, start=None, on_pass=None):
+        """``start``: a :class:`KMeansState` to continue from (an interrupted fit's, saved by ``on_pass``)
+        instead of k-means++; ``on_pass(state)``: called after every pass over all rows."""
         import dask
         from sklearn.cluster import KMeans
+        from tqdm.auto import tqdm
 
         X = _as_dask(X)
         k = self.n_clusters
@@ -96,25 +113,28 @@ class DistributedKMeans(ClusterMixin, BaseEstimator):
             raise AtlasError(f"k = {k} clusters needs at least {k} rows; the table has {X.shape[0]}.")
         rng = check_random_state(self.random_state)
         sample = uniform_sample(X, self.sample_size, rng)
-        start = KMeans(k, n_init=self.n_init, random_state=rng.randint(2 ** 31 - 1)).fit(sample)
-        centres = start.cluster_centers_
         threshold = self.tol * float(np.mean(np.var(sample, axis=0)))
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=self.max_iter, desc="k-means passes over all rows", leave=False, disable=not self.progress)
+        if start is None:
+            centres = KMeans(k, n_init=self.n_init, random_state=rng.randint(2 ** 31 - 1)).fit(sample).cluster_centers_
+            state = KMeansState(centres, 0, False, np.zeros(k), np.nan)
+        else:
+            state = start
+        bar = tqdm(total=self.max_iter, initial=state.passes, desc="k-means passes over all rows", leave=False,
+                   disable=not self.progress)
         blocks = X.to_delayed().ravel()
-        for self.n_iter_ in range(1, self.max_iter + 1):
+        while not state.converged and state.passes < self.max_iter:
+            centres = state.centres
             sums = dask.compute(dask.delayed(sum)([dask.delayed(_partial_sums)(b, centres) for b in blocks]))[0]
             counts = sums[:, -2]
             moved = np.where(counts[:, None] > 0, sums[:, :-2] / np.maximum(counts, 1)[:, None], centres)
             shift = float(((moved - centres) ** 2).sum())
-            centres, self.inertia_ = moved, float(sums[:, -1].sum())
+            state = KMeansState(moved, state.passes + 1, shift <= threshold, counts, float(sums[:, -1].sum()))
             bar.update(1)
-            if shift <= threshold:
-                break
+            if on_pass is not None:
+                on_pass(state)
         bar.close()
-        self.cluster_centers_ = centres
-        self.counts_ = counts.astype(int)
+        self.cluster_centers_, self.n_iter_, self.inertia_ = state.centres, state.passes, state.inertia
+        self.counts_ = state.counts.astype(int)
         self.n_features_in_ = X.shape[1]
         self.sample_size_ = len(sample)
         return self

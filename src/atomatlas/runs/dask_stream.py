@@ -14,10 +14,12 @@ from pathlib import Path
 IN_FLIGHT_PER_WORKER = 2
 
 
-def stream_to_workers(client, frames, size_of, submit, chunk: int, desc: str, progress: bool) -> list:
+def stream_to_workers(client, frames, size_of, submit, chunk: int, desc: str, progress: bool,
+                      finished=None) -> list:
     """``submit(batch, part)`` (a Future) for every chunk of ``frames``; the results in the order of the parts.
 
-    A worker's exception (an AtlasError: a frame it could not use) is raised here, as itself.
+    ``finished(batch, part)``: the result of a chunk an interrupted run finished (runs/resume.py), or None
+    to compute it. A worker's exception (an AtlasError: a frame it could not use) is raised here, as itself.
     """
     from distributed import wait
     from tqdm.auto import tqdm
@@ -32,17 +34,25 @@ def stream_to_workers(client, frames, size_of, submit, chunk: int, desc: str, pr
             for future in finished:
                 results[pending.pop(future)] = future.result()
 
+    def send(batch) -> None:
+        part = len(pending) + len(results)
+        done = finished(batch, part) if finished is not None else None
+        if done is not None:
+            results[part] = done
+        else:
+            pending[submit(batch, part)] = part
+
     batch, size = [], 0
     for frame in frames:
         batch.append(frame)
         size += size_of(frame)
         bar.update(1)
         if size >= chunk:
-            pending[submit(batch, len(pending) + len(results))] = len(pending) + len(results)
+            send(batch)
             batch, size = [], 0
             settle(IN_FLIGHT_PER_WORKER * workers)
     if batch:
-        pending[submit(batch, len(pending) + len(results))] = len(pending) + len(results)
+        send(batch)
     settle(0)
     bar.close()
     return [results[part] for part in sorted(results)]

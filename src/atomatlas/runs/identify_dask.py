@@ -25,10 +25,19 @@ CHUNK_ATOMS = 50_000
 
 def label_part(frames: list, model, classes: list, path: str) -> tuple[pd.DataFrame, dict, int]:
     """On a worker: one chunk labelled and written to ``path``; returns (fractions per frame, counts, atoms)."""
-    from atomatlas.runs.identify import fractions, label_atoms
+    from atomatlas.runs.identify import label_atoms
+
+    from atomatlas.runs.resume import write_part
 
     labels, _ = label_atoms(frames, model, classes)
-    labels.to_parquet(path, index=False)
+    write_part(labels, path)
+    return summarise(labels, classes)
+
+
+def summarise(labels: pd.DataFrame, classes: list) -> tuple[pd.DataFrame, dict, int]:
+    """What a chunk's task returns, from its labels (also those of a chunk an interrupted run finished)."""
+    from atomatlas.runs.identify import fractions
+
     return fractions(labels, classes), labels["class"].value_counts().to_dict(), len(labels)
 
 
@@ -43,31 +52,35 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
 
 def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Label every atom on the workers; labels.csv (or labels.parquet/), fractions.csv and fractions.png."""
-    from atomatlas.io.structures import iter_frames, nothing_usable
+    from atomatlas.io.structures import expand_paths, iter_frames, nothing_usable
     from atomatlas.plots.identify import fractions_figure
     from atomatlas.runs.dask_stream import join_parts, stream_to_workers
     from atomatlas.runs.identify import load_model
-    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS, connected, quiet_dask
+    from atomatlas.runs.resume import file_stamps, partial_work
+    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS, connected, dask_record, quiet_dask
 
     settings = config.identify
     folder = RunFolder(out, overwrite=overwrite, kind="identify")
     folder.check()
     model, meta = load_model(settings.model)
     classes, skipped = meta["classes"], []
-    with quiet_dask(), connected(config.dask, progress) as client, folder as tmp:
-        parts = tmp / "labels.parquet"
-        parts.mkdir()
+    identity = {"config": config.to_toml(), "chunk": CHUNK_ATOMS, "inputs": file_stamps(expand_paths(settings.paths)),
+                "model": file_stamps([settings.model]) if settings.model else "shipped"}
+    with (quiet_dask(), connected(config.dask, progress) as client, folder as tmp,
+          partial_work(folder.target, identity) as work):
         shipped = client.scatter(model, broadcast=True)
         start = time.perf_counter()
         done = stream_to_workers(
             client, iter_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped),
             lambda frame: len(frame.atoms),
-            lambda batch, part: client.submit(label_part, batch, shipped, classes,
-                                              str(parts / f"part-{part:06d}.parquet"), pure=False),
-            CHUNK_ATOMS, "identify on the workers", progress)
+            lambda batch, part: client.submit(label_part, batch, shipped, classes, work.part_path(part), pure=False),
+            CHUNK_ATOMS, "identify on the workers", progress,
+            lambda batch, part: work.finished_part(part, batch, lambda labels: summarise(labels, classes)))
         seconds = time.perf_counter() - start
         if not done:
             raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+        parts = tmp / "labels.parquet"
+        work.adopt_parts(len(done), parts)
         shares = pd.concat([share for share, _, _ in done], ignore_index=True)
         counts = pd.DataFrame([c for _, c, _ in done]).sum().astype(int).sort_index().to_dict()
         n_atoms = sum(n for _, _, n in done)
@@ -80,8 +93,7 @@ def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool 
                    "counts": counts, "figures": figures, "model": settings.model or "shipped",
                    "skipped": [vars(item) for item in skipped],
                    "labels_file": "labels.csv" if labels is not None else "labels.parquet",
-                   "dask": {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
-                            "workers": len(client.scheduler_info().get("workers", {}))}}
+                   "dask": dask_record(config.dask, client, work)}
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 

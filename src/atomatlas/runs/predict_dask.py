@@ -50,18 +50,24 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
 
 def predict_on_workers(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Label ``config.paths`` with the saved run's model on Dask workers into the run folder ``out``."""
-    from atomatlas.io.models import load_model
-    from atomatlas.runs.scale_out import connected, quiet_dask
+    from atomatlas.datasets import resolve
+    from atomatlas.io.models import META_FILE, MODEL_FILE, load_model
+    from atomatlas.io.structures import expand_paths
+    from atomatlas.runs.resume import file_stamps, partial_work
+    from atomatlas.runs.scale_out import connected, dask_record, quiet_dask
 
     model, meta = load_model(config.run)
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
-    with quiet_dask(), connected(config.dask, progress) as client, folder as tmp:
+    inputs = expand_paths(config.paths) if "structures" in meta else [resolve(p) for p in config.paths]
+    identity = {"config": config.to_toml(), "chunk": CHUNK_CENTRES, "inputs": file_stamps(inputs),
+                "model": file_stamps([Path(config.run) / name for name in (MODEL_FILE, META_FILE)])}
+    with (quiet_dask(), connected(config.dask, progress) as client, folder as tmp,
+          partial_work(folder.target, identity) as work):
         label_new = _structures if "structures" in meta else _table
-        labels, metrics, skipped = label_new(config, model, meta, client, tmp, progress)
+        labels, metrics, skipped = label_new(config, model, meta, client, tmp, progress, work)
         metrics["model"] = {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}
-        metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
-                           "workers": len(client.scheduler_info().get("workers", {}))}
+        metrics["dask"] = dask_record(config.dask, client, work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
@@ -89,7 +95,7 @@ def label_partition(part: pd.DataFrame, features: list, keep: list, model: dict,
     return out
 
 
-def _table(config, model, meta, client, folder: Path, progress: bool):
+def _table(config, model, meta, client, folder: Path, progress: bool, work):
     import dask
 
     from atomatlas.datasets import resolve
@@ -135,13 +141,20 @@ def predict_part(descriptor, frames: list, centers, model: dict, meta: dict, key
 
     table = described_table(descriptor, frames, centers, None)
     outputs, _ = row_outputs(model, meta, table[meta["feature_names"]].to_numpy(dtype=float))
+    from atomatlas.runs.resume import write_part
+
     out = pd.concat([table.drop(columns=meta["feature_names"]), outputs], axis=1)
-    out.to_parquet(path, index=False)
-    flagged = int(out["anomaly"].sum()) if "anomaly" in out else 0
-    return out[key].value_counts().to_dict(), flagged, len(out)
+    write_part(out, path)
+    return summarise(out, key)
 
 
-def _structures(config, model, meta, client, folder: Path, progress: bool):
+def summarise(labels: pd.DataFrame, key: str) -> tuple[dict, int, int]:
+    """What a chunk's task returns, from its labels (also those of a chunk an interrupted run finished)."""
+    flagged = int(labels["anomaly"].sum()) if "anomaly" in labels else 0
+    return labels[key].value_counts().to_dict(), flagged, len(labels)
+
+
+def _structures(config, model, meta, client, folder: Path, progress: bool, work):
     from atomatlas.io.structures import iter_frames, nothing_usable
     from atomatlas.runs.dask_stream import join_parts, stream_to_workers
     from atomatlas.runs.describe import frame_centers, saved_config
@@ -154,8 +167,7 @@ def _structures(config, model, meta, client, folder: Path, progress: bool):
     if descriptor.feature_names() != meta["feature_names"]:
         raise AtlasError(f"{config.run}: model.json's feature columns are not what its descriptor gives; the run "
                          "folder is damaged or was edited: rerun the fit.")
-    skipped, key, parts = [], count_key(meta, model), folder / PARTS
-    parts.mkdir()
+    skipped, key = [], count_key(meta, model)
     shipped = client.scatter([descriptor, model], broadcast=True)  # once, not with every chunk
 
     def size_of(frame) -> int:
@@ -164,13 +176,19 @@ def _structures(config, model, meta, client, folder: Path, progress: bool):
 
     def submit(batch, part):
         return client.submit(predict_part, shipped[0], batch, described.centers, shipped[1], meta, key,
-                             str(parts / f"part-{part:06d}.parquet"), pure=False)
+                             work.part_path(part), pure=False)
+
+    def finished(batch, part):
+        return work.finished_part(part, batch, lambda labels: summarise(labels, key))
 
     frames = (frame for frame in iter_frames(config.paths, skipped=skipped)
               if usable(described, descriptor, frame, skipped))
-    done = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, "predict on the workers", progress)
+    done = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, "predict on the workers", progress,
+                             finished)
     if not done:
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+    parts = folder / PARTS
+    work.adopt_parts(len(done), parts)
     counts = pd.DataFrame([c for c, _, _ in done]).fillna(0).sum().astype(np.int64)
     rows = sum(n for _, _, n in done)
     labels = join_parts(parts, folder) if rows <= LABELS_CSV_MAX_ROWS else None

@@ -29,6 +29,7 @@ import pandas as pd
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+from atomatlas.runs.resume import file_stamps, partial_work
 from atomatlas.runs.sections import Cluster, DaskSection, Data, RunHeader, Step, header, reduce_step, scale_step
 
 KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "dask"}
@@ -164,14 +165,20 @@ def _run(config: ScaleOutRun, out, *, overwrite: bool, progress: bool) -> RunRes
                             features_regex=data.features_regex, exclude=data.exclude,
                             label_column=data.label_column, delimiter=data.delimiter)
     table.path = data.path
-    with connected(config.dask, progress) as client:
-        fitted = fit(config, table, progress)
-        with folder as tmp:
-            labels, metrics = write_outputs(config, table, fitted, tmp)
-            metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
-                               "workers": len(client.scheduler_info().get("workers", {}))}
-            write_record(tmp, metrics, config.to_toml())
+    identity = {"config": config.to_toml(), "inputs": file_stamps([resolve(data.path)])}
+    with connected(config.dask, progress) as client, folder as tmp, partial_work(folder.target, identity) as work:
+        fitted = fit(config, table, progress, work=work)
+        labels, metrics = write_outputs(config, table, fitted, tmp)
+        metrics["dask"] = dask_record(config.dask, client, work)
+        write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
+
+
+def dask_record(section: DaskSection, client, work=None) -> dict:
+    """metrics.json's ``dask`` block: where the run ran, and what it took over from an interrupted run."""
+    out = {"scheduler": section.scheduler, "address": client.scheduler.address,
+           "workers": len(client.scheduler_info().get("workers", {}))}
+    return {**out, "resume": work.record()} if work is not None else out
 
 
 @dataclass
@@ -195,8 +202,9 @@ def _transform(block: np.ndarray, mean, std, pca_mean, components) -> np.ndarray
     return values if components is None else (values - pca_mean) @ components.T
 
 
-def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -> Fitted:
-    """Statistics, scaling, PCA, k on a sample and KMeans on all rows; nothing but arrays of size d or k here."""
+def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False, work=None) -> Fitted:
+    """Statistics, scaling, PCA, k on a sample and KMeans on all rows; nothing but arrays of size d or k here.
+    ``work``: the run's partial folder (runs/resume.py), where every k-means pass is saved and continued."""
     from atomatlas.io.lazy_tables import feature_statistics
     from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
 
@@ -226,8 +234,9 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False) -
     if k in ("auto", None):
         selection = config.cluster.build(config.seed).fit(sample)
         k = int(selection.k_)
-    model = DistributedKMeans(k, sample_size=config.dask.sample_size, random_state=config.seed,
-                              progress=progress).fit(Z)
+    model = DistributedKMeans(k, sample_size=config.dask.sample_size, random_state=config.seed, progress=progress)
+    model.fit(Z, start=work.kmeans_start(k, Z.shape[1]) if work is not None else None,
+              on_pass=work.kmeans_pass if work is not None else None)
     return Fitted(mean, std, pca_mean, components, explained, variance, model, selection, stats["rows"], sample)
 
 

@@ -22,7 +22,9 @@ import pandas as pd
 from atomatlas.errors import AtlasError
 from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
-from atomatlas.runs.scale_out import DaskFlow, connected, fit, quiet_dask, refuse_other_sections, write_outputs
+from atomatlas.runs.resume import file_stamps, partial_work
+from atomatlas.runs.scale_out import (DaskFlow, connected, dask_record, fit, quiet_dask, refuse_other_sections,
+                                      write_outputs)
 from atomatlas.runs.sections import header
 
 KEYS = {"name", "description", "seed", "structures", "centers", "descriptor", "scale", "reduce", "cluster", "dask"}
@@ -96,16 +98,17 @@ def described_table(descriptor, frames: list, centers: Centers, label: str | Non
 
 def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
     """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
+    from atomatlas.runs.resume import write_part
+
     table = described_table(descriptor, frames, centers, label)
-    table.to_parquet(path, index=False)
+    write_part(table, path)
     return len(table), len(frames)
 
 
-def describe_on_workers(config, descriptor, client, folder: Path, skipped: list, progress: bool) -> dict:
-    """Stream the frames to the workers in chunks; every chunk becomes one parquet file of ``folder``."""
+def describe_on_workers(config, descriptor, client, folder: Path, skipped: list, progress: bool, work) -> dict:
+    """Stream the frames to the workers in chunks; every chunk becomes one parquet file of ``folder`` (written
+    into the run's partial folder first, so that --resume takes up the finished ones: runs/resume.py)."""
     from atomatlas.runs.dask_stream import stream_to_workers
-
-    folder.mkdir()
 
     def size_of(frame) -> int:
         centres = frame_centers(frame, config.centers)
@@ -115,15 +118,19 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
 
     def submit(batch, part):
         return client.submit(describe_part, shipped, batch, config.centers, config.structures.label,
-                             str(folder / f"part-{part:06d}.parquet"), pure=False)
+                             work.part_path(part), pure=False)
+
+    def finished(batch, part):
+        return work.finished_part(part, batch, lambda table: (len(table), len(batch)))
 
     frames = (frame for frame in _frames(config, skipped) if usable(config, descriptor, frame, skipped))
     rows = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",
-                             progress)
+                             progress, finished)
     if not rows:
         from atomatlas.io.structures import nothing_usable
 
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to describe.")
+    work.adopt_parts(len(rows), folder)
     return {"n_frames": int(sum(frames for _, frames in rows)), "n_centres": int(sum(n for n, _ in rows)),
             "parts": len(rows)}
 
@@ -149,7 +156,9 @@ def run(config: ScaleOutStructuresRun, out, *, overwrite: bool = False, progress
 
 
 def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
+    from atomatlas.datasets import resolve
     from atomatlas.io.lazy_tables import read_lazy_table
+    from atomatlas.io.structures import expand_paths
 
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
@@ -161,19 +170,20 @@ def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
     _species(config, descriptor, skipped)
     descriptor.prepare()
     names = descriptor.feature_names()
-    with connected(config.dask, progress) as client, folder as tmp:
-        described = describe_on_workers(config, descriptor, client, tmp / FEATURES, skipped, progress)
+    identity = {"config": config.to_toml(), "species": descriptor.species, "chunk": CHUNK_CENTRES,
+                "inputs": file_stamps(expand_paths([resolve(p) for p in config.structures.paths]))}
+    with connected(config.dask, progress) as client, folder as tmp, partial_work(folder.target, identity) as work:
+        described = describe_on_workers(config, descriptor, client, tmp / FEATURES, skipped, progress, work)
         table = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
         table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label]
         table.path = f"{described['n_frames']} structure(s)"
-        fitted = fit(config, table, progress, allow_constant=True)
+        fitted = fit(config, table, progress, allow_constant=True, work=work)
         labels, metrics = write_outputs(config, table, fitted, tmp, model_extra={"structures": saved_description(
             config.descriptor, config.centers, descriptor.species)})
         metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
                                  "descriptor": {"method": config.descriptor.method,
                                                 "params": config.descriptor.params, "species": descriptor.species,
                                                 "n_features": len(names)}}
-        metrics["dask"] = {"scheduler": config.dask.scheduler, "address": client.scheduler.address,
-                           "workers": len(client.scheduler_info().get("workers", {}))}
+        metrics["dask"] = dask_record(config.dask, client, work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)

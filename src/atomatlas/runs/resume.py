@@ -1,0 +1,205 @@
+"""``--resume``: the finished work of a Dask run kept across a kill, and used again.
+
+While a Dask run works on ``--out NAME`` its finished work goes to ``.NAME.partial/``
+beside the run folder: the chunks the workers write (descriptors of ``environments``,
+labels of ``identify`` and of ``predict`` on structures) as ``parts/part-NNNNNN.parquet``,
+and the k-means state after every pass over all rows as ``kmeans.npz``. When the run
+finishes, the parts move into the run folder and ``.NAME.partial/`` goes. When it stops
+early (Ctrl-C, SIGTERM, SIGKILL, a lost worker) the folder stays, and the same command
+with ``--resume`` continues from it: a chunk whose file reads back whole and holds the
+frames the new run would send is not computed again, k-means continues from its last
+pass, and the labels are those of an uninterrupted run.
+
+The folder is untrusted like any file: ``run.json`` records the run it belongs to (the
+resolved config, the input files' sizes and modification times, the chunk size and the
+atomatlas version) and ``--resume`` refuses a folder of another run; a chunk or a state
+that does not read back is recomputed, never used. Without ``--resume`` a run starts
+afresh (a partial folder left by an earlier run is removed). Bad input removes it too:
+resuming would meet the same error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from atomatlas import __version__
+from atomatlas.errors import AtlasError
+
+_RESUME = contextvars.ContextVar("atomatlas_resume", default=False)
+IDENTITY = "run.json"
+KMEANS_STATE = "kmeans.npz"
+
+
+@contextlib.contextmanager
+def resuming(enabled: bool):
+    """Within: Dask runs continue from the partial folder of an interrupted run (``--resume``)."""
+    token = _RESUME.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _RESUME.reset(token)
+
+
+def file_stamps(paths) -> list:
+    """[path, size, modification time] of every file under ``paths`` (files or folders): what a resumed run
+    must find unchanged."""
+    files = []
+    for path in map(Path, paths):
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    stamps = []
+    for file in files:
+        try:
+            info = file.stat()
+        except OSError:
+            continue  # a missing input is reported by the run itself
+        stamps.append([str(file.resolve()), info.st_size, info.st_mtime_ns])
+    return stamps
+
+
+def write_part(table, path: str) -> None:
+    """On a worker: one chunk's table, whole or not at all (a kill mid-write leaves no part behind)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    table.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+class PartialWork:
+    """``.NAME.partial/`` of the run writing ``--out NAME``; opened under that run folder's lock."""
+
+    def __init__(self, target: Path, identity: dict):
+        target = Path(os.path.abspath(target))
+        self.path = target.parent / f".{target.name}.partial"
+        self.parts = self.path / "parts"
+        self.identity = json.loads(json.dumps({**identity, "atomatlas_version": __version__}, default=str))
+        self.resume = _RESUME.get()
+        self.reused_parts = 0
+        self.resumed_passes = 0
+
+    def open(self) -> None:
+        if self.path.exists() and not self.resume:
+            shutil.rmtree(self.path)
+        if self.resume and self.path.exists():
+            if self._recorded() != self.identity:
+                raise AtlasError(f"--resume: {self.path} holds the partial work of another run (other options, "
+                                 "input files changed since, or another atomatlas); rerun without --resume to "
+                                 "start over.")
+        else:
+            if self.resume:
+                print(f"atomatlas: note: no partial run to resume at {self.path}; starting from the beginning.",
+                      file=sys.stderr)
+            self.path.mkdir()
+            _write_atomically(self.path / IDENTITY, json.dumps(self.identity, indent=1) + "\n")
+        self.parts.mkdir(exist_ok=True)
+        for stray in self.parts.glob("*.tmp"):  # a write a kill cut short
+            stray.unlink()
+
+    def _recorded(self):
+        try:
+            return json.loads((self.path / IDENTITY).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def part_path(self, part: int) -> str:
+        return str(self.parts / f"part-{part:06d}.parquet")
+
+    def finished_part(self, part: int, batch: list, summarise):
+        """The result of a chunk finished by the interrupted run, or None (not resuming, not there, damaged, or
+        not these frames: then it is computed again). ``summarise(table)`` gives what its task returned."""
+        import pandas as pd
+
+        path = Path(self.part_path(part))
+        if not self.resume or not path.exists():
+            return None
+        try:
+            table = pd.read_parquet(path)
+            sent = {(str(f.source), int(f.index)) for f in batch}
+            held = set(zip(table["structure"].astype(str), table["frame"].astype(int)))
+            if not held <= sent:
+                raise ValueError("other frames")
+            result = summarise(table)
+        except Exception:  # noqa: BLE001 - any damage means: compute it again
+            path.unlink(missing_ok=True)
+            return None
+        self.reused_parts += 1
+        return result
+
+    def adopt_parts(self, count: int, destination: Path) -> None:
+        """The ``count`` parts of this run become ``destination`` (a folder of the run folder)."""
+        for extra in self.parts.glob("part-*.parquet"):
+            if int(extra.stem.split("-")[1]) >= count:
+                extra.unlink()
+        self.parts.rename(destination)
+
+    # k-means passes (learn.distributed_kmeans.DistributedKMeans's start and on_pass)
+
+    def kmeans_start(self, k: int, d: int):
+        """The interrupted run's k-means state (learn.distributed_kmeans.KMeansState), or None; a state that
+        does not check is not used."""
+        from atomatlas.learn.distributed_kmeans import KMeansState
+
+        path = self.path / KMEANS_STATE
+        if not self.resume or not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                state = KMeansState(np.asarray(saved["centres"], dtype=float), int(saved["passes"]),
+                                    bool(saved["converged"]), np.asarray(saved["counts"], dtype=float),
+                                    float(saved["inertia"]))
+            if (state.centres.shape != (k, d) or state.counts.shape != (k,) or state.passes < 1
+                    or not (np.isfinite(state.centres).all() and np.isfinite(state.counts).all()
+                            and np.isfinite(state.inertia))):
+                raise ValueError("not this run's k-means")
+        except Exception:  # noqa: BLE001 - any damage means: start k-means again
+            path.unlink(missing_ok=True)
+            return None
+        self.resumed_passes = state.passes
+        return state
+
+    def kmeans_pass(self, state) -> None:
+        """Save the k-means state after a pass (DistributedKMeans's ``on_pass``)."""
+        tmp = self.path / f"{KMEANS_STATE}.tmp.npz"
+        np.savez(tmp, centres=state.centres, passes=np.int64(state.passes), converged=np.bool_(state.converged),
+                 counts=state.counts, inertia=np.float64(state.inertia))
+        os.replace(tmp, self.path / KMEANS_STATE)
+
+    def kept(self) -> bool:
+        return any(self.parts.glob("part-*.parquet")) or (self.path / KMEANS_STATE).exists()
+
+    def record(self) -> dict:
+        return {"resumed": self.resume, "reused_chunks": self.reused_parts, "kmeans_passes_reused":
+                self.resumed_passes}
+
+
+@contextlib.contextmanager
+def partial_work(target: Path, identity: dict):
+    """The run's partial folder: removed when the run ends well or on bad input, kept (and said so) when the
+    run is stopped, to go on with ``--resume``."""
+    work = PartialWork(target, identity)
+    work.open()
+    try:
+        yield work
+    except AtlasError:
+        shutil.rmtree(work.path, ignore_errors=True)
+        raise
+    except BaseException:
+        if work.kept():
+            print(f"atomatlas: the finished work is kept in {work.path}; run the same command with --resume to "
+                  "continue from it.", file=sys.stderr)
+        else:
+            shutil.rmtree(work.path, ignore_errors=True)
+        raise
+    shutil.rmtree(work.path, ignore_errors=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

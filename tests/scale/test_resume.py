@@ -1,0 +1,185 @@
+"""--resume: a Dask run killed half-way continues from its finished work and ends with the labels of an
+uninterrupted run; the partial folder is checked like any untrusted file."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+
+from atomatlas import api
+
+CHUNK = 100  # centres per chunk: 108-atom frames, one frame per chunk
+
+# Started as a script: a run whose workers take a second per chunk, so that it can be killed half-way.
+SLOW_RUN = '''
+import sys, time
+
+
+def describe_part(*args):  # on a worker, where describe_part is the real one
+    from atomatlas.runs import scale_out_structures as module
+    time.sleep(1.0)
+    return module.describe_part(*args)
+
+
+if __name__ == "__main__":
+    from atomatlas.runs import scale_out_structures as module
+    module.CHUNK_CENTRES = int(sys.argv[1])
+    module.describe_part = describe_part
+    from atomatlas.cli.main import main
+    raise SystemExit(main(sys.argv[2:]))
+'''
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    """12 frames of rattled fcc Cu and bcc Fe (108 atoms each) in one extxyz file."""
+    from ase.build import bulk
+    from ase.io import write
+
+    root = tmp_path_factory.mktemp("resume")
+    rng = np.random.default_rng(3)
+    images = []
+    for i in range(12):
+        atoms = (bulk("Cu", "fcc", a=3.61, cubic=True) if i % 3 else bulk("Fe", "bcc", a=2.87, cubic=True)).repeat(3)
+        atoms.positions += rng.normal(0, 0.05, atoms.positions.shape)
+        images.append(atoms)
+    write(root / "frames.extxyz", images)
+    return root / "frames.extxyz"
+
+
+def _killed_half_way(tmp_path, frames, out) -> list:
+    """Start `environments --scheduler` in its own process group and SIGKILL all of it once two chunks are done."""
+    script = tmp_path / "slow_run.py"
+    script.write_text(SLOW_RUN)
+    parts = out.parent / f".{out.name}.partial" / "parts"
+    process = subprocess.Popen([sys.executable, str(script), str(CHUNK), "environments", str(frames), "--k", "2",
+                                "--scheduler", "local", "--workers", "2", "--no-report", "--out", str(out)],
+                               cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and len(list(parts.glob("*.parquet"))) < 2:
+            time.sleep(0.1)
+        assert process.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the run, its scheduler and its workers, as a power cut would
+        process.wait()
+    return sorted(parts.glob("*.parquet"))
+
+
+def test_a_killed_environments_run_resumes_from_its_finished_chunks(tmp_path, frames, monkeypatch, cli):
+    from atomatlas.runs import scale_out_structures
+
+    monkeypatch.setattr(scale_out_structures, "CHUNK_CENTRES", CHUNK)
+    out = tmp_path / "run"
+    finished = _killed_half_way(tmp_path, frames, out)
+    assert 2 <= len(finished) < 12 and not out.exists()
+
+    command = ["environments", frames, "--k", "2", "--scheduler", "local", "--workers", "2", "--no-report"]
+    status, _, err = cli(*command, "--k", "3", "--resume", "--out", out)
+    assert status == 2 and "holds the partial work of another run" in err and "rerun without --resume" in err
+    finished[0].write_bytes(b"PAR1 cut short")  # a damaged chunk is computed again, never used
+    status, _, err = cli(*command, "--resume", "--out", out)
+    assert status == 0, err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dask"]["resume"]["reused_chunks"] == len(finished) - 1
+    assert not (tmp_path / ".run.partial").exists()
+
+    status, _, err = cli(*command, "--out", tmp_path / "whole")
+    assert status == 0, err
+    assert pd.read_csv(out / "labels.csv").equals(pd.read_csv(tmp_path / "whole" / "labels.csv"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "features.parquet"),
+                                  pd.read_parquet(tmp_path / "whole" / "features.parquet"))
+
+
+@pytest.fixture(scope="module")
+def overlapping(tmp_path_factory):
+    """Overlapping blobs: k-means needs several passes over all rows."""
+    X, _ = make_blobs(4000, n_features=4, centers=5, cluster_std=3.0, random_state=1)
+    path = tmp_path_factory.mktemp("table") / "rows.parquet"
+    pd.DataFrame(X, columns=[f"f{i}" for i in range(4)]).to_parquet(path, index=False)
+    return path
+
+
+def test_k_means_continues_from_its_last_pass_and_a_damaged_state_is_not_used(tmp_path, overlapping, monkeypatch):
+    import shutil
+
+    from atomatlas.runs.resume import KMEANS_STATE, PartialWork
+
+    options = dict(k=5, scheduler="local", workers=2, sample_size=500)
+    whole = api.cluster(overlapping, tmp_path / "whole", **options)
+    assert whole.metrics["cluster"]["n_iter"] >= 4
+
+    save = PartialWork.kmeans_pass
+
+    def stopped_after_two(self, state):
+        save(self, state)
+        if state.passes == 2:
+            raise KeyboardInterrupt  # Ctrl-C after the second pass
+
+    monkeypatch.setattr(PartialWork, "kmeans_pass", stopped_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        api.cluster(overlapping, tmp_path / "run", **options)
+    monkeypatch.setattr(PartialWork, "kmeans_pass", save)
+    assert (tmp_path / ".run.partial" / KMEANS_STATE).exists() and not (tmp_path / "run").exists()
+    shutil.copytree(tmp_path / ".run.partial", tmp_path / ".damaged.partial")
+    np.savez(tmp_path / ".damaged.partial" / KMEANS_STATE, centres=np.zeros((3, 4)), passes=np.int64(2),
+             converged=np.bool_(False), counts=np.zeros(3), inertia=np.float64(1.0))  # not this run's shape
+
+    resumed = api.cluster(overlapping, tmp_path / "run", **options, resume=True)
+    assert resumed.metrics["dask"]["resume"]["kmeans_passes_reused"] == 2
+    assert resumed.labels["cluster"].equals(whole.labels["cluster"])
+    assert resumed.metrics["cluster"]["n_iter"] == whole.metrics["cluster"]["n_iter"]
+    restarted = api.cluster(overlapping, tmp_path / "damaged", **options, resume=True)
+    assert restarted.metrics["dask"]["resume"] == {"resumed": True, "reused_chunks": 0, "kmeans_passes_reused": 0}
+    assert restarted.labels["cluster"].equals(whole.labels["cluster"])
+
+
+def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path, frames, monkeypatch):
+    from atomatlas.runs import identify_dask, predict_dask
+    from atomatlas.runs.resume import PartialWork
+
+    monkeypatch.setattr(identify_dask, "CHUNK_ATOMS", CHUNK)
+    monkeypatch.setattr(predict_dask, "CHUNK_CENTRES", CHUNK)
+    whole = api.identify(frames, tmp_path / "whole", scheduler="local", workers=2)
+    api.environments(frames, tmp_path / "fit", k=2, cache=False)
+    predicted = api.predict(tmp_path / "fit", frames, tmp_path / "predicted", scheduler="local", workers=2)
+
+    def stopped(self, count, destination):
+        raise KeyboardInterrupt  # every chunk done, stopped before the run folder was written
+
+    adopt = PartialWork.adopt_parts
+    monkeypatch.setattr(PartialWork, "adopt_parts", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        api.identify(frames, tmp_path / "run", scheduler="local", workers=2)
+    with pytest.raises(KeyboardInterrupt):
+        api.predict(tmp_path / "fit", frames, tmp_path / "new", scheduler="local", workers=2)
+    monkeypatch.setattr(PartialWork, "adopt_parts", adopt)
+    chunks = {name: len(list((tmp_path / f".{name}.partial" / "parts").glob("*.parquet"))) for name in ("run", "new")}
+    assert chunks == {"run": 8, "new": 8}  # 108-atom Cu frames alone, 54-atom Fe frames with the next one
+    resumed = api.identify(frames, tmp_path / "run", scheduler="local", workers=2, resume=True)
+    assert resumed.metrics["dask"]["resume"]["reused_chunks"] == 8
+    assert resumed.labels.equals(whole.labels)
+    assert pd.read_csv(tmp_path / "run" / "fractions.csv").equals(pd.read_csv(tmp_path / "whole" / "fractions.csv"))
+    again = api.predict(tmp_path / "fit", frames, tmp_path / "new", scheduler="local", workers=2, resume=True)
+    assert again.metrics["dask"]["resume"]["reused_chunks"] == 8
+    assert again.labels.equals(predicted.labels) and again.metrics["cluster_sizes"] == predicted.metrics["cluster_sizes"]
+
+
+def test_resume_needs_a_scheduler_and_a_fresh_run_clears_old_partial_work(tmp_path, overlapping, cli):
+    status, _, err = cli("cluster", overlapping, "--k", "5", "--resume", "--out", tmp_path / "o")
+    assert status == 2 and "--resume continues an interrupted --scheduler run (Dask); add --scheduler" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    stale = tmp_path / ".o.partial" / "parts"
+    stale.mkdir(parents=True)
+    (stale / "part-000000.parquet").write_bytes(b"old")
+    status, _, err = cli("cluster", overlapping, "--k", "5", "--scheduler", "local", "--workers", "1",
+                         "--out", tmp_path / "o")
+    assert status == 0, err
+    assert not (tmp_path / ".o.partial").exists()  # without --resume: started afresh, nothing left behind
