@@ -5,7 +5,10 @@
 Snapshots: 2048-atom fcc Cu boxes with thermal-like displacements. Times atomatlas
 (`atomatlas identify`'s labelling of frames already read: per-atom local order on --n-jobs
 threads, the shipped atom ensemble, the labels table) and OVITO's PTM (default settings; needs the `validate` extra) on the
-same snapshots, and prints atoms per second and the ratio.
+same snapshots, and prints atoms per second and the ratio. Then ``atomatlas identify`` end to
+end (an extxyz file in, a run folder out) in memory and through Dask (``scheduler=`` the
+address of a running 2-worker LocalCluster): atoms per second of the labelling as each
+run's metrics.json records it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,27 @@ def ptm_rate(frames) -> float | None:
     return sum(len(a) for a in frames) / (time.perf_counter() - start)
 
 
+def end_to_end_rates(frames, n_jobs: int) -> tuple[float, float]:
+    """(in memory, through Dask) atoms/s of identify from a file to a run folder."""
+    import logging
+    import tempfile
+    from pathlib import Path
+
+    from ase.io import write
+    from distributed import LocalCluster
+
+    from atomatlas import api
+
+    with tempfile.TemporaryDirectory() as tmp, LocalCluster(
+            n_workers=n_jobs, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
+            dashboard_address=None) as cluster:
+        write(Path(tmp) / "frames.extxyz", frames)
+        memory = api.identify(Path(tmp) / "frames.extxyz", Path(tmp) / "memory", n_jobs=n_jobs, report=False)
+        dask = api.identify(Path(tmp) / "frames.extxyz", Path(tmp) / "dask", scheduler=cluster.scheduler_address,
+                            report=False)
+    return memory.metrics["atoms_per_second"], dask.metrics["atoms_per_second"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snapshots", type=int, default=5, help="snapshots of 2048 atoms (default 5)")
@@ -69,6 +93,10 @@ def main() -> None:
     else:
         print(f"OVITO PTM (default settings)    : {ptm:9.0f} atoms/s")
         print(f"ratio atomatlas / PTM           : {ours / ptm:9.2f}x")
+    memory, dask = end_to_end_rates(frames * 4, args.n_jobs)
+    print(f"identify, file to run folder, {4 * len(frames)} snapshots:")
+    print(f"  in memory ({args.n_jobs} threads)          : {memory:9.0f} atoms/s")
+    print(f"  through Dask ({args.n_jobs} workers)       : {dask:9.0f} atoms/s (a running LocalCluster)")
 
 
 if __name__ == "__main__":

@@ -84,11 +84,14 @@ def test_a_killed_environments_run_resumes_from_its_finished_chunks(tmp_path, fr
     command = ["environments", frames, "--k", "2", "--scheduler", "local", "--workers", "2", "--no-report"]
     status, _, err = cli(*command, "--k", "3", "--resume", "--out", out)
     assert status == 2 and "holds the partial work of another run" in err and "rerun without --resume" in err
-    finished[0].write_bytes(b"PAR1 cut short")  # a damaged chunk is computed again, never used
+    finished[0].write_bytes(b"PAR1 cut short")  # damaged chunks are computed again, never used
+    edited = pd.read_parquet(finished[1])
+    edited.iloc[0, -1] = np.nan  # readable, but not what a worker writes
+    edited.to_parquet(finished[1], index=False)
     status, _, err = cli(*command, "--resume", "--out", out)
     assert status == 0, err
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["dask"]["resume"]["reused_chunks"] == len(finished) - 1
+    assert metrics["dask"]["resume"]["reused_chunks"] == len(finished) - 2
     assert not (tmp_path / ".run.partial").exists()
 
     status, _, err = cli(*command, "--out", tmp_path / "whole")

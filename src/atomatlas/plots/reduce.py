@@ -35,13 +35,23 @@ def _class_colours(clusters, classes, cluster_names, class_names, colours):
     return [mapping.get(name) or next(spare) for name in class_names]
 
 
+MAP_POINTS = 20_000  # rows drawn in a map figure: a seeded uniform sample beyond (report.html draws them all)
+
+
 def embedding_map(embedding, clusters=None, classes=None, title: str = "2-D map", axis_name: str = "embedding"):
-    """Rows on the first two embedding axes: coloured by cluster, and by known class if given.
+    """Rows on the first two embedding axes: coloured by cluster, and by known class if given (at most
+    MAP_POINTS of them, a uniform sample).
 
     Each class takes the colour of its best-matching cluster, so the two panels agree
     where the clustering agrees with the labels.
     """
     embedding = np.asarray(embedding, dtype=float)
+    if len(embedding) > MAP_POINTS:  # drawing every marker of 10^6 rows takes half a minute and shows a blot
+        rows = np.sort(np.random.default_rng(0).choice(len(embedding), MAP_POINTS, replace=False))
+        title = f"{title} ({MAP_POINTS:,} of {len(embedding):,} rows)"
+        embedding = embedding[rows]
+        clusters = None if clusters is None else np.asarray(clusters)[rows]
+        classes = None if classes is None else np.asarray(classes, dtype=object)[rows]
     panels = [("cluster", clusters)] + ([("class", classes)] if classes is not None else [])
     fig, axes = new_figure(6.0 * len(panels), 5.0, ncols=len(panels))
     axes = np.atleast_1d(axes)

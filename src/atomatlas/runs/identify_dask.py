@@ -34,9 +34,16 @@ def label_part(frames: list, model, classes: list, path: str) -> tuple[pd.DataFr
     return summarise(labels, classes)
 
 
-def summarise(labels: pd.DataFrame, classes: list) -> tuple[pd.DataFrame, dict, int]:
-    """What a chunk's task returns, from its labels (also those of a chunk an interrupted run finished)."""
+def summarise(labels: pd.DataFrame, classes: list, checked: bool = False) -> tuple[pd.DataFrame, dict, int]:
+    """What a chunk's task returns, from its labels (also those of a chunk an interrupted run finished: then
+    ``checked``, the classes and probabilities are checked first, raising ValueError)."""
     from atomatlas.runs.identify import fractions
+    from atomatlas.runs.resume import finite_columns
+
+    if checked:
+        finite_columns(labels, ["probability"])
+        if not labels["class"].isin(classes).all():
+            raise ValueError("unknown classes")
 
     return fractions(labels, classes), labels["class"].value_counts().to_dict(), len(labels)
 
@@ -75,7 +82,8 @@ def identify_on_workers(config, out, *, overwrite: bool = False, progress: bool 
             lambda frame: len(frame.atoms),
             lambda batch, part: client.submit(label_part, batch, shipped, classes, work.part_path(part), pure=False),
             CHUNK_ATOMS, "identify on the workers", progress,
-            lambda batch, part: work.finished_part(part, batch, lambda labels: summarise(labels, classes)))
+            lambda batch, part: work.finished_part(part, batch, sum(len(f.atoms) for f in batch),
+                                                   lambda labels: summarise(labels, classes, checked=True)))
         seconds = time.perf_counter() - start
         if not done:
             raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")

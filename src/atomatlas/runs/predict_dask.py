@@ -157,6 +157,7 @@ def summarise(labels: pd.DataFrame, key: str) -> tuple[dict, int, int]:
 def _structures(config, model, meta, client, folder: Path, progress: bool, work):
     from atomatlas.io.structures import iter_frames, nothing_usable
     from atomatlas.runs.dask_stream import join_parts, stream_to_workers
+    from atomatlas.runs.resume import finite_columns
     from atomatlas.runs.describe import frame_centers, saved_config
     from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
     from atomatlas.runs.scale_out_structures import usable
@@ -179,7 +180,11 @@ def _structures(config, model, meta, client, folder: Path, progress: bool, work)
                              work.part_path(part), pure=False)
 
     def finished(batch, part):
-        return work.finished_part(part, batch, lambda labels: summarise(labels, key))
+        def summarise_checked(labels):  # structure models cluster or flag: numbers only
+            finite_columns(labels, [key])
+            return summarise(labels, key)
+
+        return work.finished_part(part, batch, sum(map(size_of, batch)), summarise_checked)
 
     frames = (frame for frame in iter_frames(config.paths, skipped=skipped)
               if usable(described, descriptor, frame, skipped))

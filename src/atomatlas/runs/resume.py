@@ -64,6 +64,12 @@ def file_stamps(paths) -> list:
     return stamps
 
 
+def finite_columns(table, names: list) -> None:
+    """Refuse (ValueError) a chunk read back without these columns as finite numbers."""
+    if not np.isfinite(table[list(names)].to_numpy(dtype=float)).all():
+        raise ValueError("non-finite values")
+
+
 def write_part(table, path: str) -> None:
     """On a worker: one chunk's table, whole or not at all (a kill mid-write leaves no part behind)."""
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -110,9 +116,10 @@ class PartialWork:
     def part_path(self, part: int) -> str:
         return str(self.parts / f"part-{part:06d}.parquet")
 
-    def finished_part(self, part: int, batch: list, summarise):
-        """The result of a chunk finished by the interrupted run, or None (not resuming, not there, damaged, or
-        not these frames: then it is computed again). ``summarise(table)`` gives what its task returned."""
+    def finished_part(self, part: int, batch: list, rows: int, summarise):
+        """The result of a chunk finished by the interrupted run, or None (not resuming, not there, damaged, not
+        ``rows`` rows of these frames: then it is computed again). ``summarise(table)`` checks the table's own
+        columns (raising on anything wrong) and gives what the chunk's task returned."""
         import pandas as pd
 
         path = Path(self.part_path(part))
@@ -122,8 +129,8 @@ class PartialWork:
             table = pd.read_parquet(path)
             sent = {(str(f.source), int(f.index)) for f in batch}
             held = set(zip(table["structure"].astype(str), table["frame"].astype(int)))
-            if not held <= sent:
-                raise ValueError("other frames")
+            if len(table) != rows or not held <= sent:
+                raise ValueError("not this chunk")
             result = summarise(table)
         except Exception:  # noqa: BLE001 - any damage means: compute it again
             path.unlink(missing_ok=True)

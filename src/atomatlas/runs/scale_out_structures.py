@@ -22,7 +22,7 @@ import pandas as pd
 from atomatlas.errors import AtlasError
 from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
-from atomatlas.runs.resume import file_stamps, partial_work
+from atomatlas.runs.resume import file_stamps, finite_columns, partial_work
 from atomatlas.runs.scale_out import (DaskFlow, connected, dask_record, fit, quiet_dask, refuse_other_sections,
                                       write_outputs)
 from atomatlas.runs.sections import header
@@ -120,8 +120,14 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
         return client.submit(describe_part, shipped, batch, config.centers, config.structures.label,
                              work.part_path(part), pure=False)
 
+    names = descriptor.feature_names()
+
     def finished(batch, part):
-        return work.finished_part(part, batch, lambda table: (len(table), len(batch)))
+        def summarise(table):
+            finite_columns(table, names)
+            return len(table), len(batch)
+
+        return work.finished_part(part, batch, sum(map(size_of, batch)), summarise)
 
     frames = (frame for frame in _frames(config, skipped) if usable(config, descriptor, frame, skipped))
     rows = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",

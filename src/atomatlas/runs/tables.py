@@ -254,10 +254,16 @@ def _score_clusters(config, table: Table, fitted: _Fitted, label_sets: dict, met
 
     cluster, clusterer = config.cluster, fitted.clusterer
     X = fitted.embedding if cluster.on == "reduced" else fitted.X_scaled
-    values = _silhouettes(X, clusterer.labels_, metrics)
+    rows = _silhouette_rows(len(X), config.seed)
+    values = _silhouettes(X[rows], clusterer.labels_[rows], metrics)
+    on = f"; a uniform sample of {len(rows)} rows" if len(rows) < len(X) else ""
     fitted.figures.append(save_figure(folder, "silhouette.png", silhouette_diagram(
-        X, clusterer.labels_, title=f"silhouette per row ({cluster.method}, k = {clusterer.k_})", values=values)))
-    leaves = table.ids.astype(str).agg(" ".join, axis=1).tolist()
+        X[rows], clusterer.labels_[rows], title=f"silhouette per row ({cluster.method}, k = {clusterer.k_}{on})",
+        values=values)))
+    if on:
+        metrics["cluster"]["silhouette_on"] = on[2:]
+    needs_leaves = cluster.method == "agglomerative" or any(c.method == "agglomerative" for c in config.compare)
+    leaves = table.ids.astype(str).agg(" ".join, axis=1).tolist() if needs_leaves else []
     if cluster.method == "agglomerative":
         estimator = clusterer.estimator_
         fitted.figures.append(save_figure(folder, "dendrogram.png", dendrogram(
@@ -268,6 +274,16 @@ def _score_clusters(config, table: Table, fitted: _Fitted, label_sets: dict, met
     if config.compare:
         metrics["comparison"] = compare(config, fitted, label_sets, folder, leaves)
         fitted.figures += [row["figure"] for row in metrics["comparison"] if "figure" in row]
+
+
+def _silhouette_rows(n: int, seed: int) -> np.ndarray:
+    """The rows whose silhouettes are drawn and averaged: all of them, or a seeded uniform sample of
+    SILHOUETTE_SAMPLE (each row's silhouette needs its distance to every other: O(n^2))."""
+    from atomatlas.learn.select_k import SILHOUETTE_SAMPLE
+
+    if n <= SILHOUETTE_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
 
 
 def _silhouettes(X, labels, metrics: dict):
