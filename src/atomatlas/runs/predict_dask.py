@@ -137,12 +137,11 @@ def predict_part(descriptor, frames: list, centers, model: dict, meta: dict, key
     """On a worker: one chunk of frames described, labelled and written to ``path``; returns (counts, flagged
     rows, rows)."""
     from atomatlas.runs.predict import row_outputs
+    from atomatlas.runs.resume import write_part
     from atomatlas.runs.scale_out_structures import described_table
 
     table = described_table(descriptor, frames, centers, None)
     outputs, _ = row_outputs(model, meta, table[meta["feature_names"]].to_numpy(dtype=float))
-    from atomatlas.runs.resume import write_part
-
     out = pd.concat([table.drop(columns=meta["feature_names"]), outputs], axis=1)
     write_part(out, path)
     return summarise(out, key)
@@ -157,8 +156,8 @@ def summarise(labels: pd.DataFrame, key: str) -> tuple[dict, int, int]:
 def _structures(config, model, meta, client, folder: Path, progress: bool, work):
     from atomatlas.io.structures import iter_frames, nothing_usable
     from atomatlas.runs.dask_stream import join_parts, stream_to_workers
-    from atomatlas.runs.resume import finite_columns
     from atomatlas.runs.describe import frame_centers, saved_config
+    from atomatlas.runs.resume import finite_columns
     from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
     from atomatlas.runs.scale_out_structures import usable
 
