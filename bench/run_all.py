@@ -62,8 +62,11 @@ BENCHES = [
      "running 2-worker LocalCluster. Target: >= 100 structures/s on 2 cores."),
     ("Per-atom structure", "bench_identify.py", [],
      "`identify`'s labelling of 2048-atom fcc snapshots beside OVITO's Polyhedral Template Matching (needs the "
-     "`validate` extra, which `make bench` installs), then `identify` from a file to a run folder in memory and "
-     "through Dask on a running 2-worker LocalCluster. Target: >= 20,000 atoms/s on 2 cores."),
+     "`validate` extra, which `make bench` installs), then `identify` from a file of 100 snapshots to a run folder, "
+     "wall clock, in memory and through Dask on a running 2-worker LocalCluster. Target: >= 20,000 atoms/s on 2 "
+     "cores. Through Dask on one 2-core machine the client reading the file, the scheduler and both workers share "
+     "the cores and every chunk is pickled to a worker and written as parquet there: Dask pays off when the "
+     "workers are other machines' cores, not here."),
     ("Report", "bench_report.py", [],
      "The demo with and without report.html (and its predict folder's), best of three each, then the size and "
      "build time of a report of 10^5 points. Target: the ratio at most 1.10."),
