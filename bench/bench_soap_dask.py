@@ -42,6 +42,7 @@ def main() -> None:
     from dscribe.descriptors import SOAP as DScribeSOAP
 
     from atomatlas import runs
+    from atomatlas.runs.resume import partial_work
     from atomatlas.runs.scale_out_structures import _species, describe_on_workers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -65,10 +66,11 @@ def main() -> None:
         descriptor = config.descriptor.build()
         _species(config, descriptor, [])
         descriptor.prepare()
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          silence_logs=logging.ERROR, dashboard_address=None) as cluster, Client(cluster) as client:
+        with (LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           silence_logs=logging.ERROR, dashboard_address=None) as cluster, Client(cluster) as client,
+              partial_work(tmp / "run", {"bench": "soap"}) as work):  # chunks kept for --resume, as in a run
             start = time.perf_counter()
-            done = describe_on_workers(config, descriptor, client, tmp / "features.parquet", [], progress=False)
+            done = describe_on_workers(config, descriptor, client, tmp / "features.parquet", [], False, work)
             spread = time.perf_counter() - start
         assert done["n_centres"] == atoms_total
     print(f"{args.frames} frames, {atoms_total:,} atoms, SOAP {SOAP}")
