@@ -166,9 +166,10 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     monkeypatch.setattr(PartialWork, "adopt_parts", adopt)
     chunks = {name: len(list((tmp_path / f".{name}.partial" / "parts").glob("*.parquet"))) for name in ("run", "new")}
     assert chunks == {"run": 8, "new": 8}  # 108-atom Cu frames alone, 54-atom Fe frames with the next one
+    (tmp_path / ".run.partial" / "parts" / "part-x.parquet").write_bytes(b"not ours")  # a stray file: left out
     resumed = api.identify(frames, tmp_path / "run", scheduler="local", workers=2, resume=True)
     assert resumed.metrics["dask"]["resume"]["reused_chunks"] == 8
-    assert resumed.labels.equals(whole.labels)
+    assert resumed.labels.equals(whole.labels) and not (tmp_path / "run" / "labels.parquet").exists()
     assert pd.read_csv(tmp_path / "run" / "fractions.csv").equals(pd.read_csv(tmp_path / "whole" / "fractions.csv"))
     again = api.predict(tmp_path / "fit", frames, tmp_path / "new", scheduler="local", workers=2, resume=True)
     assert again.metrics["dask"]["resume"]["reused_chunks"] == 8

@@ -140,9 +140,10 @@ class PartialWork:
 
     def adopt_parts(self, count: int, destination: Path) -> None:
         """The ``count`` parts of this run become ``destination`` (a folder of the run folder)."""
-        for extra in self.parts.glob("part-*.parquet"):
-            if int(extra.stem.split("-")[1]) >= count:
-                extra.unlink()
+        ours = {Path(self.part_path(part)).name for part in range(count)}
+        for extra in self.parts.iterdir():  # anything else in the folder is not this run's: left out
+            if extra.name not in ours:
+                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
         self.parts.rename(destination)
 
     # k-means passes (learn.distributed_kmeans.DistributedKMeans's start and on_pass)
