@@ -218,3 +218,27 @@ def test_workers_do_not_outlive_a_killed_run(tmp_path, slow_structures):
     run.kill()
     run.wait(timeout=30)
     assert _wait_for(lambda: not _processes_with(token), timeout=30), "worker processes outlived a killed run"
+
+
+def test_links_are_never_followed_when_cleaning_or_replacing(tmp_path):
+    """Stale-folder cleanup and --overwrite remove only real run folders beside the target, never a link's target."""
+    elsewhere = tmp_path / "elsewhere"
+    with RunFolder(elsewhere) as folder:
+        (folder / "labels.csv").write_text("keep me")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / ".a.k1ll3d.tmp").symlink_to(elsewhere)  # looks like a killed run's temporary folder
+    (runs / ".a.old-1").symlink_to(elsewhere)
+    (runs / "b").symlink_to(elsewhere)
+    with RunFolder(runs / "a") as folder:
+        (folder / "x").write_text("x")
+    with pytest.raises(AtlasError, match="is a symbolic link; atomatlas never writes or replaces through a link"):
+        with RunFolder(runs / "b", overwrite=True):
+            pass
+    assert (elsewhere / "labels.csv").read_text() == "keep me" and (runs / "b").is_symlink()
+
+
+def test_an_out_name_too_long_for_the_file_system_is_refused_before_work(cli, tmp_path):
+    status, _, err = cli("cluster", FE, "--out", tmp_path / ("x" * 250))
+    assert status == 2 and "bytes long, over the 241 atomatlas allows" in err
+    assert len(err.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []

@@ -156,3 +156,51 @@ def test_generated_datasets_are_keyed_by_their_generator(tmp_path, monkeypatch):
     monkeypatch.setattr(generated, "__file__", str(changed))
     second = datasets.path_of("moons.csv")
     assert second != first and second.parent.name != first.parent.name
+
+
+def test_clear_never_follows_a_link_out_of_the_cache(cli, tmp_path, monkeypatch):
+    """A link where an entry or a key folder should be is removed as a link; the user's files it points at stay."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "thesis.tex").write_text("precious")
+    key = "0123456789abcdef0123"
+    (tmp_path / "cache" / "datasets").mkdir(parents=True)
+    (tmp_path / "cache" / "descriptors").mkdir()
+    (tmp_path / "cache" / "datasets" / key).symlink_to(user)
+    (tmp_path / "cache" / "descriptors" / f"{key}.npy").symlink_to(user / "thesis.tex")
+    monkeypatch.setenv("ATOMATLAS_CACHE", str(tmp_path / "cache"))
+    status, out, err = cli("cache", "clear")
+    assert (status, err) == (0, "") and "removed 2 file(s)" in out
+    assert (user / "thesis.tex").read_text() == "precious"
+    assert not any((tmp_path / "cache" / "datasets").iterdir()) and not any((tmp_path / "cache" / "descriptors").iterdir())
+
+
+def test_a_linked_dataset_folder_is_never_written_through(tmp_path, monkeypatch):
+    from atomatlas import datasets
+
+    monkeypatch.setenv("ATOMATLAS_CACHE", str(tmp_path / "cache"))
+    path = datasets.path_of("moons.csv")
+    shutil.rmtree(path.parent)
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "moons.csv").write_text("mine")
+    path.parent.symlink_to(user)
+    again = datasets.path_of("moons.csv")
+    assert not again.parent.is_symlink() and "moon" in again.read_text().splitlines()[0]
+    assert (user / "moons.csv").read_text() == "mine"
+
+
+@pytest.mark.parametrize("value, expected", [("OFF", None), (" off ", None), ("~/atlas-cache", "HOME")])
+def test_the_cache_setting_reads_as_a_user_means_it(monkeypatch, tmp_path, value, expected):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ATOMATLAS_CACHE", value)
+    assert cache.root() == (None if expected is None else tmp_path / "atlas-cache")
+
+
+def test_a_cache_setting_that_names_a_file_is_refused(cli, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("ATOMATLAS_CACHE", str(tmp_path / "file"))
+    status, _, err = cli("cache", "info")
+    assert status == 2 and "is a file, not a folder; point it at a folder" in err
+    status, _, err = cli("cache", "clear")
+    assert status == 2 and "ATOMATLAS_CACHE=" in err and (tmp_path / "file").read_text() == "x"

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from atomatlas import api
 from atomatlas.report.contents import MAX_POINTS, gather
@@ -32,7 +33,7 @@ def test_a_cluster_run_writes_a_self_contained_report(tmp_path, blobs_csv):
     assert [row["size"] for row in data["clusters"]] == [30, 30, 30]
     assert all(-1 <= row["silhouette"] <= 1 for row in data["clusters"])
     assert data["k_selection"]["chosen_k"] == 3
-    assert data["rerun"] == "atomatlas run run/config.toml --out run-again"
+    assert data["rerun"] == f"atomatlas run {tmp_path}/run/config.toml --out {tmp_path}/run-again"
     labels = pd.read_csv(result.path / "labels.csv")
     codes = data["points"]["columns"]["cluster"]["codes"]
     levels = data["points"]["columns"]["cluster"]["levels"]
@@ -186,3 +187,70 @@ def test_a_damaged_structure_run_is_refused_in_one_line(tmp_path, cli):
     status, _, err = cli("report", tmp_path / "run")
     assert status == 2 and "is not a readable CSV table" in err
     assert not (tmp_path / "run" / "chemiscope.json.gz").exists() and not (tmp_path / "run" / "report.html").exists()
+
+
+def test_the_rerun_line_uses_the_path_as_given_and_is_safe_to_paste(tmp_path, blobs_csv, monkeypatch):
+    import shlex
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    result = api.cluster(blobs_csv, "fe/x;touch PWNED;", id_columns=["name", "id"], k=3)
+    rerun = _embedded((result.path / "report.html").read_text())["rerun"]
+    assert rerun == "atomatlas run 'fe/x;touch PWNED;/config.toml' --out 'fe/x;touch PWNED;-again'"
+    assert shlex.split(rerun)[2] == "fe/x;touch PWNED;/config.toml"
+    subprocess.run(["bash", "-c", rerun.replace("atomatlas", "true", 1)], cwd=tmp_path, check=True)
+    assert not (tmp_path / "PWNED").exists()  # pasted into a shell, it injects nothing
+
+
+def _run_folder(tmp_path, blobs_csv, name="run"):
+    return api.cluster(blobs_csv, tmp_path / name, id_columns=["name", "id"], k=3, report=False).path
+
+
+def test_the_report_reads_only_regular_files_inside_the_folder(tmp_path, blobs_csv, cli):
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:SECRET-LINE")
+    run = _run_folder(tmp_path, blobs_csv)
+    (run / "config.toml").unlink()
+    (run / "config.toml").symlink_to(secret)
+    status, _, err = cli("report", run)
+    assert status == 2 and "config.toml is a symbolic link, not a regular file" in err
+    assert not (run / "report.html").exists()
+    (run / "config.toml").unlink()
+    (run / "config.toml").write_text("[data]\n")
+    png = next(run.glob("*.png"))
+    (tmp_path / "elsewhere.png").write_bytes(png.read_bytes().replace(b"IEND", b"IEND" + b"SECRET-PNG"))
+    (run / "stolen.png").symlink_to(tmp_path / "elsewhere.png")
+    assert cli("report", run)[0] == 0
+    names = [figure["name"] for figure in _embedded((run / "report.html").read_text())["figures"]]
+    assert png.name in names and "stolen.png" not in names
+
+
+def test_a_named_pipe_in_a_run_folder_is_refused_not_waited_on(tmp_path, blobs_csv, cli):
+    import os
+
+    run = _run_folder(tmp_path, blobs_csv)
+    (run / "config.toml").unlink()
+    os.mkfifo(run / "config.toml")  # opening it would block until a writer came
+    status, _, err = cli("report", run)
+    assert status == 2 and "config.toml is a named pipe, not a regular file" in err
+
+
+@pytest.mark.parametrize("edit, expect", [
+    (lambda run: (run / "metrics.json").write_text(
+        '{"cluster": {"method": "kmeans", "scores": {"silhouette": ' + "9" * 400 + '}}}'), 0),
+    (lambda run: (run / "metrics.json").write_text(
+        '{"cluster": {"method": "kmeans", "scores": {"silhouette": 1e400}}, "counts": {"a": -1e400}}'), 0),
+    (lambda run: (run / "metrics.json").write_text("[" * 200_000 + "]" * 200_000), 2),
+    (lambda run: (run / "fractions.csv").write_text("cluster,fraction\n0,inf\n1,-inf\n"), 0),
+    (lambda run: ((run / "labels.csv").unlink(), (run / "labels.csv").mkdir()), 2),
+], ids=["400-digit integer", "1e400", "nested 200000 deep", "fractions with inf", "labels.csv a folder"])
+def test_damaged_run_files_give_one_line_or_a_page_not_a_crash(tmp_path, blobs_csv, cli, edit, expect):
+    run = _run_folder(tmp_path, blobs_csv)
+    edit(run)
+    status, _, err = cli("report", run)
+    assert status == expect, err
+    if expect == 2:
+        assert len(err.strip().splitlines()) == 1 and "rerun the run to rebuild it" in err
+    else:
+        data = _embedded((run / "report.html").read_text())  # valid JSON in the page: no NaN or Infinity in it
+        assert "Infinity" not in json.dumps(data)

@@ -84,6 +84,7 @@ def test_a_killed_environments_run_resumes_from_its_finished_chunks(tmp_path, fr
     command = ["environments", frames, "--k", "2", "--scheduler", "local", "--workers", "2", "--no-report"]
     status, _, err = cli(*command, "--k", "3", "--resume", "--out", out)
     assert status == 2 and "holds the partial work of another run" in err and "rerun without --resume" in err
+    assert "what differs: config.cluster.k;" in err  # says what differed, and only that
     finished[0].write_bytes(b"PAR1 cut short")  # damaged chunks are computed again, never used
     edited = pd.read_parquet(finished[1])
     edited.iloc[0, -1] = np.nan  # readable, but not what a worker writes
@@ -167,7 +168,8 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     chunks = {name: len(list((tmp_path / f".{name}.partial" / "parts").glob("*.parquet"))) for name in ("run", "new")}
     assert chunks == {"run": 8, "new": 8}  # 108-atom Cu frames alone, 54-atom Fe frames with the next one
     (tmp_path / ".run.partial" / "parts" / "part-x.parquet").write_bytes(b"not ours")  # a stray file: left out
-    resumed = api.identify(frames, tmp_path / "run", scheduler="local", workers=2, resume=True)
+    # a new batch job gets another scheduler and worker count: where the work runs does not change its results
+    resumed = api.identify(frames, tmp_path / "run", scheduler="local", workers=1, resume=True)
     assert resumed.metrics["dask"]["resume"]["reused_chunks"] == 8
     assert resumed.labels.equals(whole.labels) and not (tmp_path / "run" / "labels.parquet").exists()
     assert pd.read_csv(tmp_path / "run" / "fractions.csv").equals(pd.read_csv(tmp_path / "whole" / "fractions.csv"))
@@ -187,3 +189,24 @@ def test_resume_needs_a_scheduler_and_a_fresh_run_clears_old_partial_work(tmp_pa
                          "--out", tmp_path / "o")
     assert status == 0, err
     assert not (tmp_path / ".o.partial").exists()  # without --resume: started afresh, nothing left behind
+
+
+def test_a_linked_partial_folder_is_never_worked_in(tmp_path):
+    """.NAME.partial or its parts/ as a link to a user's folder: the link goes, the folder it points at stays whole."""
+    from atomatlas.runs.resume import PartialWork, resuming
+
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "notes.txt").write_text("mine")
+    (tmp_path / ".run.partial").symlink_to(user)
+    with resuming(True):
+        work = PartialWork(tmp_path / "run", {"config": {}})
+        work.open()
+        work.adopt_parts(0, tmp_path / "adopted")
+    assert (user / "notes.txt").read_text() == "mine" and sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+    (tmp_path / ".other.partial").mkdir()
+    (tmp_path / ".other.partial" / "parts").symlink_to(user)
+    work = PartialWork(tmp_path / "other", {"config": {}})
+    work.open()
+    work.adopt_parts(0, tmp_path / "adopted-2")
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]

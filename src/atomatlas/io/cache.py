@@ -13,7 +13,8 @@ the code that computes them, library versions), made by the caller. A missing, t
 or altered entry (wrong shape, dtype or checksum, unreadable JSON) is removed with a
 one-line note and recomputed by the caller. ``atomatlas cache info`` and
 ``atomatlas cache clear`` show and remove entries; clearing removes only files of
-these two kinds, never anything else in the folder.
+these two kinds, never anything else in the folder, and never follows a symbolic link: a link
+inside the cache is removed as a link, its target is never touched.
 """
 
 from __future__ import annotations
@@ -29,16 +30,22 @@ from typing import Callable
 
 import numpy as np
 
+from atomatlas.errors import AtlasError
+
 KINDS = ("descriptors", "datasets")
 _KEY = re.compile(r"^[0-9a-f]{16,64}$")
 
 
 def root() -> Path | None:
-    """The cache folder, or None when ``ATOMATLAS_CACHE=off``."""
-    value = os.environ.get("ATOMATLAS_CACHE")
-    if value == "off":
+    """The cache folder (``~`` expanded), or None when ``ATOMATLAS_CACHE=off`` (any case)."""
+    value = os.environ.get("ATOMATLAS_CACHE", "").strip()
+    if value.lower() == "off":
         return None
-    return Path(value) if value else Path.home() / ".cache" / "atomatlas"
+    base = Path(os.path.expanduser(value)) if value else Path.home() / ".cache" / "atomatlas"
+    if base.exists() and not base.is_dir():
+        raise AtlasError(f"ATOMATLAS_CACHE={value} is a file, not a folder; point it at a folder (it is created "
+                         "if missing) or set ATOMATLAS_CACHE=off.")
+    return base
 
 
 def folder(kind: str) -> Path | None:
@@ -130,6 +137,11 @@ def verified_file(key: str, name: str, make: Callable[[Path], None]) -> Path:
     base = folder("datasets") or Path(tempfile.gettempdir()) / "atomatlas-cache" / "datasets"
     path = base / key / name
     record = path.with_name(f"{name}.json")
+    if path.parent.is_symlink():  # a link where the key folder should be: never write through it
+        _note(f"cached dataset folder {path.parent} is a symbolic link; removed the link, making the dataset again.")
+        path.parent.unlink()
+    for link in (p for p in (path, record) if p.is_symlink()):
+        link.unlink()
     if path.exists() and record.exists():
         try:
             if json.loads(record.read_text())["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest():
@@ -148,16 +160,36 @@ def verified_file(key: str, name: str, make: Callable[[Path], None]) -> Path:
     return path
 
 
+def _real_dir(path: Path) -> bool:
+    """A folder that is not a symbolic link (``is_dir`` alone follows links out of the cache)."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def _own(path: Path) -> bool:
+    """A regular file or a symbolic link: what unlink removes without touching anything else."""
+    return path.is_symlink() or path.is_file()
+
+
 def _entries(kind: str) -> list[Path]:
-    """Files this cache made (by name pattern), never anything else a user keeps in the folder."""
+    """Files this cache made (by name pattern), never anything else a user keeps in the folder.
+
+    Symbolic links are listed as entries themselves (unlinking one removes the link), never walked into.
+    """
     where = folder(kind)
-    if where is None or not where.is_dir():
+    if where is None or not _real_dir(where):
         return []
     if kind == "descriptors":
-        return [p for p in where.iterdir() if p.is_file() and (_KEY.match(p.name.split(".")[0])
-                                                               or re.match(r"^\.[0-9a-f]{16,64}\..*\.tmp", p.name))]
-    return [p for sub in where.iterdir() if sub.is_dir() and _KEY.match(sub.name) for p in sub.iterdir()
-            if p.is_file()]
+        return [p for p in where.iterdir() if _own(p) and (_KEY.match(p.name.split(".")[0])
+                                                           or re.match(r"^\.[0-9a-f]{16,64}\..*\.tmp", p.name))]
+    found = []
+    for sub in where.iterdir():
+        if not _KEY.match(sub.name):
+            continue
+        if sub.is_symlink():
+            found.append(sub)  # a link where a key folder should be: the link goes, its target stays
+        elif sub.is_dir():
+            found.extend(p for p in sub.iterdir() if _own(p))
+    return found
 
 
 def info() -> dict:
@@ -168,7 +200,7 @@ def info() -> dict:
         entries = ({p.name.split(".")[0] for p in files if p.suffix == ".json"} if kind == "descriptors"
                    else {p for p in files if p.suffix != ".json"})
         out[kind] = {"folder": None if folder(kind) is None else str(folder(kind)), "entries": len(entries),
-                     "bytes": sum(p.stat().st_size for p in files)}
+                     "bytes": sum(p.lstat().st_size for p in files)}
     return out
 
 
@@ -183,8 +215,8 @@ def clear(kinds=KINDS) -> int:
             except FileNotFoundError:
                 pass
         where = folder(kind)
-        if kind == "datasets" and where is not None and where.is_dir():
+        if kind == "datasets" and where is not None and _real_dir(where):
             for sub in where.iterdir():
-                if sub.is_dir() and _KEY.match(sub.name) and not any(sub.iterdir()):
+                if _real_dir(sub) and _KEY.match(sub.name) and not any(sub.iterdir()):
                     sub.rmdir()
     return removed

@@ -93,11 +93,86 @@ def _check_readable(path: str) -> None:
         raise AtlasError(f"{path}: the file is empty; give a file with at least one structure.")
 
 
+# The shortest line an atom can have in a text format ("H 0 0 0\n"): a claimed count above the bytes left
+# cannot be true, and ASE's readers would loop on readline for it.
+MIN_ATOM_LINE = 8
+
+
+def _format_of(path: str, format: str | None) -> str | None:
+    if format:
+        return format
+    from ase.io.formats import filetype
+
+    try:
+        return filetype(path, read=True)
+    except Exception:  # noqa: BLE001 - ASE's own read names the problem
+        return None
+
+
+def _claimed(path: str, line: bytes, what: str, left: int) -> int:
+    """The atom count a header line claims, checked against the bytes left in the file."""
+    try:
+        count = int(line.split()[0])
+    except (ValueError, IndexError):
+        raise AtlasError(f"{path}: the {what} line {line[:40].decode(errors='replace').strip()!r} is not an atom "
+                         "count; fix the file.") from None
+    if count < 0 or count * MIN_ATOM_LINE > left:
+        raise AtlasError(f"{path}: a frame claims {count} atoms, but only {left} bytes follow (at least "
+                         f"{MIN_ATOM_LINE} per atom); the file is truncated or its header is wrong.")
+    return count
+
+
+def check_claimed_counts(path: str, format: str | None = None) -> None:
+    """Refuse a text trajectory whose frame headers claim more atoms than the file holds.
+
+    extxyz/xyz count lines and LAMMPS dumps' ``NUMBER OF ATOMS`` are checked against the file
+    size before ASE reads them (a claimed 10^12 atoms makes ASE loop on readline forever), and
+    the rows under them are counted: a dump whose ``ATOMS`` section is short is refused, where
+    ASE would label the atoms it found without a word.
+    """
+    kind = _format_of(path, format)
+    if kind not in ("extxyz", "xyz", "lammps-dump-text"):
+        return
+    from itertools import islice
+
+    size = Path(path).stat().st_size
+    with open(path, "rb") as handle:
+        frame = 0
+        if kind in ("extxyz", "xyz"):
+            for line in handle:
+                if not line.strip():
+                    continue  # blank lines between frames
+                count = _claimed(path, line, "count", size - handle.tell())
+                rows = sum(1 for _ in islice(handle, count + 1))  # the comment line, then one line per atom
+                if rows < count + 1:
+                    raise AtlasError(f"{path}: frame {frame} claims {count} atoms but the file ends after "
+                                     f"{max(rows - 1, 0)}; the file is truncated: write it again.")
+                frame += 1
+            return
+        count = None
+        for line in handle:
+            if line.startswith(b"ITEM: NUMBER OF ATOMS"):
+                count = _claimed(path, next(handle, b""), "NUMBER OF ATOMS", size - handle.tell())
+            elif line.startswith(b"ITEM: ATOMS"):
+                if count is None:
+                    raise AtlasError(f"{path}: frame {frame} has ATOMS before NUMBER OF ATOMS; fix the dump.")
+                rows = 0
+                for row in islice(handle, count):
+                    if row.startswith(b"ITEM:"):  # the next frame began: this one is short
+                        break
+                    rows += 1
+                if rows < count:
+                    raise AtlasError(f"{path}: frame {frame} claims {count} atoms but has {rows} rows; the dump is "
+                                     "truncated: write it again.")
+                frame, count = frame + 1, None
+
+
 def read_file(path: str, index: str = ":", format: str | None = None) -> list:
     """Every frame of one file as ase.Atoms, or an AtlasError saying what is wrong with the file."""
     import ase.io
 
     _check_readable(path)
+    check_claimed_counts(path, format)
     try:
         images = ase.io.read(path, index=index, format=format)
     except Exception as exc:  # ASE readers raise many types for a broken file
@@ -148,6 +223,7 @@ def iter_frames(paths, index: str = ":", format: str | None = None, skipped: lis
     for path in expand_paths(paths):
         try:
             _check_readable(path)
+            check_claimed_counts(path, format)
             images = ase.io.iread(path, index=index, format=format)
         except AtlasError as exc:
             if skipped is None:

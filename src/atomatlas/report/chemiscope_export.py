@@ -37,11 +37,12 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     import ase.io
     import chemiscope
 
-    from atomatlas.report.contents import read_run_csv
+    from atomatlas.io.structures import check_claimed_counts
+    from atomatlas.report.contents import read_run_csv, run_file
 
     folder = Path(folder)
     structures, labels_path = folder / "structures.extxyz", folder / "labels.csv"
-    if not structures.exists() or not labels_path.exists():
+    if not run_file(structures) or not run_file(labels_path):
         return None
     labels = read_run_csv(labels_path)
     if not {"structure", "frame", "atom"} <= set(labels.columns) or len(labels) > MAX_ENVIRONMENTS:
@@ -51,6 +52,10 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     extra = read_run_csv(folder / "map.csv")
     if extra is not None and len(extra) == len(labels):
         labels = pd.concat([labels, extra[[c for c in ("map_1", "map_2") if c in extra]]], axis=1)
+    try:
+        check_claimed_counts(str(structures), "extxyz")  # a count line claiming 10^12 atoms would hang ASE
+    except AtlasError as exc:
+        raise AtlasError(f"{exc} ({structures.name} of a run folder: rerun the run to rebuild it)") from exc
     try:
         frames = ase.io.read(structures, index=":", format="extxyz")
     except Exception as exc:  # ASE raises many kinds on a damaged file

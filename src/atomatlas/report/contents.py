@@ -4,19 +4,23 @@ Everything here comes from the folder alone (labels.csv, map.csv, metrics.json,
 config.toml, fractions.csv, contingency tables, figures), so a report can be rebuilt
 after the run, e.g. by a newer atomatlas. The files may have been edited: each is parsed
 as data only (JSON, CSV, TOML text, PNG bytes), never executed, and every string in them
-is shown as text by the page.
+is shown as text by the page. Only regular files inside the folder are read: a link (to
+/etc/passwd, say) or a named pipe in place of a run file is refused in one line, and one
+among the figures or tables is left out.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from atomatlas.errors import AtlasError
+from atomatlas.io.untrusted import check_regular, kind_of, parse_json, read_text
 
 MAX_POINTS = 100_000  # points drawn one by one; above, a uniform sample of this many over a density of all
 MAX_ATOMS_3D = 50_000  # atoms of one frame in the 3-D view
@@ -31,13 +35,18 @@ NOT_COLOURS = {"input_row", "row", "atom", "frame", *COORDINATES}
 IDS = ("structure", "file", "frame", "atom", "species", "row", "input_row")  # shown on hover when present
 
 
+REBUILD = "rerun the run to rebuild it."
+
+
+def run_file(path: Path) -> bool:
+    """True when the run folder's file ``path`` is there as a regular file; refused when it is a link, pipe..."""
+    return check_regular(path, f"atomatlas reads only the regular files of a run folder: {REBUILD}")
+
+
 def _read_json(path: Path) -> dict:
-    if not path.exists():
+    if not run_file(path):
         return {}
-    try:
-        data = json.loads(path.read_text(), parse_constant=lambda name: None)  # NaN, Infinity: not JSON; null
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AtlasError(f"{path} is not valid JSON ({exc}); rerun the run to rebuild it.") from exc
+    data = parse_json(read_text(path, "JSON file"), path, REBUILD)  # NaN, Infinity, 1e400: null
     if not isinstance(data, dict):
         raise AtlasError(f"{path} does not hold a JSON object; rerun the run to rebuild it.")
     return data
@@ -64,7 +73,7 @@ def _number(value, digits: int = 3) -> str:
 
 def read_run_csv(path: Path) -> pd.DataFrame | None:
     """A CSV table of the run folder (None when absent), or one line saying it is damaged."""
-    if not path.exists():
+    if not run_file(path):
         return None
     try:
         return pd.read_csv(path, keep_default_na=True)
@@ -225,7 +234,10 @@ def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dic
 def figures(folder: Path) -> list[dict]:
     """The run's PNG figures (and those of its maps/ folder), embedded."""
     found = []
-    for path in sorted(folder.glob("*.png")) + sorted(folder.glob("maps/*.png")):
+    maps = [] if kind_of(folder / "maps") != "folder" else sorted((folder / "maps").glob("*.png"))
+    for path in sorted(folder.glob("*.png")) + maps:
+        if kind_of(path) != "file":
+            continue  # a link or pipe under a figure's name: not the run's
         data = path.read_bytes()
         if not data.startswith(b"\x89PNG\r\n\x1a\n"):
             continue  # not a PNG, whatever its name
@@ -241,42 +253,60 @@ def tables(folder: Path) -> list[dict]:
     out = []
     for pattern in ("contingency_*.csv", "comparison.csv", "fractions.csv", "phases.csv", "anomaly_by_*.csv"):
         for path in sorted(folder.glob(pattern)):
+            if kind_of(path) != "file":
+                continue
             table = read_run_csv(path)
             if table is not None and len(table) <= 500:
                 out.append({"name": path.name, **_as_table(table)})
     return out
 
 
+def rerun_command(given: str) -> str:
+    """The command that repeats the run in folder ``given`` (the path as the user gave it), safe to paste."""
+    folder = given.rstrip("/") or given
+    return f"atomatlas run {shlex.quote(folder + '/config.toml')} --out {shlex.quote(folder + '-again')}"
+
+
 def gather(folder: Path, name: str | None = None) -> dict:
-    """Everything report.html shows, from the run folder ``folder`` (called ``name`` once in place)."""
+    """Everything report.html shows, from the run folder ``folder``; ``name``: the folder's path as the user gave
+    it (``--out``, or ``atomatlas report``'s argument), when ``folder`` is still the run's temporary folder."""
     folder = Path(folder)
-    name = name or folder.name
+    name = str(name or folder)
     metrics = _checked_metrics(_read_json(folder / "metrics.json"))
     marker = _read_json(folder / ".atomatlas-run")
     labels = read_run_csv(folder / "labels.csv")
-    config = (folder / "config.toml").read_text(errors="replace") if (folder / "config.toml").exists() else ""
+    config = read_text(folder / "config.toml", "config") if run_file(folder / "config.toml") else ""
     fractions = read_run_csv(folder / "fractions.csv")
     cluster = metrics.get("cluster", {})
     return {
-        "title": str(metrics.get("name") or name), "folder": name, "kind": str(marker.get("kind", "run")),
+        "title": str(metrics.get("name") or Path(name).name), "folder": Path(name).name,
+        "kind": str(marker.get("kind", "run")),
         "summary": _summary(metrics),
         "points": points(folder, labels, metrics) if labels is not None else None,
         "clusters": cluster_table(folder, labels, metrics),
         "k_selection": cluster.get("k_selection"),
         "evaluation": metrics.get("evaluation"),
-        "fractions": {"columns": [str(c) for c in fractions.columns],
-                      "rows": fractions.astype(object).where(fractions.notna(), None).values.tolist()}
+        "fractions": {"columns": [str(c) for c in fractions.columns], "rows": _finite_rows(fractions)}
         if fractions is not None else None,
         "rows": _rows(labels) if labels is not None and (labels.empty or not _has_points(labels, folder)) else None,
         "tables": tables(folder), "figures": figures(folder),
         "config": config, "versions": metrics.get("versions", {}),
-        "rerun": f"atomatlas run {name}/config.toml --out {name}-again" if config else "",
+        "rerun": rerun_command(name) if config else "",
     }
+
+
+def _finite_rows(table: pd.DataFrame) -> list:
+    """Rows of a table as plain values, NaN and infinities as null (an edited file may hold either)."""
+    numeric = table.select_dtypes("number")
+    shown = table.astype(object).where(table.notna(), None)
+    for column in numeric.columns:
+        shown[column] = shown[column].where(np.isfinite(numeric[column].astype(float)), None)
+    return shown.values.tolist()
 
 
 def _has_points(labels: pd.DataFrame, folder: Path) -> bool:
     columns = set(labels.columns)
-    return (folder / "map.csv").exists() or {"embedding_1", "embedding_2"} <= columns or set(COORDINATES) <= columns
+    return kind_of(folder / "map.csv") == "file" or {"embedding_1", "embedding_2"} <= columns or set(COORDINATES) <= columns
 
 
 def _rows(labels: pd.DataFrame) -> dict | None:

@@ -39,6 +39,8 @@ from atomatlas import __version__
 from atomatlas.errors import AtlasError
 
 MARKER = ".atomatlas-run"
+# Longest --out name: file systems take 255 bytes, and the hidden temporary sibling (.NAME.XXXXXXXX.tmp) adds 14
+NAME_MAX = 255 - len(".") - len(".XXXXXXXX.tmp")
 _WRITE_REPORT = contextvars.ContextVar("atomatlas_write_report", default=True)
 
 
@@ -144,6 +146,13 @@ class RunFolder:
         if absolute.resolve() == here or absolute.resolve() in here.parents:
             raise AtlasError(f"--out {target} is the current folder or contains it; give a new folder, e.g. "
                              "--out runs/mine.")
+        if len(os.fsencode(target.name)) > NAME_MAX:
+            raise AtlasError(f"--out: the folder name {target.name[:40]}... is {len(os.fsencode(target.name))} "
+                             f"bytes long, over the {NAME_MAX} atomatlas allows (file systems take 255, and the run's temporary "
+                             "folder beside it adds 14); choose a shorter --out.")
+        if target.is_symlink():
+            raise AtlasError(f"--out {target} is a symbolic link; atomatlas never writes or replaces through a link: "
+                             "give the folder itself or another --out.")
         if target.exists() and not target.is_dir():
             raise AtlasError(f"--out {target} is an existing file, not a folder; choose another --out.")
         if target.exists():
@@ -194,8 +203,8 @@ class RunFolder:
     def _remove_stale(self, parent: Path) -> None:
         """Temporary folders of killed runs on this target: we hold the lock, so no live run owns them."""
         for pattern in (f".{self.target.name}.*.tmp", f".{self.target.name}.old-*"):
-            for stale in parent.glob(pattern):
-                if stale.is_dir() and is_run_folder(stale):
+            for stale in parent.glob(pattern):  # a link is never followed: only real run folders go
+                if stale.is_dir() and not stale.is_symlink() and is_run_folder(stale):
                     shutil.rmtree(stale, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -206,7 +215,7 @@ class RunFolder:
             if _WRITE_REPORT.get():
                 from atomatlas.report import write_views
 
-                write_views(self.path, name=self.target.name)
+                write_views(self.path, name=str(self.target))
             old = None
             if self.target.exists():
                 if not self.overwrite or (not is_run_folder(self.target) and any(self.target.iterdir())):

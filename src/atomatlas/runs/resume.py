@@ -12,7 +12,9 @@ pass, and the labels are those of an uninterrupted run.
 
 The folder is untrusted like any file: ``run.json`` records the run it belongs to (the
 resolved config, the input files' sizes and modification times, the chunk size and the
-atomatlas version) and ``--resume`` refuses a folder of another run; a chunk or a state
+atomatlas version: what changes the results, so a new scheduler address or another number
+of workers, as a batch job that lost its node gets, still resumes) and ``--resume``
+refuses a folder of another run, saying what differed; a chunk or a state
 that does not read back is recomputed, never used. Without ``--resume`` a run starts
 afresh (a partial folder left by an earlier run is removed). Bad input removes it too:
 resuming would meet the same error.
@@ -77,6 +79,36 @@ def write_part(table, path: str) -> None:
     os.replace(tmp, path)
 
 
+# [dask] keys that say where the work runs, not what it computes: a resumed run may change them
+WHERE_IT_RUNS = ("scheduler", "workers")
+
+
+def results_identity(identity: dict) -> dict:
+    """``identity`` as plain JSON without the keys that do not change the results (:data:`WHERE_IT_RUNS`)."""
+    plain = json.loads(json.dumps({**identity, "atomatlas_version": __version__}, default=str))
+    dask = plain.get("config", {}).get("dask") if isinstance(plain.get("config"), dict) else None
+    if isinstance(dask, dict):
+        for key in WHERE_IT_RUNS:
+            dask.pop(key, None)
+    return plain
+
+
+def differences(recorded, current, prefix: str = "") -> list[str]:
+    """The keys (dotted) whose values differ between two identities."""
+    if not isinstance(recorded, dict) or not isinstance(current, dict):
+        return [prefix or "run.json"] if recorded != current else []
+    out = []
+    for key in sorted(set(recorded) | set(current), key=str):
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if key not in recorded or key not in current:
+            out.append(name)
+        elif isinstance(current[key], dict):
+            out += differences(recorded[key], current[key], name)
+        elif recorded[key] != current[key]:
+            out.append(name)
+    return out
+
+
 class PartialWork:
     """``.NAME.partial/`` of the run writing ``--out NAME``; opened under that run folder's lock."""
 
@@ -84,19 +116,27 @@ class PartialWork:
         target = Path(os.path.abspath(target))
         self.path = target.parent / f".{target.name}.partial"
         self.parts = self.path / "parts"
-        self.identity = json.loads(json.dumps({**identity, "atomatlas_version": __version__}, default=str))
+        self.identity = results_identity(identity)
         self.resume = _RESUME.get()
         self.reused_parts = 0
         self.resumed_passes = 0
 
     def open(self) -> None:
+        for link in (self.path, self.parts):  # never work inside a folder a link points to: the link goes
+            if link.is_symlink():
+                link.unlink()
+        if self.path.exists() and not self.path.is_dir():
+            self.path.unlink()
         if self.path.exists() and not self.resume:
             shutil.rmtree(self.path)
         if self.resume and self.path.exists():
-            if self._recorded() != self.identity:
-                raise AtlasError(f"--resume: {self.path} holds the partial work of another run (other options, "
-                                 "input files changed since, or another atomatlas); rerun without --resume to "
-                                 "start over.")
+            recorded = self._recorded()
+            if recorded != self.identity:
+                changed = ", ".join(differences(recorded, self.identity)[:6]) if isinstance(recorded, dict) \
+                    else "its run.json is missing or damaged"
+                inputs = " (input files changed since)" if changed.startswith("inputs") else ""
+                raise AtlasError(f"--resume: {self.path} holds the partial work of another run; what differs: "
+                                 f"{changed}{inputs}; rerun without --resume to start over.")
         else:
             if self.resume:
                 print(f"atomatlas: note: no partial run to resume at {self.path}; starting from the beginning.",
@@ -143,7 +183,7 @@ class PartialWork:
         ours = {Path(self.part_path(part)).name for part in range(count)}
         for extra in self.parts.iterdir():  # anything else in the folder is not this run's: left out
             if extra.name not in ours:
-                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+                shutil.rmtree(extra) if extra.is_dir() and not extra.is_symlink() else extra.unlink()
         self.parts.rename(destination)
 
     # k-means passes (learn.distributed_kmeans.DistributedKMeans's start and on_pass)
