@@ -103,3 +103,45 @@ def test_frames_one_at_a_time_are_the_frames_read_whole_and_a_broken_one_is_name
     assert isinstance(skipped[0], Skipped) and skipped[0].frame == 1 and "cannot read" in skipped[0].reason
     with pytest.raises(AtlasError, match=r"broken\.extxyz: cannot read as a structure"):
         list(iter_frames(tmp_path / "broken.extxyz"))
+
+
+def _dump(crystal, claimed, rows, frames=1) -> str:
+    text = []
+    for step in range(frames):
+        text += ["ITEM: TIMESTEP", str(step), "ITEM: NUMBER OF ATOMS", str(claimed), "ITEM: BOX BOUNDS pp pp pp",
+                 "0 7.2", "0 7.2", "0 7.2", "ITEM: ATOMS id type x y z"]
+        text += [f"{i + 1} 1 {x:.6f} {y:.6f} {z:.6f}" for i, (x, y, z) in enumerate(crystal.positions[:rows])]
+    return "\n".join(text) + "\n"
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("huge.extxyz", lambda c, xyz: "1000000000000\n" + xyz.split("\n", 1)[1],
+     "a frame claims 1000000000000 atoms, but only"),
+    ("huge-second.extxyz", lambda c, xyz: xyz + "1000000000000\n" + xyz.split("\n", 1)[1],
+     "a frame claims 1000000000000 atoms, but only"),
+    ("short.extxyz", lambda c, xyz: xyz.rsplit("\n", 4)[0] + "\n", "frame 0 claims 32 atoms but the file ends after 29"),
+    ("huge.lammpstrj", lambda c, xyz: _dump(c, 10**12, 32), "a frame claims 1000000000000 atoms"),
+    ("short.lammpstrj", lambda c, xyz: _dump(c, 54, 32), "frame 0 claims 54 atoms but has 32 rows; the dump is truncated"),
+    ("short-then-more.lammpstrj", lambda c, xyz: _dump(c, 33, 32, frames=2), "frame 0 claims 33 atoms but has 32 rows"),
+], ids=lambda v: v if isinstance(v, str) and "." in v and " " not in v else "")
+def test_claimed_atom_counts_are_checked_before_ase_reads(tmp_path, crystal, name, text, message):
+    """A count line claiming 10^12 atoms made ASE loop on readline forever; a short dump was labelled silently."""
+    from atomatlas.io.structures import iter_frames
+
+    ase.io.write(tmp_path / "good.extxyz", crystal)
+    path = tmp_path / name
+    path.write_text(text(crystal, (tmp_path / "good.extxyz").read_text()))
+    fmt = "lammps-dump-text" if name.endswith("lammpstrj") else None
+    with pytest.raises(AtlasError, match=message):
+        read_frames(path, format=fmt)
+    with pytest.raises(AtlasError, match=message):
+        list(iter_frames(path, format=fmt))
+
+
+def test_a_bad_file_in_a_batch_is_skipped_with_exit_3(cli, tmp_path, crystal):
+    ase.io.write(tmp_path / "good.extxyz", crystal)
+    (tmp_path / "huge.extxyz").write_text("1000000000000\n" + (tmp_path / "good.extxyz").read_text().split("\n", 1)[1])
+    status, _, err = cli("identify", tmp_path / "good.extxyz", tmp_path / "huge.extxyz", "--no-report",
+                         "--out", tmp_path / "run")
+    assert status == 3 and "skipped" in err and "huge.extxyz: a frame claims 1000000000000 atoms" in err
+    assert (tmp_path / "run" / "labels.csv").exists()

@@ -39,6 +39,20 @@ def _clean(section: dict) -> dict:
     return {k: v for k, v in section.items() if v is not None}
 
 
+def _dask(scheduler: str | None, workers: int | None, **more) -> dict | None:
+    """The ``[dask]`` section of the scheduler options, or None for an in-memory run; options that would
+    be ignored are refused instead."""
+    if scheduler is None:
+        if workers is not None:
+            raise AtlasError("--workers sets the worker processes of --scheduler local; add --scheduler local, or "
+                             "drop --workers (in-memory runs use --n-jobs where they have it).")
+        return None
+    if not str(scheduler).strip():
+        raise AtlasError("--scheduler is empty; give local (a cluster on this machine) or a scheduler address "
+                         "such as tcp://host:8786.")
+    return _clean({"scheduler": scheduler, "workers": workers, **more})
+
+
 def run_config(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
                progress: bool = False, ask=None, resume: bool = False) -> RunResult:
     """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``).
@@ -89,8 +103,8 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
     if reduce:
         config["reduce"] = {"method": reduce, "n_components": n_components, **(reduce_params or {})}
         config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
-    if scheduler:
-        config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
+    if (dask := _dask(scheduler, workers, sample_size=sample_size)) is not None:
+        config["dask"] = dask
     return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
@@ -153,8 +167,8 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
     if anomaly:
         config["anomaly"] = {"method": anomaly, "threshold": threshold, "percentile": percentile, "n_mad": n_mad,
                              **(anomaly_params or {})}
-    if scheduler:
-        config["dask"] = _clean({"scheduler": scheduler, "sample_size": sample_size, "workers": workers})
+    if (dask := _dask(scheduler, workers, sample_size=sample_size)) is not None:
+        config["dask"] = dask
     return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
@@ -204,8 +218,8 @@ def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=No
                       "model": None if model is None else str(model), "mc_samples": mc_samples,
                       "maps": None if maps is None else str(maps), "n_jobs": n_jobs})
     config = {"name": "classify", "crystal_classes": section}
-    if scheduler:
-        config["dask"] = _clean({"scheduler": scheduler, "workers": workers})
+    if (dask := _dask(scheduler, workers)) is not None:
+        config["dask"] = dask
     return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
@@ -247,8 +261,8 @@ def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, forma
     section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,
                       "model": None if model is None else str(model), "n_jobs": n_jobs})
     config = {"name": "identify", "identify": section}
-    if scheduler:
-        config["dask"] = _clean({"scheduler": scheduler, "workers": workers})
+    if (dask := _dask(scheduler, workers)) is not None:
+        config["dask"] = dask
     return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
@@ -272,7 +286,7 @@ def predict(run_dir, new, out, *, delimiter: str | None = None, scheduler: str |
     """
     from atomatlas.runs.predict import PredictRun
 
-    dask = _clean({"scheduler": scheduler, "workers": workers}) if scheduler else None
+    dask = _dask(scheduler, workers)
     return run_config(PredictRun.of(run_dir, new, delimiter, dask), out, overwrite=overwrite, resume=resume,
                       report=report, progress=progress)
 

@@ -104,10 +104,65 @@ def test_what_the_distributed_path_does_not_do_is_refused(tmp_path, blobs_folder
     assert not (tmp_path / "o").exists()
 
 
-def test_an_unreachable_scheduler_and_bad_tables_are_one_line(tmp_path, blobs_folder, cli):
-    status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", "tcp://127.0.0.1:9", "--out", tmp_path / "o")
-    assert status == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+@pytest.fixture
+def silent_server():
+    """A TCP server on loopback that accepts connections and never says a word (as an HTTP server waits)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_an_address_that_is_not_a_dask_scheduler_fails_in_one_line(tmp_path, blobs_folder, cli, monkeypatch,
+                                                                    silent_server):
+    """A server that accepts but never answers made distributed's Client wait forever; a closed port took 16 s."""
+    from atomatlas.runs import scale_out
+
+    monkeypatch.setattr(scale_out, "CONNECT_SECONDS", 1.0)
+    for address in (silent_server, "tcp://127.0.0.1:9"):
+        status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", address, "--out", tmp_path / "o")
+        assert status == 2 and f"cannot reach a Dask scheduler at {address} (" in err, err
+        assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    status, _, err = cli("identify", blobs_folder / "all.csv", "--scheduler", silent_server, "--out", tmp_path / "o")
+    assert status == 2 and "no answer within 1 s" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workers", "2"], "--workers sets the worker processes of --scheduler local; add --scheduler local"),
+    (["--scheduler", ""], "--scheduler is empty; give local"),
+    (["--scheduler", "local", "--workers", "1000"], r"--workers must be an integer from 1 to \d+ on this machine"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"], "the scheduler at tcp://127.0.0.1:9 has its own workers"),
+], ids=["workers alone", "empty scheduler", "1000 workers", "workers of a remote scheduler"])
+def test_scheduler_options_that_would_be_ignored_or_overload_the_machine_are_refused(tmp_path, cli, args, message):
+    import re
+
+    status, _, err = cli("cluster", "dataset:Fe2_descriptor.csv", *args, "--out", tmp_path / "o")
+    assert status == 2 and re.search(message, err), err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_bad_tables_through_dask_are_one_line(tmp_path, blobs_folder, cli):
     (tmp_path / "empty").mkdir()
     status, _, err = cli("cluster", tmp_path / "empty", "--scheduler", "local", "--out", tmp_path / "o")
     assert status == 2 and "a folder without .parquet files" in err

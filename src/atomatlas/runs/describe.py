@@ -21,6 +21,7 @@ import pandas as pd
 from atomatlas.errors import AtlasError
 from atomatlas.io.structures import Frame, Skipped, nothing_usable, read_frames
 from atomatlas.io.tables import Table
+from atomatlas.runs.limits import check_generated, check_grid, check_structures
 from atomatlas.runs.sections import check_keys, input_path, method_toml, split_method
 
 LABELS = ("source", "site", "tag")  # id-like columns that may serve as the label set instead
@@ -63,6 +64,7 @@ class Structures:
             raise AtlasError("config: [structures] needs paths = [files or globs] or build = [{kind = ...}].")
         if out.label not in (None, *LABELS):
             raise AtlasError(f"config: [structures] label must be one of {list(LABELS)}; got {out.label!r}.")
+        check_structures(out)
         return out
 
     def to_toml(self) -> dict:
@@ -89,6 +91,8 @@ class Centers:
         if out.kind == "species" and not out.species:
             raise AtlasError("config: [centers] kind = \"species\" needs species = [...] (on the command line: "
                              "--species).")
+        if out.kind == "surface_grid":
+            check_grid(out.n)
         if label in ("site", "tag") and (label == "site") != (out.kind == "surface_grid"):
             needs = "probe points (centers kind = surface_grid)" if label == "site" else "atom centres"
             raise AtlasError(f"config: label = {label!r} needs {needs}.")
@@ -143,6 +147,8 @@ def load_frames(section, seed: int, skipped: list | None = None) -> list[Frame]:
         kind = spec.pop("kind", None)
         frames.append(Frame(atoms=build(kind, spec), source=kind, index=0))
     if section.repeat is not None or section.displacement or section.copies > 1:
+        factor = section.copies * int(np.prod(section.repeat or (1, 1, 1)))
+        check_generated(factor * sum(len(frame.atoms) for frame in frames), "[structures] repeat x copies")
         shaken = []
         for number, frame in enumerate(frames):
             shaken += thermal_supercells(frame.atoms, repeat=section.repeat or (1, 1, 1),

@@ -35,7 +35,8 @@ from atomatlas.runs.sections import Cluster, DaskSection, Data, RunHeader, Step,
 KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "dask"}
 LABELS_CSV_MAX_ROWS = 1_000_000  # beyond, labels.parquet/ written by the workers
 K_SEARCH_ROWS = 20_000  # k is chosen on at most this many sampled rows (silhouette and friends are quadratic)
-CONNECT_TIMEOUT = "10s"
+CONNECT_SECONDS = 10.0
+CONNECT_TIMEOUT = f"{CONNECT_SECONDS:g}s"
 
 
 @dataclass(kw_only=True)
@@ -116,14 +117,53 @@ def connected(section: DaskSection, progress: bool):
         finally:
             cluster.close()
         return
+    check_scheduler(section.scheduler)
     try:
         client = Client(section.scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise AtlasError(f"cannot reach the Dask scheduler at {section.scheduler} ({exc}); start one with "
-                         "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local.") from exc
+        raise _unreachable(section.scheduler, str(exc)) from exc
     with client:
         _tell_dashboard(client, progress)
         yield client
+
+
+def _unreachable(address: str, why: str) -> AtlasError:
+    return AtlasError(f"cannot reach a Dask scheduler at {address} ({why}); start one with `dask scheduler` and "
+                      "workers with `dask worker ADDRESS`, or use --scheduler local.")
+
+
+def check_scheduler(address: str, timeout: float | None = None) -> None:
+    """Refuse an address that does not answer as a Dask scheduler within ``timeout`` seconds.
+
+    distributed's Client waits forever on a server that accepts the connection but never
+    speaks its protocol (an HTTP server, say): we ask for the scheduler's identity
+    ourselves, each step under a timeout.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    timeout = CONNECT_SECONDS if timeout is None else timeout
+
+    async def identity():
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(identity())
+    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+        raise _unreachable(address, f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError)
+                           else type(exc).__name__) from None
+    except (ValueError, TypeError) as exc:  # a malformed address, or a reply that is not Dask's
+        raise _unreachable(address, str(exc) or type(exc).__name__) from None
+    except Exception as exc:  # noqa: BLE001 - whatever a foreign server sends back, it is not a scheduler
+        raise _unreachable(address, f"it does not speak Dask's protocol: {type(exc).__name__}") from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise _unreachable(address, "something answered, but not a Dask scheduler")
 
 
 def _tell_dashboard(client, progress: bool) -> None:

@@ -151,6 +151,9 @@ class Cluster:
             raise AtlasError(f"config: [{where}] k must be an integer or \"auto\"; got {k!r}.")
         if own["on"] not in (None, "reduced", "scaled"):
             raise AtlasError(f"config: [{where}] on must be \"reduced\" or \"scaled\"; got {own['on']!r}.")
+        from atomatlas.runs.limits import check_restarts
+
+        check_restarts(params, where)
         return cls(**own, params=params)
 
     def build(self, seed: int):
@@ -265,9 +268,13 @@ class DaskSection:
                              "\"tcp://host:8786\".")
         if isinstance(out.sample_size, bool) or not isinstance(out.sample_size, int) or out.sample_size < 100:
             raise AtlasError(f"config: [dask] sample_size must be an integer >= 100; got {out.sample_size!r}.")
-        if out.workers is not None and (isinstance(out.workers, bool) or not isinstance(out.workers, int)
-                                        or not 1 <= out.workers <= 1024):
-            raise AtlasError(f"config: [dask] workers must be an integer from 1 to 1024; got {out.workers!r}.")
+        if out.workers is not None:
+            from atomatlas.runs.limits import check_local_workers
+
+            if out.scheduler != "local":
+                raise AtlasError(f"config: [dask] workers sets the worker processes of scheduler = \"local\"; the "
+                                 f"scheduler at {out.scheduler} has its own workers: drop workers (--workers).")
+            check_local_workers(out.workers)
         return out
 
     def to_toml(self) -> dict:
