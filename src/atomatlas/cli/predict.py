@@ -31,10 +31,11 @@ def run(args) -> int:
     from atomatlas import api
     from atomatlas.cli.summaries import prediction
 
-    from atomatlas.cli.common import scheduler
+    from atomatlas.cli.common import report_skipped, scheduler
 
     new = args.table[0] if len(args.table) == 1 else args.table
     result = api.predict(args.run_dir, new, args.out, overwrite=args.overwrite, report=not args.no_report,
                          delimiter=args.delimiter, **scheduler(args))
     print(prediction(result))
+    report_skipped(result.skipped, used=result.metrics["input"]["n_rows"], what="environments")
     return 0

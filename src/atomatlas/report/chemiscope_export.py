@@ -32,12 +32,26 @@ def _frame_key(atoms) -> tuple[str, int] | None:
         return None
 
 
-def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
-    """``folder/chemiscope.json.gz`` for a run with per-atom labels and structures.extxyz; None otherwise."""
+def _read_structures(structures: Path) -> list:
+    """The frames of a run folder's structures.extxyz, or one line saying it is damaged."""
     import ase.io
-    import chemiscope
 
     from atomatlas.io.structures import check_claimed_counts
+
+    try:
+        check_claimed_counts(str(structures), "extxyz")  # a count line claiming 10^12 atoms would hang ASE
+    except AtlasError as exc:
+        raise AtlasError(f"{exc} ({structures.name} of a run folder: rerun the run to rebuild it)") from exc
+    try:
+        return ase.io.read(structures, index=":", format="extxyz")
+    except Exception as exc:  # ASE raises many kinds on a damaged file
+        raise AtlasError(f"{structures} cannot be read ({exc}); rerun the run to rebuild it.") from exc
+
+
+def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
+    """``folder/chemiscope.json.gz`` for a run with per-atom labels and structures.extxyz; None otherwise."""
+    import chemiscope
+
     from atomatlas.report.contents import read_run_csv, run_file
 
     folder = Path(folder)
@@ -52,14 +66,7 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     extra = read_run_csv(folder / "map.csv")
     if extra is not None and len(extra) == len(labels):
         labels = pd.concat([labels, extra[[c for c in ("map_1", "map_2") if c in extra]]], axis=1)
-    try:
-        check_claimed_counts(str(structures), "extxyz")  # a count line claiming 10^12 atoms would hang ASE
-    except AtlasError as exc:
-        raise AtlasError(f"{exc} ({structures.name} of a run folder: rerun the run to rebuild it)") from exc
-    try:
-        frames = ase.io.read(structures, index=":", format="extxyz")
-    except Exception as exc:  # ASE raises many kinds on a damaged file
-        raise AtlasError(f"{structures} cannot be read ({exc}); rerun the run to rebuild it.") from exc
+    frames = _read_structures(structures)
     index = {_frame_key(atoms): i for i, atoms in enumerate(frames)}
     where = [index.get((str(s), int(f))) for s, f in zip(labels["structure"], labels["frame"])]
     if any(w is None for w in where):
@@ -88,7 +95,7 @@ def write_chemiscope(folder: Path, name: str | None = None) -> Path | None:
     path, partial = folder / EXPORT, folder / f".{EXPORT}.partial.json.gz"  # whole or not at all
     try:
         chemiscope.write_input(str(partial), structures=frames, properties=properties, environments=environments,
-                               metadata={"name": name or folder.name, "description": "atomatlas run"},
+                               metadata={"name": Path(name).name if name else folder.name, "description": "atomatlas run"},
                                settings=settings)
         os.replace(partial, path)
     finally:

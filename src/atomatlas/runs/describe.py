@@ -286,6 +286,7 @@ def saved_config(saved: dict, paths=(), build=()) -> Description:
                                               cache=saved["descriptor"].get("cache", True), params=params))
 
 
-def describe_new(paths, build, saved: dict, seed: int = 0):
-    """Environments of new structures, described as the saved run described its own."""
-    return describe(saved_config(saved, paths, build), seed, fitting=False)
+def describe_new(paths, build, saved: dict, seed: int = 0, skipped: list | None = None):
+    """Environments of new structures, described as the saved run described its own; with ``skipped`` (a list)
+    unusable files and frames are recorded there and left out."""
+    return describe(saved_config(saved, paths, build), seed, fitting=False, skipped=skipped)

@@ -81,20 +81,22 @@ def run(config: PredictRun, out, *, overwrite: bool = False, progress: bool = Fa
     training_labels = Path(config.run) / "labels.csv"
     training = pd.read_csv(training_labels) if training_labels.exists() else None
     new = config.paths if "structures" in meta else config.paths[0]
+    skipped = [] if "structures" in meta else None  # a batch of structure files: a bad one is skipped and named
     with folder as tmp:
-        frame, metrics = predict_into(model, meta, new, tmp, config.delimiter, training=training, mkdir=False)
+        frame, metrics = predict_into(model, meta, new, tmp, config.delimiter, training=training, mkdir=False,
+                                      skipped=skipped)
         write_record(tmp, metrics, config.to_toml())
-    return RunResult(path=Path(out), labels=frame, metrics=metrics)
+    return RunResult(path=Path(out), labels=frame, metrics=metrics, skipped=skipped or [])
 
 
-def _new_table(meta: dict, path, delimiter, build):
+def _new_table(meta: dict, path, delimiter, build, skipped=None):
     """The new rows as a Table (structures described as the saved run described its own): (table, label, described)."""
     features = meta["feature_names"]
     if "structures" in meta:
         from atomatlas.runs.describe import describe_new
 
         paths = [str(p) for p in (path if isinstance(path, (list, tuple)) else [path] if path else [])]
-        described = describe_new(paths, build, meta["structures"])
+        described = describe_new(paths, build, meta["structures"], skipped=skipped)
         described.table.path = ", ".join(paths) or "built structures"
         return described.table, None, described
     path = str(path)
@@ -111,14 +113,17 @@ def _new_table(meta: dict, path, delimiter, build):
 
 
 def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, training=None, mkdir=True,
-                 build=()) -> tuple[pd.DataFrame, dict]:
-    """Label the new input with a loaded model into ``folder``: labels.csv, metrics.json, map, structures."""
+                 build=(), skipped: list | None = None) -> tuple[pd.DataFrame, dict]:
+    """Label the new input with a loaded model into ``folder``: labels.csv, metrics.json, map, structures.
+    ``skipped`` (a list): structure files and frames that cannot be used are recorded there and left out."""
     if mkdir:
         folder.mkdir()
-    table, label, described = _new_table(meta, path, delimiter, build)
+    table, label, described = _new_table(meta, path, delimiter, build, skipped)
     frame = table.ids.copy()
     metrics = {"atomatlas_version": __version__, "input": {"path": table.path, "n_rows": len(table)},
                "model": {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}}
+    if skipped:
+        metrics["skipped"] = [vars(s) for s in skipped]
     if meta["kind"] == "classifier":
         _classify(model, table, label, frame, metrics)
     else:
