@@ -145,3 +145,53 @@ def test_a_bad_file_in_a_batch_is_skipped_with_exit_3(cli, tmp_path, crystal):
                          "--out", tmp_path / "run")
     assert status == 3 and "skipped" in err and "huge.extxyz: a frame claims 1000000000000 atoms" in err
     assert (tmp_path / "run" / "labels.csv").exists()
+
+
+def _with_cell(crystal, change):
+    atoms = crystal.copy()
+    cell = atoms.get_cell().array.copy()
+    change(cell)
+    atoms.set_cell(cell, scale_atoms=False)
+    return atoms
+
+
+def test_a_strongly_skewed_cell_is_read_and_described(tmp_path, crystal):
+    """A tilt of 10^5 A lost its box heights to round-off inside freud ("Lx, Ly, and Lz must be nonzero")."""
+    from atomatlas.descriptors.local_order import LocalOrder
+
+    def tilt(cell):
+        cell[1, 0] = 1e5
+
+    ase.io.write(tmp_path / "skewed.extxyz", _with_cell(crystal, tilt))
+    (frame,) = read_frames(tmp_path / "skewed.extxyz")
+    rows = LocalOrder().per_atom(frame.atoms)
+    assert rows.shape[0] == len(crystal) and np.isfinite(rows).all()
+
+
+def test_a_near_degenerate_cell_is_named_not_out_of_memory(tmp_path, crystal):
+    def degenerate(cell):
+        cell[2] = cell[0] + [0.0, 1e-5, 1e-5]
+
+    ase.io.write(tmp_path / "flat.extxyz", _with_cell(crystal, degenerate))
+    with pytest.raises(AtlasError, match=r"flat.extxyz, frame 0: the cell is \(nearly\) degenerate: its lattice holds "
+                                         r"a vector only 1.41e-05 A long"):
+        read_frames(tmp_path / "flat.extxyz")
+
+
+def test_a_binary_file_named_cif_says_so(tmp_path):
+    (tmp_path / "photo.cif").write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(AtlasError, match=r"photo.cif: holds binary data, but .cif is a text format"):
+        read_frames(tmp_path / "photo.cif")
+
+
+def test_an_empty_library_error_still_says_what_to_check(tmp_path, monkeypatch):
+    import ase.io as aseio
+
+    def fails(*args, **kwargs):
+        raise AssertionError()
+
+    (tmp_path / "a.cif").write_text("data_x\n")
+    monkeypatch.setattr(aseio, "read", fails)
+    with pytest.raises(AtlasError, match=r"AssertionError: ASE's reader rejected its contents without saying why\); "
+                                         r"check that the file is whole"):
+        read_frames(tmp_path / "a.cif")

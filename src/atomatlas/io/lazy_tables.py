@@ -42,6 +42,10 @@ def _open(path: Path, delimiter: str | None):
 
     if not path.exists():
         raise AtlasError(f"{path}: file or folder not found; check the path.")
+    if not path.is_dir():
+        from atomatlas.io.untrusted import check_readable_file
+
+        check_readable_file(path, "table")
     try:
         if path.is_dir():
             if not any(path.glob("*.parquet")):

@@ -26,6 +26,10 @@ from atomatlas.io.neighbour_box import periodic_box
 OVERLAP_FRACTION = 0.5
 # Coordinates and cell lengths beyond this (A) are broken input: neighbour searches would grid the whole span.
 MAX_COORDINATE = 1e6
+# Suffixes of text formats: a file with NUL bytes under one of these names is not that format
+TEXT_FORMATS = (".cif", ".xyz", ".extxyz", ".vasp", ".poscar", ".xsf", ".lammpstrj", ".dump", ".pdb", ".gen")
+# No lattice has a period shorter than this (A): an atom and its own periodic image would overlap.
+MIN_LATTICE_VECTOR = 0.5
 
 
 @dataclass
@@ -78,12 +82,17 @@ def _unreadable(path: str, exc: Exception) -> AtlasError:
         symbol = exc.args[0] if exc.args else ""
         return AtlasError(f"{path}: unknown element {symbol!r} (not a chemical symbol ASE knows); fix the species "
                           "in the file.")
-    return AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {exc}).")
+    why = str(exc).strip() or "ASE's reader rejected its contents without saying why"
+    return AtlasError(f"{path}: cannot read as a structure ({type(exc).__name__}: {why}); check that the file is "
+                      "whole and in the format its name says (or pass --format).")
 
 
 def _check_readable(path: str) -> None:
     if Path(path).is_dir():
         raise AtlasError(f"{path}: is a folder, not a structure file.")
+    from atomatlas.io.untrusted import check_readable_file
+
+    check_readable_file(Path(path), "structure")  # a named pipe would block the reader
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)
@@ -91,6 +100,9 @@ def _check_readable(path: str) -> None:
         raise AtlasError(f"{path}: cannot read the file ({exc.strerror}); check its permissions.") from exc
     if not head.strip():
         raise AtlasError(f"{path}: the file is empty; give a file with at least one structure.")
+    if b"\x00" in head and Path(path).suffix.lower() in TEXT_FORMATS:
+        raise AtlasError(f"{path}: holds binary data, but {Path(path).suffix} is a text format; give the structure "
+                         "file itself (or pass --format for a binary one).")
 
 
 # The shortest line an atom can have in a text format ("H 0 0 0\n"): a claimed count above the bytes left
@@ -298,6 +310,21 @@ def check_geometry(atoms, where: str) -> None:
         if pbc.all() and abs(np.linalg.det(cell)) < 1e-6:
             raise AtlasError(f"{where}: periodic, but the cell has no volume (its vectors are coplanar); fix the "
                              "cell.")
+        shortest = shortest_lattice_vector(cell, pbc)
+        if shortest < MIN_LATTICE_VECTOR:  # every atom would sit on its own image; neighbour grids would explode
+            raise AtlasError(f"{where}: the cell is (nearly) degenerate: its lattice holds a vector only "
+                             f"{shortest:.3g} A long (cell vectors that nearly repeat each other); fix the cell.")
+
+
+def shortest_lattice_vector(cell, pbc) -> float:
+    """The length of the shortest vector of the lattice the periodic cell vectors span (A)."""
+    from ase.geometry.minkowski_reduction import minkowski_reduce
+
+    try:
+        reduced, _ = minkowski_reduce(np.asarray(cell, dtype=float), pbc=np.asarray(pbc, dtype=bool))
+    except (RuntimeError, ValueError, np.linalg.LinAlgError):
+        return 0.0  # no reduction converges: the cell is as good as degenerate
+    return float(np.linalg.norm(reduced[np.asarray(pbc, dtype=bool)], axis=1).min())
 
 
 def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:

@@ -66,14 +66,15 @@ def check_readable_file(path: Path, what: str = "file") -> None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise AtlasError(f"{what} {path} not found; check the path.") from None
+        raise AtlasError(f"{path}: {what} not found; check the path.") from None
     except OSError as exc:
-        raise AtlasError(f"{what} {path} cannot be read ({exc.strerror}).") from exc
+        raise AtlasError(f"{path}: cannot read the {what} ({exc.strerror}).") from exc
     if stat.S_ISDIR(mode):
-        raise AtlasError(f"{what} {path} is a folder, not a file; give a file.")
+        raise AtlasError(f"{path}: is a folder, not a {what}; give a file.")
     if not stat.S_ISREG(mode):
         kind = "a named pipe" if stat.S_ISFIFO(mode) else "not a regular file"
-        raise AtlasError(f"{what} {path} is {kind}; atomatlas reads regular files only: save the data to a file.")
+        raise AtlasError(f"{path}: is {kind}, not a {what} file; atomatlas reads regular files only: save the data "
+                         "to a file.")
 
 
 def read_text(path: Path, what: str) -> str:

@@ -27,9 +27,9 @@ def load(name_or_path: str) -> tuple[dict, Path]:
         path = Path(str(resources.files("atomatlas.recipes") / f"{name_or_path}.toml"))
     if not path.exists():
         raise AtlasError(f"recipe file {path} not found; check the path or run `atomatlas list recipes`.")
-    try:
-        config = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise AtlasError(f"{path}: not valid TOML ({exc}).") from exc
+    from atomatlas.io.untrusted import check_readable_file, parse_toml, read_text
+
+    check_readable_file(path, "recipe")
+    config = parse_toml(read_text(path, "recipe"), path, "fix the recipe (docs/recipes.md).")
     config.setdefault("name", path.stem)
     return config, path.parent

@@ -64,6 +64,11 @@ class Structures:
             raise AtlasError("config: [structures] needs paths = [files or globs] or build = [{kind = ...}].")
         if out.label not in (None, *LABELS):
             raise AtlasError(f"config: [structures] label must be one of {list(LABELS)}; got {out.label!r}.")
+        displacement = out.displacement
+        if isinstance(displacement, bool) or not isinstance(displacement, (int, float)) \
+                or not 0 <= displacement < 1:  # NaN fails both comparisons
+            raise AtlasError(f"config: [structures] displacement must be a number from 0 to 1 (x the nearest-"
+                             f"neighbour distance); got {displacement!r}.")
         check_structures(out)
         return out
 
