@@ -386,5 +386,5 @@ def test_predict_on_the_workers_refuses_bad_input_in_one_line(tmp_path, blobs_fo
     meta_path.write_text(json.dumps(meta))
     status, _, err = cli("predict", tmp_path / "structures", *trajectory, "--scheduler", "local", "--workers", "1",
                          "--out", tmp_path / "o")
-    assert status == 2 and "model.json's feature columns are not what its descriptor gives" in err
+    assert status == 2 and "model.json: it was edited after the fit" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()

@@ -17,7 +17,11 @@ anything is imported or constructed:
 * each listed type, once imported, must be a class whose own ``__module__`` and
   ``__qualname__`` give exactly the listed name;
 * ``model.json`` must name a known ``kind`` and give consistent feature columns; the
-  loaded objects must have the types their role allows (a scaler is a scaler).
+  loaded objects must have the types their role allows (a scaler is a scaler);
+* the two files are bound to each other: ``model.json`` records the SHA-256 of
+  ``model.skops`` (a model.skops copied from another run is refused before it is read), and
+  ``model.skops`` holds the SHA-256 of everything else in ``model.json`` (an edited
+  model.json, reversed feature columns say, is refused: its labels would be silently wrong).
 
 Anything else is refused in one line; nothing is half-loaded.
 """
@@ -34,7 +38,9 @@ from atomatlas import __version__
 from atomatlas.errors import AtlasError
 
 MODEL_FORMAT = "atomatlas-model"
-MODEL_FORMAT_VERSION = 2  # 2: estimators wrap their method (no params dicts), outliers follow OutlierMixin
+MODEL_FORMAT_VERSION = 3  # 2: estimators wrap their method, outliers follow OutlierMixin; 3: the files bound
+META_DIGEST = "model_json_sha256"  # the key of model.skops's dict that holds model.json's digest
+FILE_DIGEST = "model_skops_sha256"  # the key of model.json that holds model.skops's checksum
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 MAX_SCHEMA_BYTES = 64 * 1024 * 1024  # a schema is metadata: far below this for any real model
@@ -92,10 +98,30 @@ def save_model(folder: str | Path, model: dict, meta: dict) -> None:
     import skops.io
 
     folder = Path(folder)
-    skops.io.dump(model, folder / MODEL_FILE)
-    header = {"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, "atomatlas_version": __version__,
-              "scikit_learn_version": sklearn.__version__, **meta}
+    header = json.loads(json.dumps({"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION,
+                                    "atomatlas_version": __version__, "scikit_learn_version": sklearn.__version__,
+                                    **meta}))  # as it will read back
+    skops.io.dump({**model, META_DIGEST: meta_digest(header)}, folder / MODEL_FILE)
+    header[FILE_DIGEST] = file_digest(folder / MODEL_FILE)
     (folder / META_FILE).write_text(json.dumps(header, indent=2) + "\n")
+
+
+def meta_digest(meta: dict) -> str:
+    """SHA-256 of model.json's content other than the checksum of model.skops (canonical JSON)."""
+    import hashlib
+
+    rest = {k: v for k, v in meta.items() if k != FILE_DIGEST}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    import hashlib
+
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 def _damaged(path, what: str) -> AtlasError:
@@ -258,6 +284,9 @@ def load_model(folder: str | Path) -> tuple[dict, dict]:
     folder = Path(folder)
     meta = read_meta(folder)
     path = folder / MODEL_FILE
+    if meta.get(FILE_DIGEST) != file_digest(path):
+        raise _damaged(path, f"it is not the {MODEL_FILE} that {META_FILE} was saved with (its checksum differs): "
+                             "the two files come from different runs, or one was edited")
     types = audit_types(path)  # before skops sees the file: nothing is imported or built from it until it passes
     if meta.get("scikit_learn_version") != sklearn.__version__:
         print(f"atomatlas: note: {folder} was fit with scikit-learn {meta.get('scikit_learn_version')}, "
@@ -266,5 +295,8 @@ def load_model(folder: str | Path) -> tuple[dict, dict]:
         model = skops.io.load(path, trusted=types)
     except Exception as exc:  # skops raises many types for a damaged archive; the types were checked above
         raise _damaged(path, f"cannot be rebuilt ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(model, dict) or model.pop(META_DIGEST, None) != meta_digest(meta):
+        raise _damaged(folder / META_FILE, f"it was edited after the fit (its content is not what {MODEL_FILE} "
+                                           "records: feature columns, their order or other fields)")
     _check_roles(model, meta, path)
     return model, meta
