@@ -92,16 +92,38 @@ ALLOWED_TYPES = frozenset({
 })
 
 
+def skops_io():
+    """``skops.io``, imported without its walk over every scikit-learn estimator.
+
+    On import, skops lists all of scikit-learn's estimators as its default trusted types,
+    which imports every scikit-learn module and, through array_api_compat, torch: 3-8 s per
+    process. atomatlas never uses those defaults (every load passes the types the audit
+    allowed, :func:`audit_types`), so the walk is given nothing to list.
+    """
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    import sklearn.utils
+
+    walk = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = lambda *args, **kwargs: []
+    try:
+        import skops.io
+    finally:
+        sklearn.utils.all_estimators = walk
+    return skops.io
+
+
 def save_model(folder: str | Path, model: dict, meta: dict) -> None:
     """Write ``model`` (a dict of fitted estimators) and its metadata into ``folder``."""
     import sklearn
-    import skops.io
+
+    skops = skops_io()
 
     folder = Path(folder)
     header = json.loads(json.dumps({"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION,
                                     "atomatlas_version": __version__, "scikit_learn_version": sklearn.__version__,
                                     **meta}))  # as it will read back
-    skops.io.dump({**model, META_DIGEST: meta_digest(header)}, folder / MODEL_FILE)
+    skops.dump({**model, META_DIGEST: meta_digest(header)}, folder / MODEL_FILE)
     header[FILE_DIGEST] = file_digest(folder / MODEL_FILE)
     (folder / META_FILE).write_text(json.dumps(header, indent=2) + "\n")
 
@@ -279,7 +301,6 @@ def _check_roles(model, meta: dict, path) -> None:
 def load_model(folder: str | Path) -> tuple[dict, dict]:
     """Load ``(model, meta)`` from a run folder, refusing untrusted, damaged or incompatible content."""
     import sklearn
-    import skops.io
 
     folder = Path(folder)
     meta = read_meta(folder)
@@ -292,7 +313,7 @@ def load_model(folder: str | Path) -> tuple[dict, dict]:
         print(f"atomatlas: note: {folder} was fit with scikit-learn {meta.get('scikit_learn_version')}, "
               f"this is {sklearn.__version__}; predictions may differ slightly.", file=sys.stderr)
     try:
-        model = skops.io.load(path, trusted=types)
+        model = skops_io().load(path, trusted=types)
     except Exception as exc:  # skops raises many types for a damaged archive; the types were checked above
         raise _damaged(path, f"cannot be rebuilt ({type(exc).__name__}: {exc})") from exc
     if not isinstance(model, dict) or model.pop(META_DIGEST, None) != meta_digest(meta):
