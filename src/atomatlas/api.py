@@ -24,7 +24,7 @@ from atomatlas.runs.folder import RunResult
 
 __all__ = ["RunResult", "classify_structures", "cluster", "environments", "find_anomalies", "fit_classifier",
            "label_few", "predict", "reduce", "run_config", "run_recipe", "segment", "train_crystal_cnn",
-           "train_crystal_ensemble", "identify", "train_identify", "report"]
+           "train_crystal_ensemble", "identify", "train_identify", "report", "examples"]
 
 
 def _data(table, id_columns=None, features=None, features_regex=None, exclude=None, label_column=None,
@@ -296,3 +296,36 @@ def report(run_dir) -> Path:
     from atomatlas.runs.folder import rebuild_report
 
     return rebuild_report(Path(run_dir))
+
+
+def examples(folder) -> list[str]:
+    """Write the files the --help examples and the README tour name into ``folder``; returns their names.
+
+    The files are made in a temporary folder beside it and moved in only when none of them is there yet,
+    so nothing of the user's is replaced and a failure leaves nothing behind.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from atomatlas.datasets.examples import write_example_files
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise AtlasError(f"{folder} is a file; give a folder for the example files.")
+    parent = Path(os.path.abspath(folder)).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=parent))
+    try:
+        write_example_files(staging)
+        names = sorted(p.name for p in staging.iterdir())
+        clashes = [name for name in names if (folder / name).exists() or (folder / name).is_symlink()]
+        if clashes:
+            raise AtlasError(f"{folder} already holds {clashes[0]}" + (f" and {len(clashes) - 1} more example file(s)"
+                             if len(clashes) > 1 else "") + "; give a new folder (existing files are never replaced).")
+        folder.mkdir(exist_ok=True)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return names

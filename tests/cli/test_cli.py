@@ -364,3 +364,45 @@ def test_classifier_on_a_2d_reduction_draws_its_boundary(cli, tmp_path):
     status, _, stderr = cli("predict", tmp_path / "pca", FE_NEW, "--out", tmp_path / "new")
     assert status == 0, stderr
     assert json.loads((tmp_path / "new" / "metrics.json").read_text())["accuracy"] == pytest.approx(1.0)
+
+
+def test_the_one_line_help_of_classify_names_its_default_model(cli):
+    status, out, _ = cli("--help")
+    assert status == 0 and "classify crystal structures (the shipped ensemble; --model cnn: seed 001's" in " ".join(out.split())
+
+
+def test_predict_advice_names_what_predict_can_do(cli, tmp_path):
+    assert cli("cluster", FE, "--k", "3", "--no-report", "--out", tmp_path / "run")[0] == 0
+    new = pd.read_csv(datasets.path_of("Fe2_descriptor_newdata.csv"))
+    column = [c for c in new.columns if c.startswith("a0")][0]
+    new[column] = new[column].astype(str)
+    new.loc[0, column] = "abc"
+    new.to_csv(tmp_path / "new.csv", index=False)
+    status, _, err = cli("predict", tmp_path / "run", tmp_path / "new.csv", "--out", tmp_path / "new")
+    assert status == 2 and "the saved model was fit on this column: fix it in the new table" in err
+    assert "--exclude" not in err  # predict has no such option
+
+
+def test_a_k_max_beyond_the_rows_is_said_not_cut_silently(cli, tmp_path):
+    status, _, err = cli("cluster", FE, "--k-max", "100000", "--no-report", "--out", tmp_path / "run")
+    assert status == 0 and "k_max = 100000 is more than 42 rows (42 distinct) allow; k is searched from 2 to 41" in err
+
+
+def test_a_second_demo_replaces_the_first_and_only_a_run_folder(cli, tmp_path, monkeypatch):
+    from atomatlas import api
+
+    calls = []
+    monkeypatch.setattr(api, "run_recipe", lambda *args, **kwargs: calls.append(kwargs) or (_ for _ in ()).throw(
+        api.AtlasError("stop here")))
+    assert cli("demo", "--out", tmp_path / "demo")[0] == 2
+    assert calls[0]["overwrite"] is True  # RunFolder still refuses to replace anything but a run folder
+
+
+def test_every_file_a_run_writes_is_documented(cli, tmp_path):
+    from pathlib import Path
+
+    assert cli("cluster", FE, "--id", "key,id", "--labels", "polytype", "--reduce", "pca", "--out", tmp_path / "r")[0] == 0
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "run-folder.md").read_text()
+    missing = [p.name for p in (tmp_path / "r").iterdir() if not p.name.startswith(".") and not p.name.endswith(".png")
+               and not any(part in doc for part in (f"`{p.name}`", p.name.replace("polytype", "NAME")))]
+    assert not missing, missing

@@ -91,3 +91,16 @@ def test_examples_name_distinct_outputs():
         outs = [argv[argv.index("--out") + 1] for argv in example_commands(text)
                 if "--out" in argv and "--overwrite" not in argv]
         assert len(outs) == len(set(outs)), f"{block}: {outs}"
+
+
+def test_the_examples_command_writes_the_files_the_examples_name_and_replaces_none(cli, tmp_path):
+    status, out, _ = cli("examples", tmp_path / "try")
+    assert status == 0 and "wrote 21 example files" in out
+    names = {p.name for p in (tmp_path / "try").iterdir()}
+    # the inputs the README tour and `atomatlas --help` name
+    assert {"data.csv", "new.csv", "Cu.cif", "POSCAR", "frames", "frames.extxyz", "dump.lammpstrj", "slab.vasp",
+            "micrograph.png"} <= names
+    (tmp_path / "try" / "data.csv").write_text("mine")
+    status, _, err = cli("examples", tmp_path / "try")
+    assert status == 2 and "already holds" in err and (tmp_path / "try" / "data.csv").read_text() == "mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind

@@ -183,3 +183,18 @@ def test_damaged_cnn_files_are_refused(cli, tmp_path, damage, message):
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert re.search(message, err), err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_classify_says_how_probability_and_uncertainty_relate_and_records_the_files_it_read(cli, tmp_path):
+    for name, atoms in (("a.vasp", bulk("W", "bcc", a=3.16, cubic=True)), ("b.vasp", bulk("Cu", "fcc", a=3.61))):
+        ase.io.write(tmp_path / name, atoms, format="vasp")
+    status, out, err = cli("classify", str(tmp_path / "*.vasp"), "--out", tmp_path / "run")
+    assert status == 0, err
+    assert "uncertainty = max(1 - probability, novelty / 2)" in out and "above 0.5 the class is 'unknown'" in out
+    import tomllib
+
+    config = tomllib.loads((tmp_path / "run" / "config.toml").read_text())
+    assert config["crystal_classes"]["paths"] == [str(tmp_path / "a.vasp"), str(tmp_path / "b.vasp")]
+    (tmp_path / "c.vasp").write_text((tmp_path / "a.vasp").read_text())  # a rerun classifies the same files
+    assert cli("run", tmp_path / "run" / "config.toml", "--out", tmp_path / "again")[0] == 0
+    assert len(pd.read_csv(tmp_path / "again" / "labels.csv")) == 2

@@ -32,7 +32,8 @@ COMMANDS = {
     "label-few": ("atomatlas.cli.label_few", "label many rows from a few expert labels (seed 004)"),
     "anomalies": ("atomatlas.cli.anomalies", "score every row and flag the odd ones (GMM, PCA error, ...)"),
     "segment": ("atomatlas.cli.segment", "segment a micrograph into phases and their area fractions"),
-    "classify": ("atomatlas.cli.classify", "classify crystal structures with the diffraction CNN (seed 001)"),
+    "classify": ("atomatlas.cli.classify", "classify crystal structures (the shipped ensemble; --model cnn: seed 001's "
+                                           "diffraction CNN)"),
     "train-crystal-cnn": ("atomatlas.cli.train_crystal_cnn", "train the crystal-structure CNN on generated data"),
     "identify": ("atomatlas.cli.identify", "label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other"),
     "train-identify": ("atomatlas.cli.train_identify", "train the per-atom model identify uses, on synthetic atoms"),
@@ -42,6 +43,7 @@ COMMANDS = {
     "predict": ("atomatlas.cli.predict", "label new rows with a saved run"),
     "run": ("atomatlas.cli.run", "run a recipe (shipped name or TOML file)"),
     "demo": ("atomatlas.cli.demo", "run the built-in example end to end"),
+    "examples": ("atomatlas.cli.examples", "write the small files the --help examples and README tour name"),
     "report": ("atomatlas.cli.report", "rebuild report.html of a run folder"),
     "list": ("atomatlas.cli.list_methods", "list methods, parameters and recipes"),
     "cache": ("atomatlas.cli.cache", "show or clear the descriptor and dataset cache"),
@@ -50,7 +52,7 @@ COMMANDS = {
 # old names that still work
 ALIASES = {"train-crystal-cnn": ["train-classifier"]}
 
-EPILOG = """examples:
+EPILOG = """examples (`atomatlas examples try && cd try` writes the files they name):
   atomatlas demo
   atomatlas cluster data.csv --method kmeans --k auto --labels polytype --out runs/fe
   atomatlas predict runs/fe new.csv --out runs/fe-new

@@ -134,6 +134,13 @@ def classification(result, csv: str | None = None, maps: str | None = None) -> s
     """One line per structure, then where the run went."""
     lines = [f"{Path(row.file).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
              f"uncertainty {row.uncertainty:.3f})" for row in result.labels.itertuples(index=False)]
+    if result.metrics.get("model_kind") == "ensemble":
+        lines.append("  probability: the networks' mean vote for the class; uncertainty = max(1 - probability, "
+                     "novelty / 2), high when they disagree or the structure is far from every crystal trained on; "
+                     "above 0.5 the class is 'unknown'")
+    elif lines:
+        lines.append("  probability: the CNN's mean softmax for the class; uncertainty: the standard deviation of "
+                     "that probability over Monte Carlo dropout samples (--mc; 0 with --mc 0)")
     wrote = f"wrote {csv} (run folder {result.path}/)" if csv else f"wrote {result.path}/"
     return "\n".join(lines + [wrote + (f" and maps in {maps}/" if maps else "")] + report_line(result))
 

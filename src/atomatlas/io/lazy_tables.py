@@ -86,7 +86,9 @@ def read_lazy_table(path: str | Path, *, id_columns: list[str] | None = None, fe
                                        label_column=label_column)
     bad = [n for n in names if not pd.api.types.is_numeric_dtype(frame[n].dtype)]
     if bad:
-        raise AtlasError(f"{shown}: feature column(s) {bad} are not numeric; leave them out with --exclude.")
+        advice = "leave them out with --exclude" if features is None else \
+            "the columns asked for (by --features or a saved model) must hold numbers: fix them in the table"
+        raise AtlasError(f"{shown}: feature column(s) {bad} are not numeric; {advice}.")
     return LazyTable(frame=frame, path=shown, id_columns=id_columns, feature_names=names, label_column=label_column,
                      head=head)
 

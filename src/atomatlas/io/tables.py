@@ -181,6 +181,9 @@ def check_features(frame: pd.DataFrame, path: str, names: list[str], *, constant
     frame = frame.copy()
     dropped = []
     for name in names:
+        # new rows for a saved model (constant="keep") cannot leave out a column the model was fit on
+        leave_out = (f"leave the column out with --exclude {name}" if constant != "keep" else
+                     "the saved model was fit on this column: fix it in the new table")
         column = frame[name]
         if not _is_numeric(column):
             parsed = pd.to_numeric(column, errors="coerce")
@@ -189,13 +192,13 @@ def check_features(frame: pd.DataFrame, path: str, names: list[str], *, constant
                 row = _first_bad_row(bad.to_numpy())
                 value = column[bad].iloc[0]
                 raise AtlasError(f"{path}: feature column {name!r} is not numeric (line {row} has {value!r}); "
-                                 f"fix the value or leave the column out with --exclude {name}.")
+                                 f"fix the value or {leave_out}.")
             column = parsed
         values = column.to_numpy(dtype=float)
         nan = np.isnan(values)
         if nan.all():
             raise AtlasError(f"{path}: feature column {name!r} is empty (all values missing); "
-                             f"leave it out with --exclude {name}.")
+                             f"{leave_out}.")
         if nan.any():
             raise AtlasError(f"{path}: feature column {name!r} has {int(nan.sum())} missing value(s) "
                              f"(first on line {_first_bad_row(nan)}); fill or drop those rows.")
@@ -207,8 +210,7 @@ def check_features(frame: pd.DataFrame, path: str, names: list[str], *, constant
         if huge.any():
             raise AtlasError(f"{path}: feature column {name!r} has {values[huge][0]:g} on line "
                              f"{_first_bad_row(huge)}: values beyond +-{MAX_MAGNITUDE:g} overflow when squared in "
-                             "distances and variances; rescale the column (other units) or leave it out with "
-                             f"--exclude {name}.")
+                             f"distances and variances; rescale the column (other units) or {leave_out}.")
         if constant != "keep" and len(values) > 1 and np.ptp(values) == 0:
             if constant == "drop":
                 dropped.append(name)

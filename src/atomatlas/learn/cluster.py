@@ -9,6 +9,8 @@ for mixtures), keeps the table in ``scores_`` and refits at the chosen k. After 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import (DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans,
@@ -191,6 +193,9 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         if k_max < self.k_min:
             raise AtlasError(f"automatic k needs k_min <= k_max < number of rows; got k_min={self.k_min}, "
                              f"k_max={self.k_max} with {n_rows} rows ({n_distinct} distinct).")
+        if k_max < int(self.k_max):  # said, not done silently: the user asked for more
+            warnings.warn(f"k_max = {self.k_max} is more than {n_rows} rows ({n_distinct} distinct) allow; k is "
+                          f"searched from {self.k_min} to {k_max}", UserWarning, stacklevel=2)
         return list(range(self.k_min, k_max + 1))
 
     def _check_k(self, k, n_rows, n_distinct):

@@ -25,6 +25,7 @@ import pandas as pd
 from atomatlas import __version__
 from atomatlas.datasets.prototypes import CLASSES, generate, supercell
 from atomatlas.errors import SPGLIB_ERROR_HANDLING, AtlasError, hide_library_warnings
+from atomatlas.io.structures import expand_paths
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
 from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
 
@@ -281,7 +282,9 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
                    "model": settings.model or "ensemble", "model_kind": kind, "classes": meta["classes"],
                    "counts": frame["class"].value_counts().sort_index().to_dict(),
                    "skipped": [vars(item) for item in skipped]}
-        write_record(tmp, metrics, config.to_toml())
+        record = config.to_toml()  # the files read, not the globs: a rerun classifies these same files
+        record["crystal_classes"]["paths"] = [os.path.abspath(p) for p in expand_paths(settings.paths)]
+        write_record(tmp, metrics, record)
     if csv is not None:
         _copy_atomically(target / "labels.csv", csv)
     return RunResult(path=target, labels=frame, metrics=metrics, skipped=skipped)
