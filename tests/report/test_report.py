@@ -254,3 +254,18 @@ def test_damaged_run_files_give_one_line_or_a_page_not_a_crash(tmp_path, blobs_c
     else:
         data = _embedded((run / "report.html").read_text())  # valid JSON in the page: no NaN or Infinity in it
         assert "Infinity" not in json.dumps(data)
+
+
+def test_a_replaced_structures_file_that_claims_too_many_atoms_is_refused_not_read(tmp_path, cli):
+    """A structures.extxyz whose count line claims 10^12 atoms made ASE loop on readline forever."""
+    from ase.build import bulk
+    from ase.io import write
+
+    frames = [bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2) for _ in range(2)]
+    frames[1].rattle(0.1, seed=1)
+    write(tmp_path / "cu.extxyz", frames)
+    run = api.environments(tmp_path / "cu.extxyz", tmp_path / "run", descriptor="rdf", k=2, cache=False).path
+    text = (run / "structures.extxyz").read_text()
+    (run / "structures.extxyz").write_text("1000000000000\n" + text.split("\n", 1)[1])
+    status, _, err = cli("report", run)
+    assert status == 2 and "a frame claims 1000000000000 atoms" in err and "rerun the run to rebuild it" in err
