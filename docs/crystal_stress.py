@@ -1,4 +1,5 @@
-"""The crystal-class stress test: crystals written the way users hand them in, never trained on.
+"""The crystal-class stress test: crystals written the way users hand them in (a development set, mostly an
+invariance check: see the page).
 
 Used by docs/crystals.py (``make docs``) for the tables in docs/crystal-classes.md; run alone
 (``.venv/bin/python docs/crystal_stress.py``) it prints them. Sources, input kinds and
@@ -230,8 +231,19 @@ def page_lines(accuracy: pd.DataFrame, quality: pd.DataFrame, flagged: pd.DataFr
                 + ", ".join(sorted({f"{name} as {kind.split(' (')[0]}, {size} atoms, tolerance {tol:g}"
                                     for name, kind, size, tol in SPGLIB_TIMEOUTS})[:6])
                 + "); they count as not recognised." if SPGLIB_TIMEOUTS else "")
-    lines = ["## Crystals written as users hand them in (the stress test)", "",
-             f"{n} crystals, never trained on: every element whose ASE reference state is in one of the seven classes "
+    lines = ["## Crystals written as users hand them in (the stress test: development data)", "",
+             "**What this table is.** Mostly an invariance check of how a crystal is written, not held-out data: "
+             "26 of its crystals come from the training generator itself (`prototype_crystals`: the same builder "
+             "and parameter ranges, another seed); most element crystals are cubic, and the scale- and cell-free "
+             "descriptor puts a cubic element within about 1e-4 of a training draw; As, Sb, Bi, Sm, Hg, Sn and In "
+             "are built with the training prototypes' own parameters; the vacancies and displacements are made by "
+             "a copy of the training code at levels inside the training ranges; clusters use the same builder at "
+             "the same sizes. It was also used to choose: the ensemble changed its descriptor (per-structure local "
+             "order replacing averaged SOAP) and gained the `outside` class after missing its cluster and AUROC "
+             "targets here, and the earlier page then said every target was met. Read it as development scores "
+             "(upper bounds); a test set built outside the generator (real structures' files, MD snapshots, "
+             "elements and prototypes absent from training) is frozen before the next change.", "",
+             f"{n} crystals: every element whose ASE reference state is in one of the seven classes "
              "(built by `ase.build.bulk`, class from spglib) and the generator's prototypes drawn from another seed. "
              "Each is written as every input kind below, turned to a random orientation, then left pristine, given "
              "25% vacancies, or displaced by 5% of its bond length (`atomatlas.datasets.held_out_crystals`). "
@@ -241,8 +253,8 @@ def page_lines(accuracy: pd.DataFrame, quality: pd.DataFrame, flagged: pd.DataFr
              *targets_lines(accuracy), "", "### Uncertainty", "",
              "`uncertainty` is max(1 - probability, novelty / 2) for the ensemble (probability: of the best crystal "
              "class, after an eighth training class, `outside`, of melted lattices and random packings has taken its "
-             "share; novelty: distance to the nearest training crystals over the distance 99% of in-class ones stay "
-             "under) and the Monte Carlo dropout spread "
+             "share; novelty: distance to the nearest training crystals over the distance 99% of the calibration "
+             "structures stay under) and the Monte Carlo dropout spread "
              "for the CNN; `classify` writes `unknown` when the ensemble's uncertainty is above 0.5. Pooled over the "
              "table above and the structures outside the classes below: expected calibration error of the "
              "probability (10 bins), AUROC of the uncertainty for telling right answers from wrong or outside ones, "

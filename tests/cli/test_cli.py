@@ -142,6 +142,12 @@ def test_reduce_command(cli, blobs_csv, tmp_path, method):
     labels = pd.read_csv(tmp_path / method / "labels.csv")
     assert list(labels.columns) == ["name", "id", "embedding_1", "embedding_2"]
     assert (tmp_path / method / "map.png").exists()
+    # the values: rows in input order, and the three phases kept apart on the map
+    from sklearn.metrics import silhouette_score
+
+    rows = pd.read_csv(blobs_csv)
+    assert labels["name"].tolist() == rows["name"].tolist()
+    assert silhouette_score(labels[["embedding_1", "embedding_2"]], rows["phase"]) > 0.5
 
 
 def test_list_shows_methods_parameters_and_recipes(cli):

@@ -37,6 +37,22 @@ def test_vacancies_and_displacements():
     assert nearest_neighbour(defective) < nearest_neighbour(pristine)
 
 
+def test_displacements_are_gaussian_with_the_asked_size():
+    """Same seed, no vacancies: the difference to the pristine structure is the displacement itself, drawn
+    independently per coordinate from N(0, (0.05 x the bond length)^2)."""
+    from scipy import stats
+
+    pristine = make_structure("fcc", np.random.default_rng(4), n_atoms=2000)
+    shaken = make_structure("fcc", np.random.default_rng(4), displacement=0.05, n_atoms=2000)
+    steps = (shaken.positions - pristine.positions).ravel()
+    sigma = 0.05 * nearest_neighbour(pristine)
+    assert abs(steps.mean()) < 4 * sigma / np.sqrt(len(steps))
+    assert steps.std() == pytest.approx(sigma, rel=0.03)
+    assert stats.kstest(steps / sigma, "norm").pvalue > 0.01  # Gaussian, not uniform or a fixed step
+    moved = np.linalg.norm(shaken.positions - pristine.positions, axis=1)
+    assert np.mean(moved) == pytest.approx(sigma * np.sqrt(8 / np.pi), rel=0.03)  # Maxwell mean in 3-D
+
+
 def test_orientation_does_not_change_the_fingerprint():
     a = make_structure("hex_rh", np.random.default_rng(5), prototype=0)
     b = a.copy()

@@ -53,7 +53,12 @@ def test_labels_every_atom_of_real_crystals_at_temperature(run):
                 "sc.extxyz": "sc", "gas.extxyz": "other"}
     for name, truth in expected.items():
         assert share[name].get(truth, 0.0) >= 0.95, (name, share[name])
-    assert labels["probability"].between(0, 1).all() and labels["uncertainty"].between(0, 1).all()
+    probability, uncertainty = labels["probability"].to_numpy(), labels["uncertainty"].to_numpy()
+    assert (uncertainty >= 1 - probability - 1e-6).all()  # uncertainty = max(1 - probability, novelty / 2)
+    crystal = ~labels["structure"].str.endswith("gas.extxyz").to_numpy()
+    # measured: median probability 1.000, uncertainty 0.17 (its novelty half: these atoms are hotter than the
+    # training's) against 0.26 for the gas; the uncertainty does not flag disorder well (docs/identify.md)
+    assert np.median(probability[crystal]) > 0.99 and np.median(uncertainty[crystal]) < 0.25
 
 
 def test_run_folder_holds_per_atom_arrays_fractions_and_the_figure(run):
@@ -123,3 +128,48 @@ def test_a_model_trained_on_another_descriptor_is_refused(tmp_path, cli):
     status, _, err = cli("identify", tmp_path / "fe.extxyz", "--model", tmp_path, "--out", tmp_path / "run")
     assert status == 2 and "another per-atom descriptor" in err and "train-identify" in err
     assert not (tmp_path / "run").exists()
+
+
+def _without(atoms, share: float, seed: int):
+    rng = np.random.default_rng(seed)
+    return atoms[np.sort(rng.permutation(len(atoms))[: len(atoms) - int(share * len(atoms))])]
+
+
+@pytest.fixture(scope="module")
+def harder(tmp_path_factory):
+    """Inputs beyond the training's defects: twice the thermal displacement (8% of the bond, the training's
+    Gaussian noise stops lower), 5% vacancies under 4% displacement, and hcp metals whose c/a (Zn 1.86, Cd 1.89) is
+    far from the ideal 1.63 of the training's hcp."""
+    folder = tmp_path_factory.mktemp("identify-harder")
+    made = {}
+    for name, (atoms, bond) in CRYSTALS.items():
+        made[f"{name}-hot"] = _thermal(atoms, 0.08, bond, 7)
+        made[f"{name}-vacancies"] = _thermal(_without(atoms, 0.05, 3), 0.04, bond, 7)
+    made["zn-hcp"] = _thermal(bulk("Zn", "hcp", a=2.66, c=4.95).repeat((7, 7, 5)), 0.04, 2.66, 7)
+    made["cd-hcp"] = _thermal(bulk("Cd", "hcp", a=2.98, c=5.62).repeat((7, 7, 5)), 0.04, 2.98, 7)
+    for name, atoms in made.items():
+        write(folder / f"{name}.extxyz", atoms)
+    labels = api.identify([str(folder / f"{name}.extxyz") for name in made], folder / "run", report=False).labels
+    name = labels["structure"].str.split("/").str[-1].str.replace(".extxyz", "", regex=False)
+    return labels.assign(name=name).groupby("name")["class"].agg(lambda c: c.value_counts(normalize=True).to_dict())
+
+
+# measured on the shipped model (fcc hot 98.3%, diamond with vacancies 98.3%, the others 99.1-100%): floors a
+# regression of one or two points misses, unlike the 95% of the gentle inputs above
+FLOORS = {**{f"{name}-hot": 0.98 for name in CRYSTALS}, **{f"{name}-vacancies": 0.98 for name in CRYSTALS}}
+FLOORS.update({"fcc-hot": 0.97, "diamond-vacancies": 0.97})
+KNOWN_MISSES = {"hcp-vacancies": 0.65, "zn-hcp": 0.62, "cd-hcp": 0.21}  # issue 24: vacancies and real c/a in hcp
+
+
+@pytest.mark.parametrize("name", sorted(set(FLOORS) - set(KNOWN_MISSES)))
+def test_crystals_beyond_the_training_defects_keep_their_class(harder, name):
+    truth = name.split("-")[0]
+    assert harder[name].get(truth, 0.0) >= FLOORS[name], harder[name]
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_MISSES))
+def test_known_misses_stay_known(harder, name):
+    """hcp with vacancies or a real c/a far from ideal is mostly 'other' today (issue 24 is to fix it): the share
+    right is pinned near its measured value, so a fix shows up here as a failing test to update, not silently."""
+    share = harder[name].get("hcp", 0.0)
+    assert share == pytest.approx(KNOWN_MISSES[name], abs=0.1), harder[name]

@@ -298,22 +298,6 @@ def test_a_dask_runs_model_predicts_its_own_rows_in_memory_and_on_the_workers(tm
     metrics = pd.read_json(tmp_path / "workers" / "metrics.json", typ="series")
     assert metrics["cluster_sizes"] == {str(k): v for k, v in in_memory.metrics["cluster_sizes"].items()}
 
-    # the batch contract, in memory and on the workers alike: bad files are skipped and named, exit status 3
-    (tmp_path / "nan.extxyz").write_text(Path(trajectory[0]).read_text().replace(
-        Path(trajectory[0]).read_text().splitlines()[2].split()[1], "nan", 1))
-    (tmp_path / "notes.extxyz").write_text("just some text\nnot a structure\n")
-    bad = [tmp_path / "nan.extxyz", tmp_path / "notes.extxyz"]
-    for where, options in (("memory-batch", []), ("workers-batch", ["--scheduler", "local", "--workers", "1"])):
-        status, _, err = cli("predict", tmp_path / "fit", trajectory[0], *bad, *options, "--out", tmp_path / where)
-        assert status == 3, err
-        assert "skipped" in err and "nan.extxyz, frame 0: atom 0 has a non-finite coordinate" in err
-        assert "notes.extxyz: the count line 'just some text' is not an atom count" in err
-        labels = pd.read_csv(tmp_path / where / "labels.csv")
-        frames = set(zip(labels["structure"], labels["frame"]))
-        assert (str(trajectory[0]), 0) in frames and (str(bad[0]), 1) in frames and (str(bad[0]), 0) not in frames
-    assert metrics["evaluation"]["phase"] == pytest.approx(in_memory.metrics["evaluation"]["phase"])
-    assert metrics["dask"]["workers"] == 2
-
 
 def test_a_classifier_predicts_on_the_workers_as_in_memory(tmp_path, blobs_folder, monkeypatch):
     from atomatlas.runs import scale_out

@@ -1,7 +1,7 @@
 """A whole structure's vector that does not depend on how the structure was written.
 
 The mean and the spread (standard deviation) over atoms of their local order
-(:mod:`atomatlas.descriptors.local_order`: each atom's 16 nearest neighbours on its own
+(:mod:`atomatlas.descriptors.local_order`: each atom's 18 nearest neighbours on its own
 scale, so no bond length, species, orientation or cell choice enters):
 
 * **periodic** structures average every atom, so a primitive cell, a conventional cell and
@@ -20,7 +20,7 @@ from atomatlas.descriptors.local_order import SETTINGS as ATOM_SETTINGS
 from atomatlas.descriptors.local_order import LocalOrder
 from atomatlas.errors import AtlasError
 
-INNER = 2.2  # bonds: beyond the 16 neighbours and their averaging
+INNER = 2.2  # bonds: beyond the 18 neighbours and their averaging
 SETTINGS = {"statistics": ["mean", "std"], "cluster_inner_bonds": INNER, "local_order": ATOM_SETTINGS}
 N_FEATURES = 2 * ATOM_FEATURES
 

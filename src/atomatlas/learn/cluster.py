@@ -131,6 +131,9 @@ def _distinct_rows(X: np.ndarray, enough: int) -> int:
     return found if found >= enough or head == len(X) else count(X)
 
 
+DEFAULT_K_MAX = 10  # the default search range's end: cut quietly to what the rows allow; a larger one is said
+
+
 class AtlasCluster(ClusterMixin, BaseEstimator):
     """A clusterer with automatic choice of k and prediction of new rows, around any scikit-learn clusterer.
 
@@ -193,7 +196,7 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
         if k_max < self.k_min:
             raise AtlasError(f"automatic k needs k_min <= k_max < number of rows; got k_min={self.k_min}, "
                              f"k_max={self.k_max} with {n_rows} rows ({n_distinct} distinct).")
-        if k_max < int(self.k_max):  # said, not done silently: the user asked for more
+        if k_max < int(self.k_max) and int(self.k_max) > DEFAULT_K_MAX:  # asked for more than the default: say so
             warnings.warn(f"k_max = {self.k_max} is more than {n_rows} rows ({n_distinct} distinct) allow; k is "
                           f"searched from {self.k_min} to {k_max}", UserWarning, stacklevel=2)
         return list(range(self.k_min, k_max + 1))

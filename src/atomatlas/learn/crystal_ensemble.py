@@ -1,10 +1,11 @@
-"""Crystal classes from averaged SOAP: an ensemble of small networks and a novelty distance.
+"""Crystal classes from a structure vector (the classify ensemble) or an atom's local order (identify): an ensemble
+of small networks and a novelty distance.
 
 Each member is a scikit-learn ``MLPClassifier`` trained from its own seed on the
 standardised vectors; the class probability is the members' mean. Outside the classes
 the networks still answer confidently, so a second signal is kept: the distance of a
 vector to its nearest training vectors (after PCA), divided by the distance that 99% of
-fresh in-class structures stay under (the threshold). The uncertainty combines both::
+fresh calibration rows stay under (the threshold; for identify those include `other` atoms). The uncertainty combines both::
 
     uncertainty = max(1 - probability, novelty / 2),   novelty = distance / threshold
 
@@ -84,7 +85,13 @@ def _forward(Z, weights, biases) -> np.ndarray:
 
 def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_components: int = 30,
         reference_rows: int = 3000, seed: int = 0, progress: bool = False) -> CrystalEnsemble:
-    """Train the members on (X, y) and set the novelty threshold on in-class ``X_calibration``."""
+    """Train the members on (X, y) and set the novelty threshold on ``X_calibration``, as given.
+
+    The reference rows of the novelty distance are every training row whose class is not
+    OUTSIDE, and the threshold is the 99th percentile of the calibration rows' distances.
+    For identify both include the ``other`` class (liquid and quenched atoms), so novelty
+    says how far an atom is from the training atoms, disorder included: it does not flag
+    disorder (docs/identify.md)."""
     from sklearn.decomposition import PCA
     from sklearn.neural_network import MLPClassifier
 
@@ -100,12 +107,12 @@ def fit(X, y, classes, X_calibration, *, members: int = 5, hidden=(128, 64), n_c
             net = MLPClassifier(hidden_layer_sizes=hidden, max_iter=400, early_stopping=True, n_iter_no_change=20,
                                 random_state=seed + member).fit(Z, y)
             fitted.append(([w.copy() for w in net.coefs_], [b.copy() for b in net.intercepts_]))
-    crystals = Z[np.asarray([classes[label] != OUTSIDE for label in y])]  # novelty: far from every crystal
+    crystals = Z[np.asarray([classes[label] != OUTSIDE for label in y])]  # novelty: far from every class but OUTSIDE
     pca = PCA(n_components=min(n_components, *crystals.shape), random_state=seed).fit(crystals)
     rows = np.random.default_rng(seed).permutation(len(crystals))[:reference_rows]
     reference = crystals[rows] @ pca.components_.T
     model = CrystalEnsemble(classes, mean, scale, fitted, pca.components_.T, reference, 1.0)
-    model.threshold = float(np.quantile(model.novelty(X_calibration), 0.99))  # in-class structures only
+    model.threshold = float(np.quantile(model.novelty(X_calibration), 0.99))  # every calibration row, `other` too
     return model
 
 
