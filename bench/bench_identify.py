@@ -17,6 +17,7 @@ import argparse
 import time
 
 import numpy as np
+from verdict import median_time, no_target, verdict
 from ase.build import bulk
 
 
@@ -37,9 +38,8 @@ def atomatlas_rate(frames, n_jobs: int) -> float:
     model, meta = load_model()
     labelled = [Frame(atoms, "bench", i) for i, atoms in enumerate(frames)]
     label_atoms(labelled[:1], model, meta["classes"])  # warm up
-    start = time.perf_counter()
-    label_atoms(labelled, model, meta["classes"], n_jobs=n_jobs)
-    return sum(len(a) for a in frames) / (time.perf_counter() - start)
+    seconds, _ = median_time(lambda: label_atoms(labelled, model, meta["classes"], n_jobs=n_jobs))
+    return sum(len(a) for a in frames) / seconds
 
 
 def ptm_rate(frames) -> float | None:
@@ -49,12 +49,14 @@ def ptm_rate(frames) -> float | None:
         from ovito.pipeline import Pipeline, StaticSource
     except ImportError:
         return None
-    start = time.perf_counter()
-    for atoms in frames:
-        pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(atoms)))
-        pipeline.modifiers.append(PolyhedralTemplateMatchingModifier())
-        pipeline.compute()
-    return sum(len(a) for a in frames) / (time.perf_counter() - start)
+    def label_all():
+        for atoms in frames:
+            pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(atoms)))
+            pipeline.modifiers.append(PolyhedralTemplateMatchingModifier())
+            pipeline.compute()
+
+    seconds, _ = median_time(label_all)
+    return sum(len(a) for a in frames) / seconds
 
 
 def end_to_end_rates(frames, n_jobs: int) -> tuple[float, float]:
@@ -92,17 +94,19 @@ def main() -> None:
     ours = atomatlas_rate(frames, args.n_jobs)
     ptm = ptm_rate(frames)
     print(f"{len(frames)} snapshots of {len(frames[0])} atoms")
-    print(f"atomatlas identify ({args.n_jobs} threads) : {ours:9.0f} atoms/s")
+    print(f"atomatlas identify ({args.n_jobs} threads) : {ours:9.0f} atoms/s, median of 3 "
+          f"{verdict(ours, 20_000, True, 0)}")
     if ptm is None:
         print("OVITO PTM                       : not installed (pip install -e '.[validate]')")
     else:
         print(f"OVITO PTM (default settings)    : {ptm:9.0f} atoms/s")
-        print(f"ratio atomatlas / PTM           : {ours / ptm:9.2f}x")
+        print(f"ratio atomatlas / PTM           : {ours / ptm:9.2f}x {verdict(ours / ptm, 1.0, True)}")
     copies = 20  # 100 snapshots, 204,800 atoms: several of identify_dask's 50,000-atom chunks per worker
     memory, dask = end_to_end_rates(frames * copies, args.n_jobs)
     print(f"identify, file to run folder, {copies * len(frames)} snapshots:")
     print(f"  in memory ({args.n_jobs} threads)          : {memory:9.0f} atoms/s")
-    print(f"  through Dask ({args.n_jobs} workers)       : {dask:9.0f} atoms/s (a running LocalCluster)")
+    print(f"  through Dask ({args.n_jobs} workers)       : {dask:9.0f} atoms/s (a running LocalCluster) "
+          f"{no_target('one run each; a comparison, no target set')}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from verdict import no_target, verdict
 from ase.build import bulk
 from ase.io import write
 
@@ -78,8 +79,9 @@ def main() -> None:
     print(f"ASE read + DScribe create, one process   : {atoms_total / (reading + single):8.0f} atoms/s")
     print(f"atomatlas through Dask ({args.workers} workers)        : {atoms_total / spread:8.0f} atoms/s "
           "(reading, checking, describing, writing parquet)")
-    print(f"speed-up Dask / DScribe create           : {single / spread:8.2f} (target >= {0.9 * args.workers:.1f})")
-    print(f"speed-up Dask / ASE read + DScribe create: {(reading + single) / spread:8.2f}")
+    print(f"speed-up Dask / DScribe create           : {single / spread:8.2f} "
+          f"{verdict(single / spread, 0.9 * args.workers, True, 1)}")
+    print(f"speed-up Dask / ASE read + DScribe create: {(reading + single) / spread:8.2f} {no_target()}")
 
 
 if __name__ == "__main__":

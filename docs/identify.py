@@ -237,7 +237,8 @@ def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "
     return Atoms(f"Cu{len(positions)}", positions=positions, cell=[box] * 3, pbc=True), names, to_boundary
 
 
-def polycrystal_lines() -> list[str]:
+def polycrystal_scores() -> dict:
+    """The polycrystal's atoms labelled by atomatlas and PTM, scored against its grains (and its grain map drawn)."""
     from atomatlas.plots import save
     from atomatlas.plots.identify import grain_map
 
@@ -249,24 +250,32 @@ def polycrystal_lines() -> list[str]:
     z = heights[np.argmax([min((truth[np.abs(atoms.positions[:, 2] - h) < 2.0] == name).mean()
                                 for name in ("fcc", "bcc")) for h in heights])]
     save(grain_map(atoms.positions, labels, slab=(z, 4.0)), DOCS / "figures" / "identify_grains.png")
-    rows = []
-    for name, found in (("atomatlas identify", labels), ("PTM (RMSD cut-off 0.1)", ptm)):
-        rows.append(f"| {name} | {100 * (found[interior] == truth[interior]).mean():.1f}% | "
-                    f"{100 * (found[deep] == truth[deep]).mean():.1f}% | {100 * (found[boundary] == 'other').mean():.1f}% |")
+    methods = {name: {"interior": float((found[interior] == truth[interior]).mean()),
+                      "deep": float((found[deep] == truth[deep]).mean()),
+                      "boundary_other": float((found[boundary] == "other").mean())}
+               for name, found in (("atomatlas identify", labels), ("PTM (RMSD cut-off 0.1)", ptm))}
+    return {"atoms": len(atoms), "interior": int(interior.sum()), "deep": int(deep.sum()),
+            "boundary": int(boundary.sum()), "methods": methods,
+            "fcc_interior_fcc": float((labels[interior & (truth == "fcc")] == "fcc").mean()),
+            "bcc_interior_bcc": float((labels[interior & (truth == "bcc")] == "bcc").mean())}
+
+
+def polycrystal_lines(scores: dict) -> list[str]:
+    rows = [f"| {name} | {100 * s['interior']:.1f}% | {100 * s['deep']:.1f}% | {100 * s['boundary_other']:.1f}% |"
+            for name, s in scores["methods"].items()]
     return ["", "## A polycrystal with fcc/bcc interfaces", "",
-            f"A periodic Voronoi polycrystal ({len(atoms)} atoms, five grains in random orientations, three fcc and "
-            "two bcc, built by `polycrystal()` in docs/identify.py; atoms closer than 2 A across a boundary removed). "
-            f"Grain interiors are atoms more than 3 A ({interior.sum()} atoms) or 6 A ({deep.sum()}) from their grain's "
-            f"boundary; boundary atoms are within 0.8 A ({boundary.sum()}). atomatlas looks at 18 neighbours and "
-            "averages over the 12 nearest (about two bonds), PTM at the first neighbour shell only, so atomatlas "
-            "sees a boundary from a little farther away.", "",
+            f"A periodic Voronoi polycrystal ({scores['atoms']} atoms, five grains in random orientations, three fcc "
+            "and two bcc, built by `polycrystal()` in docs/identify.py; atoms closer than 2 A across a boundary "
+            f"removed). Grain interiors are atoms more than 3 A ({scores['interior']} atoms) or 6 A ({scores['deep']}) "
+            f"from their grain's boundary; boundary atoms are within 0.8 A ({scores['boundary']}). atomatlas looks at "
+            "18 neighbours and averages over the 12 nearest (about two bonds), PTM at the first neighbour shell only, "
+            "so atomatlas sees a boundary from a little farther away.", "",
             "| method | interior (> 3 A) given their grain's lattice | interior (> 6 A) | boundary atoms `other` |",
             "|---|---|---|---|", *rows,
-            "", f"By lattice, atomatlas labels {100 * (labels[interior & (truth == 'fcc')] == 'fcc').mean():.1f}% of "
-            f"the fcc interior fcc and {100 * (labels[interior & (truth == 'bcc')] == 'bcc').mean():.1f}% of the bcc "
-            "interior bcc: each atom is measured on its own scale (the mean of its four nearest distances), so "
-            f"grains whose bonds differ (here {GRAIN_BOND['fcc']:.2f} A fcc against {GRAIN_BOND['bcc']:.2f} A bcc) are "
-            "each seen as themselves.",
+            "", f"By lattice, atomatlas labels {100 * scores['fcc_interior_fcc']:.1f}% of the fcc interior fcc and "
+            f"{100 * scores['bcc_interior_bcc']:.1f}% of the bcc interior bcc: each atom is measured on its own scale "
+            "(the mean of its four nearest distances), so grains whose bonds differ (here "
+            f"{GRAIN_BOND['fcc']:.2f} A fcc against {GRAIN_BOND['bcc']:.2f} A bcc) are each seen as themselves.",
             "", "![grain map](figures/identify_grains.png)"]
 
 
@@ -342,12 +351,22 @@ def page(results: pd.DataFrame) -> list[str]:
     return lines
 
 
+SAVED = DOCS / "data" / "identify_md.csv"
+SAVED_POLYCRYSTAL = DOCS / "data" / "identify_polycrystal.json"
+
+
+def page_text(results: pd.DataFrame, polycrystal: dict) -> str:
+    """docs/identify.md from the saved scores (tests rebuild it and compare)."""
+    return "\n".join(page(results) + target_lines(results) + polycrystal_lines(polycrystal)) + "\n"
+
+
 if __name__ == "__main__":
-    saved = DOCS / "data" / "identify_md.csv"
-    if "--reuse-md" in sys.argv and saved.exists():  # rewrite the page from the last molecular dynamics scores
-        results = pd.read_csv(saved)
+    if "--reuse-md" in sys.argv and SAVED.exists():  # rewrite the page from the last molecular dynamics scores
+        results = pd.read_csv(SAVED)
     else:
         results = run()
-        results.to_csv(saved, index=False)
-    (DOCS / "identify.md").write_text("\n".join(page(results) + target_lines(results) + polycrystal_lines()) + "\n")
+        results.to_csv(SAVED, index=False)
+    scores = polycrystal_scores()
+    SAVED_POLYCRYSTAL.write_text(json.dumps(scores, indent=1) + "\n")
+    (DOCS / "identify.md").write_text(page_text(results, scores))
     print("wrote docs/identify.md", file=sys.stderr)

@@ -9,6 +9,7 @@ those files, nor any figure, is edited by hand.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -59,12 +60,33 @@ def copy_figures() -> None:
                 shutil.copy(source, FIGURES / f"{recipe}_{name}")
 
 
-def results_table(results: dict) -> str:
+SAVED_RESULTS = DOCS / "data" / "results.json"
+
+
+def results_data(results: dict) -> dict:
+    """What docs/results.md shows, as plain data (saved beside the page, so the page can be rebuilt and checked)."""
+    from atomatlas.runs.folder import json_ready
+
+    stack = pd.read_csv(OUT / "fe-structures" / "predict" / "labels.csv")
+    train = pd.read_csv(OUT / "fe-structures" / "labels.csv")
+    phase = train.groupby(train["structure"].str.extract(r"Fe-(\w+)\.cif")[0])["cluster"].agg(lambda c: c.mode()[0])
+    names = {int(v): k for k, v in phase.items()}
+    counts = stack["cluster"].map(names).value_counts()
+    fe_new = pd.read_csv(OUT / "fe-phases" / "predict" / "labels.csv")
+    keep = ("input", "cluster", "evaluation", "comparison", "structures")
+    return json_ready({"metrics": {name: {k: result.metrics[k] for k in keep if k in result.metrics}
+                                   for name, result in results.items()},
+                       "stack": [[str(k), int(v)] for k, v in counts.items()],
+                       "new_structures": [[str(k), int(c)] for k, c in zip(fe_new["key"], fe_new["cluster"])]})
+
+
+def results_table(data: dict) -> str:
+    """docs/results.md from :func:`results_data`'s record."""
+    metrics = data["metrics"]
     lines = ["# Recipe results", "", RERUN, "",
              "| recipe | rows | method | k (chosen by) | labels | labelled rows | ARI | NMI | cluster accuracy |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for name, result in results.items():
-        m = result.metrics
+    for name, m in metrics.items():
         cluster = m["cluster"]
         for label, scores in m["evaluation"].items():
             lines.append(f"| {name} | {m['input']['n_rows']} | {cluster['method']} | {cluster['k']} "
@@ -73,8 +95,8 @@ def results_table(results: dict) -> str:
                          f"{scores['cluster_accuracy']:.3f} |")
     lines += ["", "## Methods compared in the same runs", "",
               "| recipe | method | k | labels | ARI |", "|---|---|---|---|---|"]
-    for name, result in results.items():
-        for row in result.metrics.get("comparison", []):
+    for name, m in metrics.items():
+        for row in m.get("comparison", []):
             for label, scores in row["evaluation"].items():
                 lines.append(f"| {name} | {row['name']} | {row['k']} | {label} | "
                              f"{scores['adjusted_rand_index']:.3f} |")
@@ -85,24 +107,18 @@ def results_table(results: dict) -> str:
               "| recipe | k | purity | ARI | NMI | near-site purity | clusters owned by top | bridge | fcc hollow | "
               "hcp hollow |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name in ("cu111-sites", "cu111-sites-auto"):
-        m = results[name].metrics
+        m = metrics[name]
         purity = m["structures"]["site_purity"]
         owners = purity["near_sites"]["clusters_owned_by_site"]
         lines.append(f"| {name} | {m['cluster']['k']} | {purity['overall_purity']:.3f} | "
                      f"{purity['adjusted_rand_index']:.3f} | {purity['normalized_mutual_info']:.3f} | "
                      f"{purity['near_sites']['overall_purity']:.3f} | "
                      + " | ".join(str(owners[s]) for s in ("top", "bridge", "fcc", "hcp")) + " |")
-    stack = pd.read_csv(OUT / "fe-structures" / "predict" / "labels.csv")
-    train = pd.read_csv(OUT / "fe-structures" / "labels.csv")
-    phase = train.groupby(train["structure"].str.extract(r"Fe-(\w+)\.cif")[0])["cluster"].agg(lambda c: c.mode()[0])
-    names = {int(v): k for k, v in phase.items()}
-    counts = stack["cluster"].map(names).value_counts()
     lines += ["", "## bcc/fcc stack labelled atom by atom (fe-structures predict)", "",
-              "| labelled as | atoms |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
-    fe_new = pd.read_csv(OUT / "fe-phases" / "predict" / "labels.csv")
+              "| labelled as | atoms |", "|---|---|"] + [f"| {k} | {v} |" for k, v in data["stack"]]
     lines += ["", "## New iron structures labelled by `predict` (fe-phases)", "",
               "| key | cluster |", "|---|---|"]
-    lines += [f"| {k} | {c} |" for k, c in zip(fe_new["key"], fe_new["cluster"])]
+    lines += [f"| {k} | {c} |" for k, c in data["new_structures"]]
     return "\n".join(lines) + "\n"
 
 
@@ -308,7 +324,9 @@ def main() -> None:
     os.environ.setdefault("ATOMATLAS_CACHE", str(OUT / "descriptor-cache"))
     results = run_recipes()
     copy_figures()
-    (DOCS / "results.md").write_text(results_table(results))
+    data = results_data(results)
+    SAVED_RESULTS.write_text(json.dumps(data, indent=1) + "\n")
+    (DOCS / "results.md").write_text(results_table(data))
     (DOCS / "carbon-environments.md").write_text(carbon_page(results, carbon_study()))
     (DOCS / "site-maps.md").write_text(site_maps_page(results))
     seed004.write_page()

@@ -79,6 +79,9 @@ def test_batch_and_processes_agree():
     two = fingerprints(structures, n_jobs=2)
     assert one.shape == (9, 3, 64, 64) and one.dtype == np.float32
     assert np.array_equal(one, two)
+    alone = Fingerprinter()
+    for structure, image in zip(structures[:3], one):  # a batch is its structures' fingerprints, in order
+        np.testing.assert_allclose(image, alone.one(structure), atol=1e-6)
 
 
 def test_bad_structures():
@@ -98,5 +101,7 @@ def test_bad_structures():
 
 def test_a_molecule_without_a_cell_is_a_cluster():
     """Non-periodic input is documented behaviour: the atoms given are the cluster."""
-    image = Fingerprinter().one(molecule("C6H6"))
+    benzene = molecule("C6H6")
+    image = Fingerprinter().one(benzene)
     assert image.shape == (3, 64, 64) and np.isfinite(image).all()
+    assert np.abs(image - reference_fingerprint(benzene)).max() < 1e-3  # the same pattern as the direct sum

@@ -41,6 +41,17 @@ def test_feature_names_match_the_width(crystal):
         descriptor = make_descriptor(name, SMALL[name]).fit([crystal])
         rows = descriptor.create(crystal)
         assert rows.shape == (len(crystal), descriptor.get_number_of_features()) == (160, len(descriptor.feature_names()))
+    # the numbers, not just the width: SOAP and ACSF are DScribe's own for the same settings
+    from dscribe.descriptors import ACSF, SOAP
+
+    ours = make_descriptor("soap", SMALL["soap"]).fit([crystal]).create(crystal)
+    theirs = SOAP(species=["Cl", "Na"], periodic=True, sigma=0.5, **SMALL["soap"]).create(crystal)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-10)
+    acsf = make_descriptor("acsf", SMALL["acsf"]).fit([crystal])
+    defaults = type(acsf).DEFAULTS
+    theirs = ACSF(species=["Cl", "Na"], periodic=True, r_cut=4.0, g2_params=defaults["g2_params"],
+                  g4_params=defaults["g4_params"]).create(crystal)
+    np.testing.assert_allclose(acsf.create(crystal), theirs, rtol=1e-6, atol=1e-10)
     names = make_descriptor("soap", {**SMALL["soap"], "species": ["Na", "Cl"]}).feature_names()
     assert names[0].startswith("soap_Na-Na_") and any(n.startswith("soap_Cl-Na_") or n.startswith("soap_Na-Cl_")
                                                        for n in names)
@@ -95,6 +106,11 @@ def test_averaged_soap_gives_one_row_per_structure(crystal):
     soap = make_descriptor("soap", {**SMALL["soap"], "average": "inner"}).fit([crystal])
     rows = soap.create([crystal, crystal[:40]], n_jobs=2)
     assert rows.shape == (2, soap.get_number_of_features())
+    from dscribe.descriptors import SOAP
+
+    reference = SOAP(species=["Cl", "Na"], periodic=True, sigma=0.5, average="inner", **SMALL["soap"])
+    np.testing.assert_allclose(rows[0], reference.create(crystal), rtol=1e-6, atol=1e-10)  # DScribe's average
+    assert not np.allclose(rows[0], rows[1])  # a 40-atom piece is another structure
     testing.check_rotation(soap, crystal)
 
 
