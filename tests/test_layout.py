@@ -55,3 +55,14 @@ def test_command_modules_only_parse_and_call_the_api():
     for path in (SOURCE / "cli").glob("*.py"):
         text = path.read_text()
         assert "atomatlas.runs" not in text, path.name
+
+
+def test_the_project_tests_its_own_behaviour_more_than_scikit_learn_checks_it():
+    """scikit-learn's generic estimator checks are kept, but they test the contract, not our numbers: the
+    project's own tests must be at least as many."""
+    root = Path(__file__).resolve().parent
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(root)],
+                            capture_output=True, text=True, cwd=root.parent).stdout.splitlines()
+    ids = [line for line in listed if "::" in line]
+    generic = [line for line in ids if "test_estimator_checks.py" in line]
+    assert len(generic) > 100 and len(ids) - len(generic) >= len(generic), (len(ids), len(generic))

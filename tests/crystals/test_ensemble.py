@@ -143,3 +143,25 @@ def test_unreadable_ensemble_files_are_refused(model_copy):
     (model_copy / "crystal_ensemble.json").write_text("{")
     with pytest.raises(AtlasError, match="not valid JSON"):
         crystal_ensemble.load(model_copy)
+
+
+def test_the_shipped_ensemble_is_what_train_crystal_ensemble_makes_of_its_calibration_set():
+    """The calibration figures recorded in the shipped model's JSON come back from its own calibration structures
+    (the generator at the recorded seed): accuracy, share unknown, and the novelty threshold at their 99th
+    percentile. A retrained model shipped without its record, or a changed generator, fails here."""
+    from atomatlas.datasets.prototypes import CLASSES
+    from atomatlas.descriptors.structure_order import StructureOrder
+    from atomatlas.runs.crystal_ensemble import CrystalEnsembleSettings, _generated
+    from atomatlas.runs.crystals import _load_ensemble, shipped_model_dir
+
+    model, meta = _load_ensemble(shipped_model_dir())
+    training = meta["training"]
+    settings = CrystalEnsembleSettings(**{k: training[k] for k in CrystalEnsembleSettings.__dataclass_fields__
+                                          if k in training})
+    calibration = _generated(settings, settings.calibration_per_class, training["seed"] + 1000)
+    assert len(calibration) == training["n_calibration"]
+    proba, uncertainty, novelty = model.predict(StructureOrder()(calibration, n_jobs=2))
+    truth = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in calibration])
+    assert (proba.argmax(1) == truth).mean() == pytest.approx(training["calibration_accuracy"], abs=1e-12)
+    assert (uncertainty > 0.5).mean() == pytest.approx(training["calibration_unknown"], abs=1e-12)
+    assert np.quantile(novelty, 0.99) == pytest.approx(1.0, abs=1e-4)
