@@ -34,7 +34,7 @@ def _rebuilt_identify() -> str:
 
 def _rebuilt_stress() -> str:
     stress = _module(ROOT / "docs" / "crystal_stress.py")
-    return stress.page_text(stress.saved_results())
+    return stress.page_text(stress.saved_results(), json.loads(stress.SAVED_TEST.read_text()))
 
 
 def _rebuilt_performance() -> str:
