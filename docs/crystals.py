@@ -220,8 +220,10 @@ STRESS_POINTER = [
     "Written as users hand them in (primitive cells, skewed supercells, large supercells, clusters without a cell), "
     "the CNN fails on many crystals that spglib names; `atomatlas classify` therefore uses the crystal-class "
     "ensemble (the atoms' scale-free local order, averaged) by default and keeps the CNN as `--model cnn`. Both, with spglib, are "
-    "measured on crystals never trained on in [crystal-stress.md](crystal-stress.md) (with the uncertainty "
-    "and the structures outside the classes); its accuracy table, which replaces the claims this page made before:"]
+    "measured in [crystal-stress.md](crystal-stress.md) on a frozen test set from outside the generator (real "
+    "structure files, compounds, MD snapshots) and on a development stress set (with the uncertainty and the "
+    "structures outside the classes); the development set's accuracy table, an invariance check more than held-out "
+    "data (see that page), which replaces the claims this page made before:"]
 
 
 def stress_table() -> list[str]:
