@@ -116,7 +116,7 @@ def results_table(data: dict) -> str:
                      + " | ".join(str(owners[s]) for s in ("top", "bridge", "fcc", "hcp")) + " |")
     lines += ["", "## bcc/fcc stack labelled atom by atom (fe-structures predict)", "",
               "| labelled as | atoms |", "|---|---|"] + [f"| {k} | {v} |" for k, v in data["stack"]]
-    lines += ["", "## New iron structures labelled by `predict` (fe-phases)", "",
+    lines += ["", f"## The {len(data['new_structures'])} new iron structures labelled by `predict` (fe-phases)", "",
               "| key | cluster |", "|---|---|"]
     lines += [f"| {k} | {c} |" for k, c in data["new_structures"]]
     return "\n".join(lines) + "\n"

@@ -173,3 +173,20 @@ def test_known_misses_stay_known(harder, name):
     right is pinned near its measured value, so a fix shows up here as a failing test to update, not silently."""
     share = harder[name].get("hcp", 0.0)
     assert share == pytest.approx(KNOWN_MISSES[name], abs=0.1), harder[name]
+
+
+def test_the_shipped_model_is_what_train_identify_makes_of_its_calibration_set():
+    """The calibration accuracy recorded in the shipped model comes back from its own calibration atoms (the
+    training generator at the recorded seed, EMT liquids included: about a minute of molecular dynamics), and the
+    novelty threshold sits at their 99th percentile. A model shipped without its record fails here."""
+    from atomatlas.datasets.atom_environments import training_frames
+    from atomatlas.runs.identify import _labelled_vectors, load_model
+
+    model, meta = load_model()
+    training = meta["training"]
+    calibration = training_frames(training["calibration_per_lattice"], seed=training["seed"] + 1000,
+                                  liquid_snapshots=min(1, training["liquid_snapshots"]))
+    X, y = _labelled_vectors(calibration, 2)
+    proba, _, novelty = model.predict(X)
+    assert (proba.argmax(1) == y).mean() == pytest.approx(training["calibration_accuracy"], abs=1e-3)
+    assert np.quantile(novelty, 0.99) == pytest.approx(1.0, abs=1e-3)
