@@ -37,7 +37,9 @@ BENCHES = [
      "score costs O(n^2)."),
     ("Descriptors", "bench_descriptors.py", [],
      "The same SOAP descriptors with DScribe directly and with atomatlas (n_jobs 1 and 2), checked equal, on seed "
-     "000's probe grid (one structure, 10,000 centres) and on 96 rattled 128-atom bcc iron cells. atomatlas splits "
+     "000's probe grid (one structure, 10,000 centres) and on 96 rattled 128-atom bcc iron cells, every side with "
+     "single-threaded BLAS; the speed-up compares n_jobs=2 with its own chunks run one after the other in one "
+     "process, and DScribe's own n_jobs=2 stands beside it. atomatlas splits "
      "the work into tasks of at most 1000 centres, ships the DScribe object once and runs single-threaded BLAS in "
      "its workers; what the speed-up loses goes to starting workers, pickling structures and copying rows back. "
      "Tried and dropped: workers writing rows into one memory-mapped array (slower than returning them)."),
@@ -53,7 +55,7 @@ BENCHES = [
      "scikit-learn's `KMeans` with its defaults (one start) and with the same 10 starts, then `api.cluster` from a "
      "parquet file to a run folder beside the notebook it replaces (read, scale, KMeans, CSV). The end-to-end "
      "difference is what the notebook does not do: the value checks, the scores, the picks, map.csv and the map "
-     "figure, and saving the model (importing skops walks every scikit-learn module, a few seconds). This benchmark "
+     "figure, and saving the model. This benchmark "
      "found two costs that grew with the rows and were removed: per-row silhouettes of every row (O(n^2); now a "
      "sample of 6000, as k selection uses) and farthest-point picks that copied the table for every pick."),
     ("Crystal classes end to end", "bench_classify.py", [],
@@ -68,8 +70,14 @@ BENCHES = [
      "the cores and every chunk is pickled to a worker and written as parquet there: Dask pays off when the "
      "workers are other machines' cores, not here."),
     ("Report", "bench_report.py", [],
-     "The demo with and without report.html (and its predict folder's), best of three each, then the size and "
+     "The demo with and without report.html (and its predict folder's), the median of three each, then the size and "
      "build time of a report of 10^5 points. Target: the ratio at most 1.10."),
+    ("Environments of one frame, whole process", "bench_environments.py", [],
+     "Issue 22's time-to-result anchor: `atomatlas environments FILE --out RUN` with its defaults on one 2048-atom "
+     "Cu frame (half crystal, half strongly displaced) against the five-line notebook it should beat (DScribe SOAP "
+     "r_cut 5, n_max 8, l_max 6; StandardScaler; KMeans with the true k; a CSV), each as a whole process, start-up "
+     "included. Target: within 2x. What the command does that the notebook does not: choosing k (ten KMeans fits "
+     "of ten starts each), the scores, picks, maps, the saved model and the report."),
     ("SOAP through Dask", "bench_soap_dask.py", [],
      "SOAP of a trajectory of 2000-atom frames: DScribe in one process against `environments --scheduler`'s path "
      "(frames streamed to the workers, described in chunks, written as parquet). Target: a speed-up of at least "
