@@ -19,7 +19,9 @@ SLAB = {"kind": "fcc111", "size": [2, 2, 3]}
     ({"structures": {"build": [SLAB]}, "cluster": {"method": "kmeans", "n_init": 10**9}},
      r"n_init = 1000000000 restarts; at most 1000"),
     ({"structures": {"build": [SLAB], "copies": 0}}, r"copies must be a positive integer; got 0"),
-], ids=["copies", "build size", "repeat", "point defect", "probe grid", "n_init", "no copies"])
+    ({"structures": {"build": [{"kind": "point_defect", "repeat": 0}]}},
+     r"^atomatlas run: error: config: \[structures\] build 'point_defect': repeat must be a positive integer; got 0"),
+], ids=["copies", "build size", "repeat", "point defect", "probe grid", "n_init", "no copies", "no repeat"])
 def test_sizes_beyond_the_machine_are_refused_before_work(cli, tmp_path, config, message):
     import re
 

@@ -372,3 +372,22 @@ def test_predict_on_the_workers_refuses_bad_input_in_one_line(tmp_path, blobs_fo
                          "--out", tmp_path / "o")
     assert status == 2 and "model.json: it was edited after the fit" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_the_scheduler_check_works_inside_a_running_event_loop(silent_server, monkeypatch):
+    """api users in a notebook call it with an event loop running: the probe must still answer, not misreport."""
+    import asyncio
+
+    from distributed import LocalCluster
+
+    from atomatlas.errors import AtlasError
+    from atomatlas.runs import scale_out
+
+    monkeypatch.setattr(scale_out, "CONNECT_SECONDS", 1.0)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        async def inside_a_loop():
+            scale_out.check_scheduler(cluster.scheduler_address)  # a real scheduler: accepted
+            with pytest.raises(AtlasError, match="no answer within 1 s"):
+                scale_out.check_scheduler(silent_server)
+
+        asyncio.run(inside_a_loop())

@@ -68,18 +68,18 @@ ATOMS_PER_CELL = {"sc": 1, "bcc": 2, "fcc": 4, "hcp": 2, "diamond": 8}
 
 def built_atoms(kind, params: dict) -> int:
     """About how many atoms ``build = [{kind = ..., ...}]`` makes, from its size parameters alone."""
-    where = "structures] build"
+    entry = f"build {kind!r}:"
     if kind == "bcc_fcc_stack":
-        sizes = {name: _count(params.get(name, default), name, where)
+        sizes = {name: _count(params.get(name, default), f"{entry} {name}", "structures")
                  for name, default in (("n_bcc", 5), ("n_fcc", 4), ("layers_bcc", 6), ("layers_fcc", 4))}
         return 2 * sizes["n_bcc"] ** 2 * sizes["layers_bcc"] + 4 * sizes["n_fcc"] ** 2 * sizes["layers_fcc"]
     if kind == "point_defect":
-        repeat = _count(params.get("repeat", 4), "repeat", where)
+        repeat = _count(params.get("repeat", 4), f"{entry} repeat", "structures")
         return ATOMS_PER_CELL.get(str(params.get("crystal", "bcc")), 8) * repeat ** 3
     size = params.get("size", (4, 4, 4))
     if not isinstance(size, (list, tuple)) or not size:
-        raise AtlasError(f"config: [{where}] size must be a list of positive integers; got {size!r}.")
-    return 2 * math.prod(_count(n, "size", where) for n in size)
+        raise AtlasError(f"config: [structures] {entry} size must be a list of positive integers; got {size!r}.")
+    return 2 * math.prod(_count(n, f"{entry} size", "structures") for n in size)
 
 
 def check_structures(section) -> None:

@@ -153,8 +153,11 @@ def check_scheduler(address: str, timeout: float | None = None) -> None:
         finally:
             comm.abort()
 
-    try:
-        reply = asyncio.run(identity())
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:  # in a thread of its own: the caller may already run an event loop (a notebook), where asyncio.run fails
+        with ThreadPoolExecutor(1) as thread:
+            reply = thread.submit(asyncio.run, identity()).result()
     except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
         raise _unreachable(address, f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError)
                            else type(exc).__name__) from None
