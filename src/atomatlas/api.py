@@ -140,10 +140,10 @@ def fit_classifier(table, out, *, label_column: str, method: str = "logistic", p
     return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
-def environments(files, out, *, descriptor: str = "soap", descriptor_params: dict | None = None,
+def environments(files, out, *, descriptor: str | None = None, descriptor_params: dict | None = None,
                  centers: str = "atoms", species=None, grid: int = 100, height: float = 1.0,
                  labels: str | None = None, n_jobs: int = 1, cache: bool = True, index: str = ":",
-                 format: str | None = None, scale: str = "none", method: str = "kmeans", k="auto",
+                 format: str | None = None, scale: str | None = None, method: str | None = None, k="auto",
                  select: str = "silhouette", k_max: int = 10, params: dict | None = None,
                  anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
                  percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, scheduler: str | None = None,
@@ -151,12 +151,18 @@ def environments(files, out, *, descriptor: str = "soap", descriptor_params: dic
                  report: bool = True, progress: bool = False) -> RunResult:
     """Describe every atom (or a probe grid above a surface) of structure files and cluster the environments.
 
+    ``descriptor``, ``scale``, ``method`` left as None: for atoms identify's local order,
+    standard scaling and ``gmm_merged`` (k found by BIC and merging; each cluster named by
+    its atoms' identify labels), for a probe grid SOAP, raw and k-means (docs/discovery.md).
     Unusable files or frames are skipped and listed in ``result.skipped``; per-atom labels
     land in structures.extxyz and structures.db. ``scheduler`` (``"local"`` or an address):
     the files are streamed to Dask workers that write ``features.parquet/``, clustered
     through Dask (kmeans; docs/scale.md).
     """
+    from atomatlas.runs.structures import environment_defaults
+
     paths = [files] if isinstance(files, (str, Path)) else list(files)
+    descriptor, scale, method = environment_defaults(descriptor, scale, method, centers, scheduler is not None)
     config = {"name": "environments", "seed": seed,
               "structures": _clean({"paths": [str(p) for p in paths], "index": index, "format": format,
                                     "label": labels}),

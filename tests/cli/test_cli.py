@@ -55,7 +55,7 @@ def test_cluster_writes_the_run_folder_contract(cli, blobs_csv, tmp_path):
     assert "k = 3 (chosen by silhouette)" in stdout and "ARI 1.000" in stdout
     labels = pd.read_csv(out / "labels.csv")
     source = pd.read_csv(blobs_csv)
-    assert list(labels.columns) == ["name", "id", "cluster", "embedding_1", "embedding_2"]
+    assert list(labels.columns) == ["name", "id", "cluster", "cluster_uncertainty", "embedding_1", "embedding_2"]
     assert labels["name"].tolist() == source["name"].tolist()  # input order
     assert labels["cluster"].dtype.kind == "i" and labels["cluster"].nunique() == 3
     metrics = json.loads((out / "metrics.json").read_text())

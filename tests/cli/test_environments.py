@@ -25,11 +25,12 @@ def phases(tmp_path):
     return paths
 
 
-SMALL_SOAP = ["--descriptor-param", "r_cut=4.5", "--descriptor-param", "n_max=4", "--descriptor-param", "l_max=4"]
+SMALL_SOAP = ["--descriptor", "soap", "--descriptor-param", "r_cut=4.5", "--descriptor-param", "n_max=4", "--descriptor-param", "l_max=4"]
 
 
 def test_environments_labels_every_atom(cli, phases, tmp_path):
-    status, stdout, stderr = cli("environments", *phases, "--labels", "source", "--descriptor-param", "r_cut=4.5",
+    status, stdout, stderr = cli("environments", *phases, "--labels", "source", "--descriptor", "soap",
+                                 "--descriptor-param", "r_cut=4.5",
                                  "--no-cache",
                                  "--out", tmp_path / "run")
     assert status == 0, stderr
@@ -78,9 +79,9 @@ BAD = [
     ("overlapping atoms", lambda p: _write(p, "overlap.extxyz", Atoms("Fe2", positions=[[0, 0, 0], [0.1, 0, 0]],
                                                                           cell=[5, 5, 5], pbc=True)),
      r"overlap\.extxyz, frame 0: atoms 0 \(Fe\) and 1 \(Fe\) are 0\.100 A apart, closer than 1\.32 A"),
-    ("no cell for a periodic descriptor", lambda p: _write(p, "molecule.xyz", Atoms("Fe2", positions=[[0, 0, 0],
-                                                                                                      [2.5, 0, 0]])),
-     r"molecule\.xyz, frame 0: the soap descriptor is periodic but the structure has no cell"),
+    ("too few atoms for local order", lambda p: _write(p, "molecule.xyz", Atoms("Fe2", positions=[[0, 0, 0],
+                                                                                                 [2.5, 0, 0]])),
+     r"molecule\.xyz, frame 0: 2 atom\(s\) and no periodic cell: local order needs 18 neighbours per atom"),
     ("missing file", lambda p: p / "nope.cif", r"nope\.cif: file not found"),
     # native code (DScribe, spglib) crashed with a segmentation fault on these before they were checked
     ("NaN coordinates", lambda p: _write(p, "nan.extxyz", _broken(positions=True)),
@@ -181,8 +182,8 @@ def test_one_bad_file_does_not_cost_the_others(cli, phases, tmp_path):
 
 
 def test_species_missing_from_the_descriptor_list(cli, phases, tmp_path):
-    status, _, stderr = cli("environments", phases[0], "--descriptor-param", "species=['Cu']", "--no-cache",
-                            "--out", tmp_path / "o")
+    status, _, stderr = cli("environments", phases[0], "--descriptor", "soap", "--descriptor-param", "species=['Cu']",
+                            "--no-cache", "--out", tmp_path / "o")
     assert status == 2
     assert re.search(r"bcc\.extxyz, frame 0: species \['Fe'\] are not in the descriptor's species \['Cu'\]", stderr)
 
@@ -211,3 +212,54 @@ def test_species_centres(cli, phases, tmp_path):
                             *SMALL_SOAP, "--no-cache", "--out", tmp_path / "fe")
     assert status == 0, stderr
     assert len(pd.read_csv(tmp_path / "fe" / "labels.csv")) == 2 * 54
+
+
+def test_defaults_find_name_and_flag_phases_without_labels_or_k(cli, tmp_path):
+    """Local order, gmm_merged: fcc, and A15's two sites, which no template knows, flagged as compact order."""
+    from ase.spacegroup import crystal
+
+    from atomatlas.report.contents import cluster_table
+
+    fcc = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(4)
+    a15 = crystal(["W", "W"], basis=[(0, 0, 0), (0.25, 0, 0.5)], spacegroup=223,
+                  cellpar=[5.05, 5.05, 5.05, 90, 90, 90]).repeat(3)
+    for seed, (name, atoms) in enumerate((("fcc", fcc), ("a15", a15))):
+        atoms.rattle(0.03, seed=seed)
+        ase.io.write(tmp_path / f"{name}.extxyz", atoms)
+    run = tmp_path / "run"
+    status, stdout, stderr = cli("environments", tmp_path / "fcc.extxyz", tmp_path / "a15.extxyz", "--out", run)
+    assert status == 0, stderr
+    assert "cluster: gmm_merged, k = 3 (chosen by bic)" in stdout
+    assert re.search(r"cluster \d: fcc 100% \(256 atoms\)\n", stdout)
+    for atoms in (162, 54):  # A15's 6c and 2a sites
+        assert re.search(rf"cluster \d: unknown 100% \({atoms} atoms\)  <- compact, but no known lattice", stdout)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["structures"]["descriptor"]["method"] == "local_order" and metrics["scale"]["method"] == "standard"
+    names = metrics["cluster"]["names"]
+    assert sorted((r["label"], r["purity"], r["novel_order"]) for r in names.values()) == [
+        ("fcc", 1.0, False), ("unknown", 1.0, True), ("unknown", 1.0, True)]
+    labels = pd.read_csv(run / "labels.csv")
+    assert {"cluster_uncertainty", "identify", "cluster_name"} <= set(labels.columns)
+    assert labels["cluster_uncertainty"].between(0, 1).all() and labels["cluster_uncertainty"].max() < 0.5
+    assert set(labels.loc[labels["structure"].str.endswith("fcc.extxyz"), "cluster_name"]) == {"fcc 100%"}
+    images = ase.io.read(run / "structures.extxyz", ":")
+    np.testing.assert_allclose(images[0].arrays["cluster_uncertainty"], labels["cluster_uncertainty"][:256])
+    rows = cluster_table(run, labels, metrics)
+    assert sorted((row["name"], row["novel_order"]) for row in rows) == [
+        ("fcc 100%", False), ("unknown 100%", True), ("unknown 100%", True)]
+
+
+def test_cluster_names_split_surfaces_from_disorder():
+    from atomatlas.runs.cluster_names import COMPACT_SPREAD, describe_clusters
+
+    rng = np.random.default_rng(0)
+    clusters = np.repeat([0, 1, 2], 50)
+    labels = np.array(["fcc"] * 50 + ["other"] * 100)
+    asymmetry = np.r_[np.zeros(50), np.full(50, 0.4), np.full(50, 0.1)]
+    averages = np.r_[rng.normal(0, 0.5 * COMPACT_SPREAD, (100, 73)), rng.normal(0, 3 * COMPACT_SPREAD, (50, 73))]
+    per_atom, records = describe_clusters(clusters, labels, averages, asymmetry)
+    assert [records[c]["name"] for c in "012"] == ["fcc 100%", "other (surface) 100%", "other (liquid-like) 100%"]
+    assert [records[c]["novel_order"] for c in "012"] == [False, False, False]  # a surface is known; a liquid spreads
+    assert per_atom[60] == "other (surface)"
+    compact_disorder = describe_clusters(clusters, labels, np.zeros((150, 73)), asymmetry * 0)[1]
+    assert compact_disorder["2"]["novel_order"] and not compact_disorder["0"]["novel_order"]

@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from atomatlas.learn.assign import NearestClusterAssigner
 from atomatlas.learn.cluster import AtlasCluster, make_clusterer
+from atomatlas.learn.merged_mixture import MergedGaussianMixture
 from atomatlas.learn.nested import NestedClusterer
 from atomatlas.learn.outliers import AnomalyDetector, make_detector
 from atomatlas.learn.propagation import ClusterPropagation
@@ -31,6 +32,8 @@ ESTIMATORS = [
     AtlasCluster(k=3, random_state=0),
     AtlasCluster(KMeans(n_init=3), k="auto", k_max=4, random_state=0),
     make_clusterer("gmm", {"n_init": 1}, k=3, random_state=0),
+    make_clusterer("gmm_merged", {"n_init": 1, "max_components": 3, "n_pca": 2}, random_state=0),
+    MergedGaussianMixture(max_components=3, n_init=1, random_state=0),
     NestedClusterer(outer=AtlasCluster(random_state=0), inner=AtlasCluster(random_state=0), k=3),
     make_detector("gmm", {"n_components": 1}, random_state=0),
     make_detector("isolation_forest", {"n_estimators": 20}, threshold="mad", random_state=0),

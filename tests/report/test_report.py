@@ -29,7 +29,7 @@ def test_a_cluster_run_writes_a_self_contained_report(tmp_path, blobs_csv):
     assert "default-src 'none'" in html
     data = _embedded(html)
     assert data["points"]["n"] == data["points"]["total"] == 90
-    assert data["points"]["colour_by"][:2] == ["cluster", "label:phase"]
+    assert data["points"]["colour_by"][:3] == ["cluster", "cluster_uncertainty", "label:phase"]
     assert [row["size"] for row in data["clusters"]] == [30, 30, 30]
     assert all(-1 <= row["silhouette"] <= 1 for row in data["clusters"])
     assert data["k_selection"]["chosen_k"] == 3

@@ -30,7 +30,8 @@ def add_scale_argument(parser: argparse.ArgumentParser) -> None:
 def add_method_arguments(parser: argparse.ArgumentParser, title: str, default: str, choices_help: str):
     """The --method / --param pair every fitting command has; returns the group for more options."""
     group = parser.add_argument_group(title)
-    group.add_argument("--method", default=default, help=f"{choices_help} (default {default}; see `atomatlas list`)")
+    shown = f"default {default}; " if default is not None else ""
+    group.add_argument("--method", default=default, help=f"{choices_help} ({shown}see `atomatlas list`)")
     group.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter (repeatable)")
     return group
 

@@ -1,9 +1,11 @@
 """Find and label the distinct local environments in your own structure files.
 
 Reads any format ASE reads (one file, many files or globs; every frame), describes each
-atom (or probe points above a surface) with SOAP, ACSF or a radial histogram, clusters
-the environments and writes per-atom labels: labels.csv, features.parquet, and
-structures.extxyz / structures.db with a per-atom `cluster` array (ASE and OVITO read it).
+atom (or probe points above a surface) with identify's local order, SOAP, ACSF or a radial
+histogram, clusters the environments (by default finding k itself) and writes per-atom
+labels: labels.csv (cluster, its name from identify's labels, the assignment uncertainty),
+features.parquet, and structures.extxyz / structures.db with per-atom `cluster` and
+`cluster_uncertainty` arrays (ASE and OVITO read them).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from atomatlas.cli import common
 
 EXAMPLES = """examples:
-  atomatlas environments dump.lammpstrj --descriptor soap --descriptor-param r_cut=5 --out runs/dump
+  atomatlas environments dump.lammpstrj --out runs/dump
+  atomatlas environments dump.lammpstrj --descriptor soap --descriptor-param r_cut=5 --out runs/dump-soap
   atomatlas environments 'frames/*.extxyz' --centers species --species Cu --k auto --out runs/cu
   atomatlas environments slab.vasp --centers surface_grid --grid 30 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
@@ -27,7 +30,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", help="ASE format name when the file name does not tell")
     parser.add_argument("--index", default=":", help="frames to read, ASE syntax (default ':' = all)")
     group = parser.add_argument_group("environments")
-    group.add_argument("--descriptor", default="soap", help="soap (default), acsf or rdf")
+    group.add_argument("--descriptor", help="local_order (default for atoms: identify's scale-free local order), "
+                       "soap (default for --centers surface_grid), acsf or rdf")
     group.add_argument("--descriptor-param", action="append", metavar="NAME=VALUE",
                        help="descriptor parameter, e.g. r_cut=5.0 or species=['Cu','O'] (repeatable)")
     group.add_argument("--centers", choices=("atoms", "species", "surface_grid"), default="atoms",
@@ -38,8 +42,11 @@ def add_arguments(parser) -> None:
     group.add_argument("--labels", choices=("source", "site"), help="score against the source file or the site type")
     group.add_argument("--n-jobs", type=int, default=1, help="processes for the descriptors (default 1)")
     group.add_argument("--no-cache", action="store_true", help="recompute descriptors even if cached")
-    parser.add_argument("--scale", default="none", help="none (default: SOAP is used raw), standard, minmax, robust")
-    group = common.add_method_arguments(parser, "clustering", "kmeans", "clustering method")
+    parser.add_argument("--scale", help="standard (default with local_order), none (default otherwise: SOAP is "
+                        "used raw), minmax, robust")
+    group = common.add_method_arguments(parser, "clustering", None, "clustering method: gmm_merged (default with "
+                                        "local_order: k by BIC, components merged into phases), kmeans (default "
+                                        "otherwise and on --scheduler)")
     group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
     group.add_argument("--select", default="silhouette", help="criterion for --k auto (default silhouette)")
     group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")

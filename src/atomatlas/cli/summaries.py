@@ -51,6 +51,13 @@ def _clustering(metrics: dict) -> list[str]:
     lines = [f"  cluster: {cluster['method']}, k = {cluster['k']}{chosen}, "
              f"silhouette {cluster['scores']['silhouette']:.3f}, noise rows {cluster['n_noise']}"]
     selection = cluster.get("k_selection", {})
+    if "merged_to" in selection:
+        lines.append(f"  k: {selection['criterion']} chose {selection['chosen_k']} mixture components, merged into "
+                     f"{selection['merged_to']} clusters")
+    sizes = cluster.get("cluster_sizes", {})
+    for key, record in cluster.get("names", {}).items():
+        note = "  <- compact, but no known lattice: order the templates don't know" if record["novel_order"] else ""
+        lines.append(f"  cluster {key}: {record['name']} ({sizes.get(int(key), sizes.get(key, 0))} atoms){note}")
     if selection.get("at_edge"):
         lines.append(f"  note: {selection['criterion']} is best at the largest k tried ({selection['range'][1]}); "
                      "the data may want more clusters: raise --k-max")

@@ -1,12 +1,13 @@
 """The small files that the --help examples and the README tour name, made on demand.
 
 ``write_example_files(folder)`` writes data.csv, new.csv, frames/*.extxyz, Cu.cif,
-POSCAR, micrograph.png, ... so that every documented command can be run as written
+POSCAR, micrograph.png, al-melt.extxyz (a LAMMPS frame shipped in the package), ... so that every documented command can be run as written
 (the test suite does, and `make docs` does for the README).
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,9 @@ def write_example_files(root: str | Path) -> Path:
     ase.io.write(root / "cells" / "al.cif", bulk("Al", "fcc", a=4.05))
     ase.io.write(root / "cells" / "mo.cif", bulk("Mo", "bcc", a=3.15))
     ase.io.write(root / "defective.extxyz", generate(1, seed=5, vacancies=(0.2, 0.2), classes=("bcc", "fcc")))
+    # real MD: LAMMPS Al (Mendelev EAM) half melted, held at 0.9 Tm (the discovery suite's test frame)
+    ase.io.write(root / "al-melt.extxyz", ase.io.read(resources.files("atomatlas.datasets") / "structures" /
+                                                      "al-fcc-liquid.extxyz.gz"))
     image, _ = micrograph()
     write_png(root / "micrograph.png", image)
     Image.fromarray((image.mean(axis=2) * 255).astype(np.uint8)).save(root / "grey.tif")

@@ -86,6 +86,7 @@ ALLOWED_TYPES = frozenset({
     "sklearn.metrics._scorer._PassthroughScorer",
     # atomatlas estimators
     "atomatlas.learn.cluster.AtlasCluster", "atomatlas.learn.nested.NestedClusterer",
+    "atomatlas.learn.merged_mixture.MergedGaussianMixture",
     "atomatlas.learn.assign.NearestClusterAssigner", "atomatlas.learn.reduce.TSNE", "atomatlas.learn.reduce.UMAP",
     "atomatlas.learn.reduce.MDS", "atomatlas.learn.nn.mlp.TorchMLPClassifier",
     "atomatlas.learn.outliers.AnomalyDetector",

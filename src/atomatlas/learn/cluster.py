@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from atomatlas.errors import AtlasError
 from atomatlas.learn.assign import assigner_for
+from atomatlas.learn.merged_mixture import MergedGaussianMixture
 from atomatlas.learn.nested import NestedClusterer
 from atomatlas.learn.progress import bar
 from atomatlas.learn.registry import Method, Registry, accepted_kwargs, library_refusals
@@ -64,6 +65,11 @@ CLUSTERERS.add("gmm", "Gaussian mixture (full, tied, diag or spherical covarianc
                choices={"covariance_type": COVARIANCE_TYPES},
                takes_k="n_components", auto_k=("silhouette", "bic", "aic", "elbow"),
                estimator_type=GaussianMixture)
+CLUSTERERS.add("gmm_merged", "Gaussian mixture on whitened principal components, k by BIC, then components "
+               "merged while they misclassify each other (Hennig's DEMP): one cluster per non-Gaussian phase",
+               MergedGaussianMixture,
+               defaults={"max_components": 8, "n_pca": 12, "merge_above": 0.05, "n_init": 2, "reg_covar": 1e-4},
+               takes_k="n_clusters", auto_k=("self",), estimator_type=MergedGaussianMixture)
 CLUSTERERS.add("bgmm", "Bayesian Gaussian mixture; k is an upper bound, unused components are pruned",
                BayesianGaussianMixture,
                defaults={"covariance_type": "full", "weight_concentration_prior_type": "dirichlet_process",
@@ -227,8 +233,8 @@ class AtlasCluster(ClusterMixin, BaseEstimator):
                              "found; raise eps (dbscan) or lower min_samples / min_cluster_size.")
         self.estimator_ = estimator
         if self.scores_ is None and getattr(estimator, "scores_", None) is not None:
-            self.scores_ = estimator.scores_  # a method that chose k itself (nested)
-            self.selected_by_ = "silhouette"
+            self.scores_ = estimator.scores_  # a method that chose k itself (nested, gmm_merged)
+            self.selected_by_ = getattr(estimator, "selected_by_", None) or "silhouette"
         self.k_ = int(len(np.unique(self.labels_[self.labels_ >= 0])))
         self.assigner_ = assigner_for(estimator, X, self.labels_)
         self.n_features_in_ = X.shape[1]

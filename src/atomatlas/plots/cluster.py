@@ -11,8 +11,8 @@ _LABELS = {"silhouette": "mean silhouette (higher is better)", "inertia": "withi
            "bic": "BIC (lower is better)", "aic": "AIC (lower is better)"}
 
 
-def k_selection(scores: pd.DataFrame, chosen_k: int, criterion: str):
-    """Every criterion against k, with the chosen k marked."""
+def k_selection(scores: pd.DataFrame, chosen_k: int, criterion: str, merged_to: int | None = None):
+    """Every criterion against k, with the chosen k marked (``merged_to``: the clusters its components became)."""
     columns = [c for c in ("silhouette", "inertia", "bic", "aic") if c in scores and scores[c].notna().any()]
     fig, axes = new_figure(4.0 * len(columns), 3.6, ncols=len(columns))
     for ax, column in zip(np.atleast_1d(axes), columns):
@@ -22,7 +22,8 @@ def k_selection(scores: pd.DataFrame, chosen_k: int, criterion: str):
         ax.set_title(_LABELS[column] + (" *" if column == criterion or (criterion == "elbow" and column == "inertia")
                                         else ""), fontsize=9)
         ax.set_xticks(scores["k"])
-    fig.suptitle(f"choosing k: {criterion} picks k = {chosen_k}")
+    merged = "" if merged_to is None else f" components, merged into {merged_to} clusters"
+    fig.suptitle(f"choosing k: {criterion} picks k = {chosen_k}{merged}")
     return fig
 
 

@@ -223,11 +223,16 @@ def cluster_table(folder: Path, labels: pd.DataFrame, metrics: dict) -> list[dic
             if np.isfinite(column).all() and column.sum() > 0:  # counts; anything else (an edited file) is left out
                 scores.setdefault(str(cluster), {})[path.stem.removeprefix("contingency_")] = {
                     "class": str(column.idxmax()), "fraction": float(column.max() / column.sum())}
+    names = metrics.get("cluster", {}).get("names", {})
+    names = names if isinstance(names, dict) else {}
     rows = []
     for cluster, size in sizes.items():
         key = str(cluster)
+        record = names.get(key) if isinstance(names.get(key), dict) else {}
         rows.append({"cluster": key, "size": int(size), "silhouette": silhouette.get(key),
-                     "representative": representative.get(key, ""), "scores": scores.get(key, {})})
+                     "representative": representative.get(key, ""), "scores": scores.get(key, {}),
+                     "name": record["name"] if isinstance(record.get("name"), str) else "",
+                     "novel_order": record.get("novel_order") is True})
     return rows
 
 

@@ -11,7 +11,7 @@ from atomatlas.runs.describe import Described
 from atomatlas.runs.folder import save_figure
 
 # per-atom arrays written into structures.extxyz, with the value for atoms that are not centres
-PER_ATOM_COLUMNS = {"cluster": -1, "anomaly": -1, "anomaly_score": float("nan")}
+PER_ATOM_COLUMNS = {"cluster": -1, "cluster_uncertainty": float("nan"), "anomaly": -1, "anomaly_score": float("nan")}
 
 
 def write_structure_outputs(folder: Path, described: Described, labels: pd.DataFrame, config) -> dict:

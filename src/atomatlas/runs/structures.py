@@ -46,6 +46,20 @@ class StructureRun(TableRun):
         return saved_description(self.descriptor, self.centers, species)
 
 
+def environment_defaults(descriptor: str | None, scale: str | None, method: str | None, centers: str,
+                         on_dask: bool) -> tuple[str, str, str]:
+    """``environments``' descriptor, scaling and clusterer where the user chose none: for atoms identify's
+    local order, standard scaling and gmm_merged (chosen on the discovery suite's development set,
+    docs/discovery.md); for a probe grid SOAP, raw, k-means; on Dask k-means, its one clusterer there."""
+    if descriptor is None:
+        descriptor = "soap" if centers == "surface_grid" else "local_order"
+    if scale is None:
+        scale = "standard" if descriptor == "local_order" else "none"
+    if method is None:
+        method = "gmm_merged" if descriptor == "local_order" and not on_dask else "kmeans"
+    return descriptor, scale, method
+
+
 def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Describe the structures (skipping unusable ones), run the table flow, write per-atom outputs."""
     folder = RunFolder(out, overwrite=overwrite)
@@ -57,10 +71,30 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
     check_components(config.reduce, len(table), len(table.feature_names))
     with folder as tmp:
         labels, metrics = fit_flow(config, table, label_sets, tmp, progress,
-                                   model_extra={"structures": config.saved(described.descriptor.species)})
+                                   model_extra={"structures": config.saved(described.descriptor.species)},
+                                   annotate=_namer(config, described))
         metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
         metrics["structures"]["skipped"] = [vars(item) for item in skipped]
         write_record(tmp, metrics, config.to_toml())
         if config.predict is not None and config.cluster is not None:
             predict_new_rows(config.predict, tmp, labels)
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _namer(config: StructureRun, described):
+    """``fit_flow``'s annotate step for per-atom runs: each atom's identify label, each cluster's name (none for
+    probe points: they have no local order of their own)."""
+    if config.centers.kind == "surface_grid":
+        return None
+
+    def annotate(frame, metrics) -> None:
+        from atomatlas.runs.cluster_names import name_clusters
+
+        local_order = described.table.X if config.descriptor.method == "local_order" else None
+        labels, records = name_clusters(described, frame["cluster"].to_numpy(), local_order)
+        frame["identify"] = labels
+        frame["cluster_name"] = frame["cluster"].astype(str).map({k: r["name"] for k, r in records.items()})
+        frame["cluster_name"] = frame["cluster_name"].fillna("noise")
+        metrics["cluster"]["names"] = records
+
+    return annotate

@@ -142,8 +142,11 @@ class _Fitted:
 
 
 def fit_flow(config, table: Table, label_sets: dict, folder: Path, progress: bool = False,
-             model_extra: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    """Scale, reduce, cluster, compare, flag anomalies, draw, save the model; returns (labels frame, metrics)."""
+             model_extra: dict | None = None, annotate=None) -> tuple[pd.DataFrame, dict]:
+    """Scale, reduce, cluster, compare, flag anomalies, draw, save the model; returns (labels frame, metrics).
+
+    ``annotate(frame, metrics)``: called after clustering, before labels.csv is written (structure runs name
+    their clusters there)."""
     metrics = run_header(config, table)
     fitted = _scale(config, table)
     _reduce(config, fitted, metrics, folder)
@@ -151,6 +154,8 @@ def fit_flow(config, table: Table, label_sets: dict, folder: Path, progress: boo
     if config.cluster is not None:
         _cluster(config, fitted, frame, metrics, folder, progress)
         _score_clusters(config, table, fitted, label_sets, metrics, folder)
+        if annotate is not None:
+            annotate(frame, metrics)
     if 3 <= len(table.feature_names) <= _dendrogram_limit():
         from atomatlas.plots.cluster import feature_dendrogram
 
@@ -213,6 +218,7 @@ def _reduce(config, fitted: _Fitted, metrics: dict, folder: Path) -> None:
 
 def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder: Path, progress: bool) -> None:
     """Fit the clusterer (k chosen or given), write its labels, picks and k-selection figure."""
+    from atomatlas.learn.merged_mixture import assignment_uncertainty
     from atomatlas.learn.progress import progress_bars
     from atomatlas.learn.select_k import score_labels
     from atomatlas.plots.cluster import k_selection
@@ -222,6 +228,9 @@ def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder
     with progress_bars(progress):
         clusterer = fitted.clusterer = cluster.build(config.seed).fit(X)
     labels = frame["cluster"] = clusterer.labels_
+    uncertainty = assignment_uncertainty(clusterer.estimator_, X)
+    if uncertainty is not None:  # 0: at a cluster's heart, 1: a tie between two clusters (interface atoms)
+        frame["cluster_uncertainty"] = uncertainty
     sizes = pd.Series(labels).value_counts().sort_index()
     metrics["cluster"] = {
         "method": cluster.method, "params": cluster.params, "on": cluster.on, "k_requested": cluster.k,
@@ -231,7 +240,7 @@ def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder
     if clusterer.scores_ is not None:
         metrics["cluster"]["k_selection"] = record = k_selection_record(clusterer)
         fitted.figures.append(save_figure(folder, "k_selection.png", k_selection(
-            pd.DataFrame(clusterer.scores_), record["chosen_k"], clusterer.selected_by_)))
+            pd.DataFrame(clusterer.scores_), record["chosen_k"], clusterer.selected_by_, record.get("merged_to"))))
     if hasattr(clusterer.estimator_, "splits_"):
         metrics["cluster"]["splits"] = clusterer.estimator_.splits_
     write_picks(folder, frame, X, labels)
@@ -242,7 +251,9 @@ def k_selection_record(clusterer) -> dict:
     scores = pd.DataFrame(clusterer.scores_)
     # nested clustering searched k for its outer level only
     chosen_k = clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_") else clusterer.k_
-    return {"criterion": clusterer.selected_by_, "range": [int(scores["k"].min()), int(scores["k"].max())],
+    chosen_k = int(getattr(clusterer.estimator_, "chosen_k_", chosen_k))  # gmm_merged: components, then merged
+    merged = {"merged_to": clusterer.k_} if chosen_k != clusterer.k_ else {}
+    return {**merged, "criterion": clusterer.selected_by_, "range": [int(scores["k"].min()), int(scores["k"].max())],
             "chosen_k": chosen_k, "scores": scores.to_dict(orient="records"),
             # a best score at the largest k tried means: widen the range
             "at_edge": bool(chosen_k == int(scores["k"].max()) and scores["k"].max() > scores["k"].min())}

@@ -238,9 +238,12 @@
   if (data.clusters.length) {
     const box = section("Clusters", "clusters");
     const labelSets = [...new Set(data.clusters.flatMap((c) => Object.keys(c.scores)))];
-    const columns = ["cluster", "size", "silhouette", "representative",
-      ...labelSets.map((n) => "most common " + n)];
-    const rows = data.clusters.map((c) => [c.cluster, c.size, c.silhouette, c.representative,
+    const named = data.clusters.some((c) => c.name);  // per-atom runs: named by identify's labels
+    const columns = ["cluster", ...(named ? ["name (identify)", "note"] : []), "size", "silhouette",
+      "representative", ...labelSets.map((n) => "most common " + n)];
+    const rows = data.clusters.map((c) => [c.cluster,
+      ...(named ? [c.name, c.novel_order ? "compact, but no known lattice" : ""] : []),
+      c.size, c.silhouette, c.representative,
       ...labelSets.map((n) => (c.scores[n] ? c.scores[n].class + " (" + (100 * c.scores[n].fraction).toFixed(1) +
         "%)" : ""))]);
     const t = table(columns, rows, (i) => { if (P && P.columns.cluster) highlight("cluster", data.clusters[i].cluster); });

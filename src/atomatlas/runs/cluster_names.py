@@ -1,0 +1,104 @@
+"""What each cluster of a per-atom run is: a name from its atoms' ``identify`` labels, its purity, and a flag for
+compact order that matches no known lattice.
+
+Every clustered atom is labelled by ``identify``'s shipped model (its local order is the
+``local_order`` descriptor's rows when the run used it, computed otherwise). A cluster is
+named by its most common label and that label's share, the purity: "fcc 99%". Atoms the
+model calls ``other`` are split by geometry: an atom whose 12 nearest neighbours lie on one
+side of it (their mean bond vector longer than :data:`SURFACE_ASYMMETRY` of a bond) is at a
+surface, "other (surface)"; the rest are "other (liquid-like)" (a liquid, a glass, a grain
+boundary's core).
+
+A cluster whose most common label is ``other`` or ``unknown`` but whose atoms are as alike
+as a crystal's (spread below :data:`COMPACT_SPREAD`) is flagged ``novel_order``: order
+the templates don't know (A15, sigma, icosahedral order in a metallic glass). Both
+thresholds were set on the discovery suite's development set (docs/discovery.md): every
+surface there is above 0.3, every bulk atom group below 0.16; every disordered group
+(liquids, glass, grain boundaries, defect cores) spreads at least 0.189, ordered A15 0.075
+(rattled by 0.03 A) to 0.125 (0.08 A).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SURFACE_ASYMMETRY = 0.25  # |mean of the 12 nearest bond vectors| / mean bond length
+COMPACT_SPREAD = 0.17  # median distance to the cluster's median, per feature, in the model's standardised averages
+UNKNOWN = "unknown"
+OTHER = "other"
+NEIGHBOURS = 12
+
+
+def neighbour_asymmetry(atoms) -> np.ndarray:
+    """Per atom, the length of the mean of its 12 nearest bond vectors over their mean length (0 in a bulk
+    lattice, about 0.4 at a close-packed surface)."""
+    import freud
+
+    from atomatlas.descriptors.local_order import VACUUM, WIDTH
+    from atomatlas.io.neighbour_box import periodic_box
+
+    box, points = periodic_box(atoms, vacuum=VACUUM, width_in_bonds=WIDTH)
+    n = len(atoms)
+    pairs = freud.locality.AABBQuery(box, points).query(
+        points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
+    vectors = pairs.vectors.reshape(n, NEIGHBOURS, 3)
+    return np.linalg.norm(vectors.mean(axis=1), axis=1) / pairs.distances.reshape(n, NEIGHBOURS).mean(axis=1)
+
+
+def name_clusters(described, clusters: np.ndarray, local_order: np.ndarray | None) -> tuple[np.ndarray, dict]:
+    """(per-row label, {cluster: record}) of a per-atom run: ``described`` its frames and centres, ``clusters``
+    its rows' clusters, ``local_order`` its rows when the run described them with local_order (else computed)."""
+    from atomatlas.descriptors.local_order import LocalOrder
+
+    rows, asymmetry = [], []
+    for frame, centres in zip(described.frames, described.centers):
+        chosen = slice(None) if centres is None else np.asarray(centres, dtype=int)
+        if local_order is None:
+            rows.append(LocalOrder().per_atom(frame.atoms)[chosen])
+        asymmetry.append(neighbour_asymmetry(frame.atoms)[chosen])
+    X = local_order if local_order is not None else np.concatenate(rows)
+    labels, averages = identify_rows(X)
+    return describe_clusters(clusters, labels, averages, np.concatenate(asymmetry))
+
+
+def identify_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(label, the model's standardised 12-neighbour averages) of local-order rows ``X``; ``unknown`` where the
+    model's uncertainty is above its cut."""
+    from atomatlas.learn.crystal_ensemble import UNKNOWN_ABOVE
+    from atomatlas.runs.identify import load_model
+
+    model, meta = load_model()
+    proba, uncertainty, _ = model.predict(X)
+    labels = np.array(meta["classes"], dtype=object)[proba.argmax(axis=1)]
+    labels[uncertainty > meta.get("unknown_above", UNKNOWN_ABOVE)] = UNKNOWN
+    half = X.shape[1] // 2  # the second half of the features: the 12-neighbour averages (less thermal noise)
+    averages = ((X - model.mean) / model.scale)[:, half:]
+    return labels.astype(str), averages
+
+
+def spread(averages: np.ndarray) -> float:
+    """Median distance of the rows to their median, per feature."""
+    centre = np.median(averages, axis=0)
+    return float(np.median(np.linalg.norm(averages - centre, axis=1)) / np.sqrt(averages.shape[1]))
+
+
+def describe_clusters(clusters: np.ndarray, labels: np.ndarray, averages: np.ndarray,
+                      asymmetry: np.ndarray) -> tuple[np.ndarray, dict]:
+    """(per-row label with surfaces split off, {cluster: record}) for clusters >= 0."""
+    labels = labels.astype(object)
+    is_other = labels == OTHER
+    labels[is_other & (asymmetry > SURFACE_ASYMMETRY)] = "other (surface)"
+    labels[is_other & (asymmetry <= SURFACE_ASYMMETRY)] = "other (liquid-like)"
+    labels = labels.astype(str)
+    records = {}
+    for cluster in np.unique(clusters[clusters >= 0]):
+        members = clusters == cluster
+        shares = pd.Series(labels[members]).value_counts(normalize=True)
+        top, purity = str(shares.index[0]), float(shares.iloc[0])
+        cluster_spread = spread(averages[members])
+        novel = (top == UNKNOWN or top == "other (liquid-like)") and cluster_spread < COMPACT_SPREAD
+        records[str(int(cluster))] = {
+            "name": f"{top} {100 * purity:.0f}%", "label": top, "purity": purity, "spread": cluster_spread,
+            "novel_order": bool(novel), "labels": {str(k): float(v) for k, v in shares.items()}}
+    return labels, records
