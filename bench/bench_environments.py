@@ -5,8 +5,9 @@
 Issue 22's time-to-result target: the command within 2x of the notebook it replaces,
 start-up included, since a user waits for both. The notebook (DScribe SOAP r_cut 5,
 n_max 8, l_max 6; StandardScaler; KMeans with the true k; labels to CSV) is run as a
-script of its own; `atomatlas environments FILE --k auto --out RUN` with its defaults
-(describing, choosing k, scores, picks, map, model, report). Median of --repeat runs each.
+script of its own; `atomatlas environments FILE --out RUN` with its defaults (local order,
+gmm_merged choosing k, cluster names from identify's model, scores, picks, map, model,
+report). Median of --repeat runs each.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def main() -> None:
     notebook, ours = statistics.median(notebook), statistics.median(ours)
     print(f"one frame of {atoms} atoms, whole processes, medians of {args.repeat}")
     print(f"notebook (DScribe SOAP, StandardScaler, KMeans true k): {notebook:6.1f} s")
-    print(f"atomatlas environments (defaults, k auto, report)  : {ours:6.1f} s")
+    print(f"atomatlas environments (defaults: k found, names)  : {ours:6.1f} s")
     print(f"ratio atomatlas / notebook: {ours / notebook:5.2f} {verdict(ours / notebook, 2.0, False, 1)}")
 
 

@@ -76,8 +76,9 @@ BENCHES = [
      "Issue 22's time-to-result anchor: `atomatlas environments FILE --out RUN` with its defaults on one 2048-atom "
      "Cu frame (half crystal, half strongly displaced) against the five-line notebook it should beat (DScribe SOAP "
      "r_cut 5, n_max 8, l_max 6; StandardScaler; KMeans with the true k; a CSV), each as a whole process, start-up "
-     "included. Target: within 2x. What the command does that the notebook does not: choosing k (k = 2..10, "
-     "ten KMeans starts each), the scores, picks, maps, the saved model and the report."),
+     "included. Target: within 2x. What the command does that the notebook does not: describing by local order, "
+     "choosing k (Gaussian mixtures of 1..8 components on 12 principal components, two starts each, then merging), "
+     "naming the clusters with identify's model, the scores, picks, maps, the saved model and the report."),
     ("SOAP through Dask", "bench_soap_dask.py", [],
      "SOAP of a trajectory of 2000-atom frames: DScribe in one process against `environments --scheduler`'s path "
      "(frames streamed to the workers, described in chunks, written as parquet). Target: a speed-up of at least "

@@ -263,3 +263,22 @@ def test_cluster_names_split_surfaces_from_disorder():
     assert per_atom[60] == "other (surface)"
     compact_disorder = describe_clusters(clusters, labels, np.zeros((150, 73)), asymmetry * 0)[1]
     assert compact_disorder["2"]["novel_order"] and not compact_disorder["0"]["novel_order"]
+
+
+def test_cluster_fractions_per_frame_of_a_trajectory(tmp_path):
+    from atomatlas.runs.structure_outputs import write_cluster_fractions
+
+    labels = pd.DataFrame({"structure": ["md.extxyz"] * 6 + ["one.cif"] * 2, "frame": [0, 0, 0, 1, 1, 1, 0, 0],
+                           "atom": [0, 1, 2, 0, 1, 2, 0, 1], "cluster": [1, 1, 0, 1, 0, 0, 1, 1],
+                           "cluster_name": ["fcc 90%", "fcc 90%", "other (liquid-like) 99%", "fcc 90%",
+                                            "other (liquid-like) 99%", "other (liquid-like) 99%", "fcc 90%",
+                                            "fcc 90%"]})
+    written = write_cluster_fractions(tmp_path, labels)
+    assert written == {"fractions": "cluster_fractions.csv", "fractions_figure": "cluster_fractions.png"}
+    shares = pd.read_csv(tmp_path / "cluster_fractions.csv")
+    assert list(shares.columns) == ["structure", "frame", "0: other (liquid-like) 99%", "1: fcc 90%"]
+    np.testing.assert_allclose(shares.iloc[:, 2:].to_numpy(), [[1 / 3, 2 / 3], [2 / 3, 1 / 3], [0, 1]])
+    assert (tmp_path / "cluster_fractions.png").stat().st_size > 0
+    (tmp_path / "single").mkdir()
+    single = write_cluster_fractions(tmp_path / "single", labels[labels["frame"] == 0])
+    assert "fractions_figure" not in single and not (tmp_path / "single" / "cluster_fractions.png").exists()

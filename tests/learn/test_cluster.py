@@ -12,7 +12,7 @@ from atomatlas.learn.select_k import elbow_index
 RECOVERS_BLOBS = {
     "kmeans": {}, "minibatch_kmeans": {}, "gmm": {}, "bgmm": {}, "spectral": {"affinity": "nearest_neighbors"},
     "agglomerative": {}, "dbscan": {"eps": 2.5, "min_samples": 4}, "hdbscan": {"min_cluster_size": 10},
-    "nested": {},
+    "nested": {}, "gmm_merged": {"n_pca": 2},
 }
 
 

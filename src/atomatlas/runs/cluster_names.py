@@ -12,10 +12,10 @@ boundary's core).
 A cluster whose most common label is ``other`` or ``unknown`` but whose atoms are as alike
 as a crystal's (spread below :data:`COMPACT_SPREAD`) is flagged ``novel_order``: order
 the templates don't know (A15, sigma, icosahedral order in a metallic glass). Both
-thresholds were set on the discovery suite's development set (docs/discovery.md): every
-surface there is above 0.3, every bulk atom group below 0.16; every disordered group
-(liquids, glass, grain boundaries, defect cores) spreads at least 0.189, ordered A15 0.075
-(rattled by 0.03 A) to 0.125 (0.08 A).
+thresholds were set on the discovery suite's development set (docs/discovery.md): the
+surface atoms' median asymmetry there is 0.38, no bulk group's (crystals, liquids, glass,
+boundaries, defects) above 0.15; every disordered group (liquids, glass, grain boundaries,
+defect cores) spreads at least 0.189, A15 0.075 (rattled by 0.03 A) to 0.125 (0.08 A).
 """
 
 from __future__ import annotations
@@ -23,19 +23,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SURFACE_ASYMMETRY = 0.25  # |mean of the 12 nearest bond vectors| / mean bond length
+SURFACE_ASYMMETRY = 0.25  # |weighted mean of the 12 nearest bond vectors| / their weighted mean length
 COMPACT_SPREAD = 0.17  # median distance to the cluster's median, per feature, in the model's standardised averages
 UNKNOWN = "unknown"
 OTHER = "other"
-NEIGHBOURS = 12
 
 
 def neighbour_asymmetry(atoms) -> np.ndarray:
-    """Per atom, the length of the mean of its 12 nearest bond vectors over their mean length (0 in a bulk
-    lattice, about 0.4 at a close-packed surface)."""
+    """Per atom, the length of the weighted mean of its 12 nearest bond vectors over their weighted mean length:
+    0 in any bulk lattice, about 0.4 at a close-packed surface. The weights are local order's own for its
+    12-neighbour shell, so a shell that ends inside a set of equidistant neighbours (diamond's second shell) takes
+    all of them at one half and stays symmetric."""
     import freud
 
-    from atomatlas.descriptors.local_order import VACUUM, WIDTH
+    from atomatlas.descriptors.local_order import NEIGHBOURS, SHELLS, VACUUM, WIDTH, _shell_weights
     from atomatlas.io.neighbour_box import periodic_box
 
     box, points = periodic_box(atoms, vacuum=VACUUM, width_in_bonds=WIDTH)
@@ -43,7 +44,11 @@ def neighbour_asymmetry(atoms) -> np.ndarray:
     pairs = freud.locality.AABBQuery(box, points).query(
         points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
     vectors = pairs.vectors.reshape(n, NEIGHBOURS, 3)
-    return np.linalg.norm(vectors.mean(axis=1), axis=1) / pairs.distances.reshape(n, NEIGHBOURS).mean(axis=1)
+    distances = pairs.distances.reshape(n, NEIGHBOURS)
+    weights = _shell_weights(distances / distances[:, :4].mean(axis=1, keepdims=True))[:, :, SHELLS.index(12)]
+    total = weights.sum(axis=1)
+    mean_vector = (vectors * weights[..., None]).sum(axis=1) / total[:, None]
+    return np.linalg.norm(mean_vector, axis=1) / ((distances * weights).sum(axis=1) / total)
 
 
 def name_clusters(described, clusters: np.ndarray, local_order: np.ndarray | None) -> tuple[np.ndarray, dict]:

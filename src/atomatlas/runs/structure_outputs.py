@@ -26,6 +26,8 @@ def write_structure_outputs(folder: Path, described: Described, labels: pd.DataF
         return metrics
     if "atom" in labels:
         write_atoms(folder, described, labels)
+        if "cluster" in labels:
+            metrics.update(write_cluster_fractions(folder, labels))
     elif "cluster" in labels:
         metrics.update(_site_outputs(folder, described, labels, config.name))
     return metrics
@@ -73,4 +75,28 @@ def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, name
         frame = described.table.frame
         out["site_purity"] = site_purity(frame["site"].to_numpy(), labels["cluster"].to_numpy(),
                                          frame["site_distance"].to_numpy())
+    return out
+
+
+def cluster_fractions(labels: pd.DataFrame) -> pd.DataFrame:
+    """The share of each cluster's atoms in every (structure, frame); clusters as "K: NAME" when named."""
+    column = labels["cluster"].astype(str)
+    if "cluster_name" in labels:
+        column = column + ": " + labels["cluster_name"].astype(str)
+    order = list(dict.fromkeys(column.to_numpy()[np.argsort(labels["cluster"].to_numpy(), kind="stable")]))
+    shares = pd.crosstab([labels["structure"], labels["frame"]], column.rename("cluster"), normalize="index")
+    return shares.reindex(columns=order, fill_value=0.0).reset_index()
+
+
+def write_cluster_fractions(folder: Path, labels: pd.DataFrame) -> dict:
+    """cluster_fractions.csv, and for a trajectory (a file of several frames) cluster_fractions.png."""
+    from atomatlas.plots.identify import fractions_figure
+    from atomatlas.runs.folder import write_csv
+
+    shares = cluster_fractions(labels)
+    write_csv(folder / "cluster_fractions.csv", shares)
+    out = {"fractions": "cluster_fractions.csv"}
+    if shares.groupby("structure").size().max() > 1:
+        classes = [c for c in shares.columns if c not in ("structure", "frame")]
+        out["fractions_figure"] = save_figure(folder, "cluster_fractions.png", fractions_figure(shares, classes))
     return out

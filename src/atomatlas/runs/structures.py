@@ -74,6 +74,8 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
                                    model_extra={"structures": config.saved(described.descriptor.species)},
                                    annotate=_namer(config, described))
         metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
+        if "fractions_figure" in metrics["structures"]:
+            metrics["figures"].append(metrics["structures"]["fractions_figure"])
         metrics["structures"]["skipped"] = [vars(item) for item in skipped]
         write_record(tmp, metrics, config.to_toml())
         if config.predict is not None and config.cluster is not None:
