@@ -272,10 +272,14 @@ compact, unknown order when a cluster's spread is below 0.17) were also set on t
   the stack relaxes) are left out, where 3 A were at first.
 - The point-defect builder first placed two dumbbell interstitials on one site (W blew up); a site is now used
   once, and the built frame is relaxed in its cell before the cell is.
-- Coexistence near Tm is where every method is weakest: instantaneous local order of a liquid beside its
-  crystal overlaps the crystal's (even supervised `identify` stays below 0.9 ARI on some of those cases), so a
-  label-free method cannot be expected to beat that ceiling on a single frame. Averaging over frames of a
-  trajectory would lift it; trajectories are not yet clustered as one (issue 22, item 4)."""
+- Coexistence below Tm is where every method is weakest, and partly because the truth is: at 0.9 Tm the
+  crystal grows into its liquid while the frame is cooled and held (4 ps), several A at each interface in Al
+  (the figure above: the liquid band is narrower than the upper half it started as), more than the 3 A left
+  out. Atoms that crystallised are still called liquid by the construction; PTM and supervised `identify`
+  score as low as the defaults there. The next build of these cases should hold them at each potential's
+  measured Tm (not a literature estimate) or leave out what moved. Instantaneous local order of a liquid also
+  overlaps a hot crystal's; averaging over the frames of a trajectory would help, and trajectories are not yet
+  clustered as one (issue 22, item 4)."""
 
 
 def check_lines(results: pd.DataFrame) -> list[str]:

@@ -45,13 +45,21 @@ def _rebuilt_performance() -> str:
     return bench.page(results)
 
 
+def _rebuilt_discovery() -> str:
+    discovery = _module(ROOT / "docs" / "discovery.py")
+    read = lambda path: pd.read_csv(path, keep_default_na=False)  # noqa: E731
+    return discovery.page_text(read(discovery.SAVED["test"]), read(discovery.SAVED["development"]),
+                               read(discovery.SAVED_FIRST))
+
+
 def _rebuilt_results() -> str:
     docs = _module(ROOT / "docs" / "make_docs.py")
     return docs.results_table(json.loads(docs.SAVED_RESULTS.read_text()))
 
 
 @pytest.mark.parametrize("page, rebuild", [("identify.md", _rebuilt_identify), ("crystal-stress.md", _rebuilt_stress),
-                                           ("performance.md", _rebuilt_performance), ("results.md", _rebuilt_results)])
+                                           ("performance.md", _rebuilt_performance), ("results.md", _rebuilt_results),
+                                           ("discovery.md", _rebuilt_discovery)])
 def test_a_page_is_what_its_saved_data_make(page, rebuild):
     written = (ROOT / "docs" / page).read_text().splitlines()
     rebuilt = rebuild().splitlines()
