@@ -256,7 +256,7 @@ OVITO's PTM (RMSD cut-off 0.1, sc and diamond enabled) and adaptive CNA labels u
 `identify` (supervised) on the same atoms."""
 
 TAIL = """Read down a column to see what each change did. The first design, a plain mixture chosen by BIC, split every
-broad phase into several components (the right k on 1 case in 10). Merging components by DEMP fixed most of
+broad phase into several components (its right-k row). Merging components by DEMP fixed most of
 that, but on 5 principal components the merging also joined phases that overlap there (bcc and its liquid, grain
 interiors and boundaries, a crystal and its point defects) into one. More components kept them apart: 10 and then
 12, which also found bcc beside its liquid and is the default. Tried on the development set and not kept: the
