@@ -131,6 +131,12 @@ def test_a_structure_run(browser, tmp_path):
     text = page.hover_text_at(3)
     assert f"atom: {labels['atom'][3]}" in text and "species: Cu" in text
 
+    # the clusters table names each cluster by its atoms' identify labels (rattled fcc Cu and bcc Fe)
+    header = page.eval("[...document.querySelectorAll('#clusters thead th')].map(h => h.textContent)")
+    assert header[:3] == ["cluster", "name (identify)", "note"]
+    names = page.eval("[...document.querySelectorAll('#clusters tbody tr')].map(r => r.children[1].textContent)")
+    assert sorted(names) == ["bcc 100%", "fcc 100%"]
+
     cluster = labels["cluster"][0]
     page.page.click(f"#clusters tbody tr[data-cluster='{cluster}']")
     assert sorted(page.highlighted("map")) == labels.index[labels["cluster"] == cluster].tolist()
