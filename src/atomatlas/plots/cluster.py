@@ -22,7 +22,7 @@ def k_selection(scores: pd.DataFrame, chosen_k: int, criterion: str, merged_to: 
         ax.set_title(_LABELS[column] + (" *" if column == criterion or (criterion == "elbow" and column == "inertia")
                                         else ""), fontsize=9)
         ax.set_xticks(scores["k"])
-    merged = "" if merged_to is None else f" components, merged into {merged_to} clusters"
+    merged = "" if merged_to is None else f" components,\nmerged into {merged_to} clusters"
     fig.suptitle(f"choosing k: {criterion} picks k = {chosen_k}{merged}")
     return fig
 

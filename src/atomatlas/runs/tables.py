@@ -315,6 +315,7 @@ def write_picks(folder: Path, ids: pd.DataFrame, X: np.ndarray, labels: np.ndarr
     from atomatlas.learn.sampling import farthest_point_sampling, representatives
 
     chosen = representatives(X, labels)
+    ids = ids.drop(columns=[c for c in ("cluster_uncertainty",) if c in ids])  # a result, not an id
     # `input_row` (0-based position in the input) first, then the row's own ids
     picked = ids.drop(columns=[c for c in ("cluster", "input_row") if c in ids]).iloc[list(chosen.values())]
     picked = pd.concat([pd.DataFrame({"cluster": list(chosen), "input_row": list(chosen.values())}),

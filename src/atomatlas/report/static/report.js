@@ -255,7 +255,8 @@
   const K = data.k_selection;
   if (K && Array.isArray(K.scores) && K.scores.length) {
     const box = section("Choosing k", "k-selection");
-    box.appendChild(el("p", "k = " + K.chosen_k + " chosen by " + K.criterion + (K.at_edge
+    box.appendChild(el("p", "k = " + K.chosen_k + " chosen by " + K.criterion + (K.merged_to
+      ? " (mixture components, merged into " + K.merged_to + " clusters)" : "") + (K.at_edge
       ? " (at the edge of the range tried: widen it)" : ""), "note"));
     const div = el("div", null, "plot");
     div.id = "k-plot";
