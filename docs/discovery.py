@@ -178,10 +178,6 @@ def ship_example() -> None:
         out.write(text.getvalue().encode())
 
 
-def _cell(row) -> str:
-    return f"{row['ari']:.2f} ({row['k']})"
-
-
 def table_lines(results: pd.DataFrame, methods) -> list[str]:
     """One row per case, one column per method: ARI (clusters found); then the means and the right-k counts."""
     wide = results.pivot(index="case", columns="method")

@@ -310,13 +310,21 @@ def point_defects(p: Potential, cells: int, clusters: int, temperature: float, s
     return out, np.where(near_odd[owner] | (occupancy[owner] > 1), "defect", "crystal")
 
 
+def _coexistence(symbols, cells: dict, of_melting: float, seed: int) -> dict:
+    """name -> (element, builder) of each element's crystal beside its liquid at ``of_melting`` Tm; ``cells``: the
+    repeats of each lattice's cell."""
+    P = POTENTIALS
+    return {f"{s} {P[s].lattice} + liquid": (s, lambda s=s: two_phase(P[s], cells[P[s].lattice],
+                                                                      of_melting * P[s].melting, seed=seed))
+            for s in symbols}
+
+
 def cases(which: str) -> dict:
     """name -> (element, builder) for the development or the test set."""
     P = POTENTIALS
     if which == "development":
-        coexist = {f"{s} {P[s].lattice} + liquid": (s, lambda s=s: two_phase(
-            P[s], {"fcc": (6, 6, 12), "bcc": (8, 8, 16), "hcp": (8, 5, 12), "diamond": (4, 4, 8)}[P[s].lattice],
-            0.95 * P[s].melting, seed=11)) for s in ("Cu", "Fe", "Mg", "Si")}
+        coexist = _coexistence(("Cu", "Fe", "Mg", "Si"),
+                               {"fcc": (6, 6, 12), "bcc": (8, 8, 16), "hcp": (8, 5, 12), "diamond": (4, 4, 8)}, 0.95, 11)
         fcc, bcc = P["Cu"], P["Fe"]
         return {**coexist,
                 "Cu stacking faults + twins": ("Cu", lambda: faults(fcc, 0.5 * fcc.melting, (10, 6), 12)),
@@ -329,9 +337,8 @@ def cases(which: str) -> dict:
                 "Cu amorphous beside crystal": ("Cu", lambda: glass_on_crystal(fcc, (6, 6, 6), 0.2 * fcc.melting,
                                                                                seed=17))}
     if which == "test":
-        coexist = {f"{s} {P[s].lattice} + liquid": (s, lambda s=s: two_phase(
-            P[s], {"fcc": (8, 8, 14), "bcc": (9, 9, 20), "hcp": (9, 6, 16), "diamond": (5, 5, 10)}[P[s].lattice],
-            0.9 * P[s].melting, seed=21)) for s in ("Al", "W", "Mg", "Ge")}  # Mg: see the module docstring
+        coexist = _coexistence(("Al", "W", "Mg", "Ge"),  # Mg: see the module docstring
+                               {"fcc": (8, 8, 14), "bcc": (9, 9, 20), "hcp": (9, 6, 16), "diamond": (5, 5, 10)}, 0.9, 21)
         al, ni, w, zr = P["Al"], P["Ni"], P["W"], P["Zr"]
         return {**coexist,
                 "Al stacking faults + twins": ("Al", lambda: faults(al, 0.35 * al.melting, (12, 7), 22)),

@@ -282,3 +282,14 @@ def test_cluster_fractions_per_frame_of_a_trajectory(tmp_path):
     (tmp_path / "single").mkdir()
     single = write_cluster_fractions(tmp_path / "single", labels[labels["frame"] == 0])
     assert "fractions_figure" not in single and not (tmp_path / "single" / "cluster_fractions.png").exists()
+
+
+def test_local_order_refuses_a_probe_grid_in_one_line(cli, tmp_path):
+    from ase.build import fcc111
+
+    ase.io.write(tmp_path / "slab.vasp", fcc111("Cu", (2, 2, 3), a=3.61, vacuum=8.0, periodic=True), format="vasp")
+    status, _, stderr = cli("environments", tmp_path / "slab.vasp", "--centers", "surface_grid", "--grid", "5",
+                            "--descriptor", "local_order", "--out", tmp_path / "o")
+    assert status == 2 and len(stderr.strip().splitlines()) == 1
+    assert "'local_order' describes atoms, not probe points; use --descriptor soap" in stderr
+    assert not (tmp_path / "o").exists()

@@ -63,3 +63,18 @@ def test_assignment_uncertainty_is_zero_at_a_centre_and_one_at_a_tie():
     far, tie = assignment_uncertainty(mixture, np.array([[-1.0, -1.0], [middle, middle]]))
     assert far < 1e-3 and tie == pytest.approx(1.0, abs=1e-6)
     assert assignment_uncertainty(object(), blobs) is None
+
+
+def test_k_selection_records_a_merge_only_for_merged_mixtures(two_phases):
+    from atomatlas.learn.cluster import AtlasCluster
+    from atomatlas.runs.tables import k_selection_record
+
+    merged = make_clusterer("gmm_merged", {}, random_state=0).fit(two_phases[0])
+    record = k_selection_record(merged)
+    assert record["chosen_k"] == merged.estimator_.chosen_k_ > 2 and record["merged_to"] == 2
+    rng = np.random.default_rng(0)  # nested: 2 outer clusters, one split in 2; its k is not a merge
+    X = np.vstack([rng.normal([0, 0], 0.3, (100, 2)), rng.normal([30, 0], 0.3, (100, 2)),
+                   rng.normal([30, 2], 0.3, (100, 2))])
+    nested = AtlasCluster("nested", random_state=0).fit(X)
+    record = k_selection_record(nested)
+    assert (nested.k_, record["chosen_k"]) == (3, 2) and "merged_to" not in record

@@ -60,7 +60,21 @@ def check_atoms(atoms) -> None:
         raise AtlasError("periodic in all directions but the cell is flat or missing: give three cell vectors.")
 
 
-def _shell_weights(scaled: np.ndarray) -> np.ndarray:
+def nearest_neighbours(atoms):
+    """freud's neighbour list of the :data:`NEIGHBOURS` nearest neighbours of every atom, sorted by distance (point
+    ``p`` of an image is atom ``p % len(atoms)``)."""
+    import freud
+
+    n = len(atoms)
+    box, points = _system(atoms)
+    pairs = freud.locality.AABBQuery(box, points).query(
+        points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
+    if len(pairs.distances) != n * NEIGHBOURS:
+        raise AtlasError(f"could not find {NEIGHBOURS} neighbours of every atom; is the structure complete?")
+    return pairs
+
+
+def shell_weights(scaled: np.ndarray) -> np.ndarray:
     """(atoms, neighbours, shells): each neighbour's weight in each shell, from distances over the atom's scale."""
     shells = np.array(SHELLS)
     middle = (scaled[:, shells - 1] + scaled[:, shells]) / 2  # between the N-th and (N+1)-th neighbour
@@ -85,21 +99,15 @@ class LocalOrder:
     settings = SETTINGS
 
     def per_atom(self, atoms) -> np.ndarray:
-        import freud
-
         check_atoms(atoms)
         n = len(atoms)
-        box, points = _system(atoms)
-        pairs = freud.locality.AABBQuery(box, points).query(
-            points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
-        if len(pairs.distances) != n * NEIGHBOURS:
-            raise AtlasError(f"could not find {NEIGHBOURS} neighbours of every atom; is the structure complete?")
+        pairs = nearest_neighbours(atoms)
         distances = pairs.distances.reshape(n, NEIGHBOURS).astype(np.float32)
         if distances[:, 0].min() <= 1e-3 * np.median(distances[:, 0]):
             raise AtlasError("two atoms sit on top of each other; remove duplicated atoms from the structure.")
         unit = pairs.vectors.reshape(n, NEIGHBOURS, 3).astype(np.float32) / distances[..., None]
         scaled = distances / distances[:, :4].mean(axis=1, keepdims=True)
-        weights = _shell_weights(scaled).astype(np.float32)
+        weights = shell_weights(scaled).astype(np.float32)
         order = np.concatenate([_order(unit[start:start + CHUNK], weights[start:start + CHUNK])
                                 for start in range(0, n, CHUNK)])
         own = np.concatenate([scaled, order], axis=1)

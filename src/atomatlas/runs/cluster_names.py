@@ -34,18 +34,13 @@ def neighbour_asymmetry(atoms) -> np.ndarray:
     0 in any bulk lattice, about 0.4 at a close-packed surface. The weights are local order's own for its
     12-neighbour shell, so a shell that ends inside a set of equidistant neighbours (diamond's second shell) takes
     all of them at one half and stays symmetric."""
-    import freud
+    from atomatlas.descriptors.local_order import NEIGHBOURS, SHELLS, nearest_neighbours, shell_weights
 
-    from atomatlas.descriptors.local_order import NEIGHBOURS, SHELLS, VACUUM, WIDTH, _shell_weights
-    from atomatlas.io.neighbour_box import periodic_box
-
-    box, points = periodic_box(atoms, vacuum=VACUUM, width_in_bonds=WIDTH)
     n = len(atoms)
-    pairs = freud.locality.AABBQuery(box, points).query(
-        points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
+    pairs = nearest_neighbours(atoms)
     vectors = pairs.vectors.reshape(n, NEIGHBOURS, 3)
     distances = pairs.distances.reshape(n, NEIGHBOURS)
-    weights = _shell_weights(distances / distances[:, :4].mean(axis=1, keepdims=True))[:, :, SHELLS.index(12)]
+    weights = shell_weights(distances / distances[:, :4].mean(axis=1, keepdims=True))[:, :, SHELLS.index(12)]
     total = weights.sum(axis=1)
     mean_vector = (vectors * weights[..., None]).sum(axis=1) / total[:, None]
     return np.linalg.norm(mean_vector, axis=1) / ((distances * weights).sum(axis=1) / total)

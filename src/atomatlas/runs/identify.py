@@ -25,6 +25,7 @@ from atomatlas.errors import AtlasError
 from atomatlas.runs.crystals import shipped_model_dir  # one home for the package's model files
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
 from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
+from atomatlas.runs.structure_outputs import fractions
 
 STEM = "atom_ensemble"
 
@@ -115,12 +116,6 @@ def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False)
                                        "uncertainty": uncertainty}))
             arrays.append((names[best], probability, uncertainty))
     return pd.concat(parts, ignore_index=True), arrays
-
-
-def fractions(labels: pd.DataFrame, classes) -> pd.DataFrame:
-    """The share of atoms of each class, one row per (structure, frame)."""
-    counts = pd.crosstab([labels["structure"], labels["frame"]], labels["class"], normalize="index")
-    return counts.reindex(columns=list(classes), fill_value=0.0).reset_index()
 
 
 def _write_structures(path: Path, frames, arrays) -> None:

@@ -37,7 +37,7 @@ def label_part(frames: list, model, classes: list, path: str) -> tuple[pd.DataFr
 def summarise(labels: pd.DataFrame, classes: list, checked: bool = False) -> tuple[pd.DataFrame, dict, int]:
     """What a chunk's task returns, from its labels (also those of a chunk an interrupted run finished: then
     ``checked``, the classes and probabilities are checked first, raising ValueError)."""
-    from atomatlas.runs.identify import fractions
+    from atomatlas.runs.structure_outputs import fractions
     from atomatlas.runs.resume import finite_columns
 
     if checked:

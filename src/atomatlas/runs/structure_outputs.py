@@ -78,14 +78,19 @@ def _site_outputs(folder: Path, described: Described, labels: pd.DataFrame, name
     return out
 
 
+def fractions(labels: pd.DataFrame, classes) -> pd.DataFrame:
+    """The share of atoms of each class (labels' ``class``), one row per (structure, frame)."""
+    counts = pd.crosstab([labels["structure"], labels["frame"]], labels["class"], normalize="index")
+    return counts.reindex(columns=list(classes), fill_value=0.0).reset_index()
+
+
 def cluster_fractions(labels: pd.DataFrame) -> pd.DataFrame:
     """The share of each cluster's atoms in every (structure, frame); clusters as "K: NAME" when named."""
     column = labels["cluster"].astype(str)
     if "cluster_name" in labels:
         column = column + ": " + labels["cluster_name"].astype(str)
     order = list(dict.fromkeys(column.to_numpy()[np.argsort(labels["cluster"].to_numpy(), kind="stable")]))
-    shares = pd.crosstab([labels["structure"], labels["frame"]], column.rename("cluster"), normalize="index")
-    return shares.reindex(columns=order, fill_value=0.0).reset_index()
+    return fractions(labels.assign(**{"class": column}), order)  # clusters for identify's classes
 
 
 def write_cluster_fractions(folder: Path, labels: pd.DataFrame) -> dict:

@@ -228,9 +228,6 @@ def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder
     with progress_bars(progress):
         clusterer = fitted.clusterer = cluster.build(config.seed).fit(X)
     labels = frame["cluster"] = clusterer.labels_
-    uncertainty = assignment_uncertainty(clusterer.estimator_, X)
-    if uncertainty is not None:  # 0: at a cluster's heart, 1: a tie between two clusters (interface atoms)
-        frame["cluster_uncertainty"] = uncertainty
     sizes = pd.Series(labels).value_counts().sort_index()
     metrics["cluster"] = {
         "method": cluster.method, "params": cluster.params, "on": cluster.on, "k_requested": cluster.k,
@@ -243,7 +240,10 @@ def _cluster(config, fitted: _Fitted, frame: pd.DataFrame, metrics: dict, folder
             pd.DataFrame(clusterer.scores_), record["chosen_k"], clusterer.selected_by_, record.get("merged_to"))))
     if hasattr(clusterer.estimator_, "splits_"):
         metrics["cluster"]["splits"] = clusterer.estimator_.splits_
-    write_picks(folder, frame, X, labels)
+    write_picks(folder, frame, X, labels)  # before the uncertainty: the picks carry ids, not results
+    uncertainty = assignment_uncertainty(clusterer.estimator_, X)
+    if uncertainty is not None:  # 0: at a cluster's heart, 1: a tie between two clusters (interface atoms)
+        frame["cluster_uncertainty"] = uncertainty
 
 
 def k_selection_record(clusterer) -> dict:
@@ -251,8 +251,9 @@ def k_selection_record(clusterer) -> dict:
     scores = pd.DataFrame(clusterer.scores_)
     # nested clustering searched k for its outer level only
     chosen_k = clusterer.estimator_.outer_.k_ if hasattr(clusterer.estimator_, "outer_") else clusterer.k_
-    chosen_k = int(getattr(clusterer.estimator_, "chosen_k_", chosen_k))  # gmm_merged: components, then merged
-    merged = {"merged_to": clusterer.k_} if chosen_k != clusterer.k_ else {}
+    components = getattr(clusterer.estimator_, "chosen_k_", None)  # gmm_merged: BIC's components, then merged
+    chosen_k = chosen_k if components is None else int(components)
+    merged = {"merged_to": clusterer.k_} if components is not None and components != clusterer.k_ else {}
     return {**merged, "criterion": clusterer.selected_by_, "range": [int(scores["k"].min()), int(scores["k"].max())],
             "chosen_k": chosen_k, "scores": scores.to_dict(orient="records"),
             # a best score at the largest k tried means: widen the range
@@ -315,7 +316,6 @@ def write_picks(folder: Path, ids: pd.DataFrame, X: np.ndarray, labels: np.ndarr
     from atomatlas.learn.sampling import farthest_point_sampling, representatives
 
     chosen = representatives(X, labels)
-    ids = ids.drop(columns=[c for c in ("cluster_uncertainty",) if c in ids])  # a result, not an id
     # `input_row` (0-based position in the input) first, then the row's own ids
     picked = ids.drop(columns=[c for c in ("cluster", "input_row") if c in ids]).iloc[list(chosen.values())]
     picked = pd.concat([pd.DataFrame({"cluster": list(chosen), "input_row": list(chosen.values())}),
