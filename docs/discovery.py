@@ -274,8 +274,9 @@ compact, unknown order when a cluster's spread is below 0.17) were also set on t
   out. Atoms that crystallised are still called liquid by the construction; PTM and supervised `identify`
   score as low as the defaults there. The next build of these cases should hold them at each potential's
   measured Tm (not a literature estimate) or leave out what moved. Instantaneous local order of a liquid also
-  overlaps a hot crystal's; averaging over the frames of a trajectory would help, and trajectories are not yet
-  clustered as one (issue 22, item 4)."""
+  overlaps a hot crystal's; averaging each atom's local order over the frames of a trajectory would help
+  (trajectories can now be fitted on sampled frames and labelled whole, `--fit-frames`, but each frame is still
+  described on its own; the suite scores single frames)."""
 
 
 def check_lines(results: pd.DataFrame) -> list[str]:

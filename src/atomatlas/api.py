@@ -143,7 +143,8 @@ def fit_classifier(table, out, *, label_column: str, method: str = "logistic", p
 def environments(files, out, *, descriptor: str | None = None, descriptor_params: dict | None = None,
                  centers: str = "atoms", species=None, grid: int = 100, height: float = 1.0,
                  labels: str | None = None, n_jobs: int = 1, cache: bool = True, index: str = ":",
-                 format: str | None = None, scale: str | None = None, method: str | None = None, k="auto",
+                 format: str | None = None, fit_frames: int | None = None, scale: str | None = None,
+                 method: str | None = None, k="auto",
                  select: str = "silhouette", k_max: int = 10, params: dict | None = None,
                  anomaly: str | None = None, anomaly_params: dict | None = None, threshold: str = "percentile",
                  percentile: float = 4.0, n_mad: float = 5.0, seed: int = 0, scheduler: str | None = None,
@@ -155,7 +156,9 @@ def environments(files, out, *, descriptor: str | None = None, descriptor_params
     standard scaling and ``gmm_merged`` (k found by BIC and merging; each cluster named by
     its atoms' identify labels), for a probe grid SOAP, raw and k-means (docs/discovery.md).
     Unusable files or frames are skipped and listed in ``result.skipped``; per-atom labels
-    land in structures.extxyz and structures.db. ``scheduler`` (``"local"`` or an address):
+    land in structures.extxyz and structures.db. ``fit_frames``: fit on this many frames
+    drawn by ``seed``, then label every frame chunk by chunk (a long trajectory is never
+    held whole; ``result.labels`` is then the fitted frames', labels.csv every frame's). ``scheduler`` (``"local"`` or an address):
     the files are streamed to Dask workers that write ``features.parquet/``, clustered
     through Dask (kmeans; docs/scale.md).
     """
@@ -165,7 +168,7 @@ def environments(files, out, *, descriptor: str | None = None, descriptor_params
     descriptor, scale, method = environment_defaults(descriptor, scale, method, centers, scheduler is not None)
     config = {"name": "environments", "seed": seed,
               "structures": _clean({"paths": [str(p) for p in paths], "index": index, "format": format,
-                                    "label": labels}),
+                                    "label": labels, "fit_frames": fit_frames}),
               "centers": {"kind": centers, "species": list(species or []), "n": grid, "height": height},
               "descriptor": {"method": descriptor, "n_jobs": n_jobs, "cache": cache, **(descriptor_params or {})},
               "scale": {"method": scale},

@@ -57,6 +57,8 @@ def test_environments_labels_every_atom(cli, phases, tmp_path):
     new = pd.read_csv(tmp_path / "new" / "labels.csv")
     fcc_cluster = labels.loc[labels["structure"].str.endswith("fcc.extxyz"), "cluster"].iloc[0]
     assert (new["cluster"] == fcc_cluster).all()
+    fitted = labels.loc[labels["structure"].str.endswith("fcc.extxyz"), "cluster_uncertainty"].to_numpy()
+    np.testing.assert_allclose(new["cluster_uncertainty"], fitted, atol=1e-6)  # as the fit gave the same atoms
 
 
 def _write(tmp_path, name, content):
@@ -250,18 +252,19 @@ def test_defaults_find_name_and_flag_phases_without_labels_or_k(cli, tmp_path):
 
 
 def test_cluster_names_split_surfaces_from_disorder():
-    from atomatlas.runs.cluster_names import COMPACT_SPREAD, describe_clusters
+    from atomatlas.runs.cluster_names import COMPACT_SPREAD, describe_clusters, split_other
 
     rng = np.random.default_rng(0)
     clusters = np.repeat([0, 1, 2], 50)
     labels = np.array(["fcc"] * 50 + ["other"] * 100)
     asymmetry = np.r_[np.zeros(50), np.full(50, 0.4), np.full(50, 0.1)]
     averages = np.r_[rng.normal(0, 0.5 * COMPACT_SPREAD, (100, 73)), rng.normal(0, 3 * COMPACT_SPREAD, (50, 73))]
-    per_atom, records = describe_clusters(clusters, labels, averages, asymmetry)
+    per_atom = split_other(labels, asymmetry)
+    records = describe_clusters(clusters, per_atom, averages)
     assert [records[c]["name"] for c in "012"] == ["fcc 100%", "other (surface) 100%", "other (liquid-like) 100%"]
     assert [records[c]["novel_order"] for c in "012"] == [False, False, False]  # a surface is known; a liquid spreads
     assert per_atom[60] == "other (surface)"
-    compact_disorder = describe_clusters(clusters, labels, np.zeros((150, 73)), asymmetry * 0)[1]
+    compact_disorder = describe_clusters(clusters, split_other(labels, asymmetry * 0), np.zeros((150, 73)))
     assert compact_disorder["2"]["novel_order"] and not compact_disorder["0"]["novel_order"]
 
 
@@ -293,3 +296,82 @@ def test_local_order_refuses_a_probe_grid_in_one_line(cli, tmp_path):
     assert status == 2 and len(stderr.strip().splitlines()) == 1
     assert "'local_order' describes atoms, not probe points; use --descriptor soap" in stderr
     assert not (tmp_path / "o").exists()
+
+
+def close_packed(sequence: str, a: float = 2.86, n: int = 3) -> Atoms:
+    """Close-packed layers stacked as ``sequence`` (A, B, C), n x n atoms each, periodic along the stack."""
+    shifts = {"A": (0, 0), "B": (1 / 3, 1 / 3), "C": (2 / 3, 2 / 3)}
+    a1, a2 = np.array([a, 0, 0]), np.array([a / 2, a * np.sqrt(3) / 2, 0])
+    spacing = a * np.sqrt(2 / 3)
+    positions = [(i + shifts[layer][0]) * a1 + (j + shifts[layer][1]) * a2 + [0, 0, number * spacing]
+                 for number, layer in enumerate(sequence) for i in range(n) for j in range(n)]
+    return Atoms("Al" * len(positions), positions=positions, cell=[n * a1, n * a2, [0, 0, len(sequence) * spacing]],
+                 pbc=True)
+
+
+@pytest.fixture(scope="module")
+def trajectory(tmp_path_factory):
+    """Six frames of 24 close-packed layers whose hcp (ABAB) part grows at the cost of fcc (ABC)."""
+    path = tmp_path_factory.mktemp("trajectory") / "md.extxyz"
+    frames = []
+    for number, (fcc, hcp) in enumerate(((8, 0), (6, 3), (4, 6), (2, 9), (0, 12), (8, 0))):
+        atoms = close_packed("ABC" * fcc + "AB" * hcp)
+        atoms.rattle(0.04, seed=number)
+        frames.append(atoms)
+    ase.io.write(path, frames)
+    return path
+
+
+def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cli, trajectory, tmp_path, monkeypatch):
+    from atomatlas.report.contents import gather
+    from atomatlas.runs import trajectory as module
+
+    monkeypatch.setattr(module, "CHUNK_ATOMS", 300)  # one 216-atom frame per chunk
+    seen = []
+    chunks = module.chunks
+    monkeypatch.setattr(module, "chunks", lambda frames: (seen.append(len(c)) or c for c in chunks(frames)))
+    run = tmp_path / "run"
+    status, stdout, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--out", run)
+    assert status == 0, stderr
+    assert seen == [1] * 6  # every frame labelled, never more than a chunk described at once
+    assert "fit on 3 of 6 frames (drawn by the seed), then every frame labelled: 1296 atoms" in stdout
+    metrics = json.loads((run / "metrics.json").read_text())
+    fitted = metrics["structures"]["fit_frames"]
+    assert fitted["requested"] == 3 and fitted["frames"] == [[str(trajectory), i] for i in (2, 4, 5)]
+    assert metrics["structures"]["n_frames"] == 6 and metrics["structures"]["n_centres"] == 6 * 216
+    labels = pd.read_csv(run / "labels.csv")
+    assert len(labels) == 6 * 216 and sorted(set(labels["frame"])) == list(range(6))
+    assert {"cluster", "cluster_uncertainty", "identify", "cluster_name"} <= set(labels.columns)
+    assert len(pd.read_csv(run / "map.csv")) == len(labels)
+    images = ase.io.read(run / "structures.extxyz", ":")
+    assert len(images) == 6
+    assert np.array_equal(np.concatenate([a.arrays["cluster"] for a in images]), labels["cluster"].to_numpy())
+    assert sum(metrics["structures"]["cluster_sizes"].values()) == 6 * 216
+    shares = pd.read_csv(run / "cluster_fractions.csv")
+    assert len(shares) == 6 and (run / "cluster_fractions.png").exists()
+    hcp = [c for c in shares.columns if ": hcp" in c]  # named on the fitted frames
+    assert len(hcp) == 1 and [c for c in shares.columns if ": fcc" in c]
+    grows = shares[hcp[0]].to_numpy()  # frame by frame, then back to fcc
+    assert grows[0] == 0 and grows[4] == 1 and grows[5] == 0 and (np.diff(grows[:5]) > 0.1).all()
+    assert len(gather(run)["fractions"]["rows"]) == 6  # the report draws them
+    status, _, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--out", tmp_path / "again")
+    assert status == 0, stderr
+    assert (tmp_path / "again" / "labels.csv").read_bytes() == (run / "labels.csv").read_bytes()  # seeded
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--fit-frames", "0"], r"fit_frames must be a whole number >= 1"),
+    (["--fit-frames", "2", "--scheduler", "local"], r"--fit-frames \(fit_frames\) runs in this process"),
+])
+def test_fit_frames_refusals_in_one_line(cli, trajectory, tmp_path, extra, message):
+    status, _, stderr = cli("environments", trajectory, *extra, "--k", "2", "--out", tmp_path / "run")
+    assert status == 2 and re.search(message, stderr) and len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_fit_frames_refuses_built_structures():
+    from atomatlas.errors import AtlasError
+    from atomatlas.runs.describe import Structures
+
+    with pytest.raises(AtlasError, match="fit_frames samples the frames of files"):
+        Structures.parse({"build": [{"kind": "fcc"}], "fit_frames": 2}, None)

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   atomatlas environments slab.vasp --centers surface_grid --grid 30 --height 1.0 --out runs/sites
   atomatlas environments a.cif b.cif --labels source --scale none --out runs/phases
   atomatlas predict runs/phases interface.extxyz --out runs/interface
+  atomatlas environments dump.lammpstrj --fit-frames 20 --out runs/dump-sampled
   atomatlas environments dump.lammpstrj --scheduler local --workers 2 --k 2 --out runs/dump-dask
   atomatlas environments vacancy.extxyz --anomaly gmm --anomaly-param n_components=1 --threshold mad \\
       --out runs/odd
@@ -29,6 +30,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("files", nargs="+", help="structure files or globs (any format ASE reads)")
     parser.add_argument("--format", help="ASE format name when the file name does not tell")
     parser.add_argument("--index", default=":", help="frames to read, ASE syntax (default ':' = all)")
+    parser.add_argument("--fit-frames", type=int, metavar="N", help="fit on N frames drawn by --seed, then label "
+                        "every frame a chunk at a time (long trajectories; default: fit on every frame)")
     group = parser.add_argument_group("environments")
     group.add_argument("--descriptor", help="local_order (default for atoms: identify's scale-free local order), "
                        "soap (default for --centers surface_grid), acsf or rdf")
@@ -67,7 +70,8 @@ def run(args) -> int:
         [common.table_path(f) for f in args.files], args.out, descriptor=args.descriptor,
         descriptor_params=common.parse_params(args.descriptor_param), centers=args.centers,
         species=common.split_list(args.species), grid=args.grid, height=args.height, labels=args.labels,
-        n_jobs=args.n_jobs, cache=not args.no_cache, index=args.index, format=args.format, scale=args.scale,
+        n_jobs=args.n_jobs, cache=not args.no_cache, index=args.index, format=args.format,
+        fit_frames=args.fit_frames, scale=args.scale,
         method=args.method, k=args.k, select=args.select, k_max=args.k_max, params=common.parse_params(args.param),
         anomaly=args.anomaly, anomaly_params=common.parse_params(args.anomaly_param), threshold=args.threshold,
         percentile=args.percentile, n_mad=args.n_mad, seed=args.seed, **common.scheduler(args),

@@ -54,7 +54,11 @@ def _clustering(metrics: dict) -> list[str]:
     if "merged_to" in selection:
         lines.append(f"  k: {selection['criterion']} chose {selection['chosen_k']} mixture components, merged into "
                      f"{selection['merged_to']} clusters")
-    sizes = cluster.get("cluster_sizes", {})
+    fitted = metrics.get("structures", {}).get("fit_frames")
+    if fitted:
+        lines.append(f"  fit on {fitted['n_frames']} of {metrics['structures']['n_frames']} frames (drawn by the "
+                     f"seed), then every frame labelled: {metrics['structures']['n_centres']} atoms")
+    sizes = metrics["structures"]["cluster_sizes"] if fitted else cluster.get("cluster_sizes", {})
     for key, record in cluster.get("names", {}).items():
         note = "  <- compact, but no known lattice: order the templates don't know" if record["novel_order"] else ""
         lines.append(f"  cluster {key}: {record['name']} ({sizes.get(int(key), sizes.get(key, 0))} atoms){note}")

@@ -281,7 +281,9 @@ def gather(folder: Path, name: str | None = None) -> dict:
     marker = _read_json(folder / ".atomatlas-run")
     labels = read_run_csv(folder / "labels.csv")
     config = read_text(folder / "config.toml", "config") if run_file(folder / "config.toml") else ""
-    fractions = read_run_csv(folder / "fractions.csv")
+    fractions = read_run_csv(folder / "fractions.csv")  # identify's classes per frame
+    if fractions is None:  # a per-atom clustering's clusters per frame
+        fractions = read_run_csv(folder / "cluster_fractions.csv")
     cluster = metrics.get("cluster", {})
     return {
         "title": str(metrics.get("name") or Path(name).name), "folder": Path(name).name,

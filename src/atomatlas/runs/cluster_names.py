@@ -49,6 +49,12 @@ def neighbour_asymmetry(atoms) -> np.ndarray:
 def name_clusters(described, clusters: np.ndarray, local_order: np.ndarray | None) -> tuple[np.ndarray, dict]:
     """(per-row label, {cluster: record}) of a per-atom run: ``described`` its frames and centres, ``clusters``
     its rows' clusters, ``local_order`` its rows when the run described them with local_order (else computed)."""
+    labels, averages = atom_labels(described, local_order)
+    return labels, describe_clusters(clusters, labels, averages)
+
+
+def atom_labels(described, local_order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(per-row identify label, ``other`` split into surface and liquid-like; the model's standardised averages)."""
     from atomatlas.descriptors.local_order import LocalOrder
 
     rows, asymmetry = [], []
@@ -59,7 +65,16 @@ def name_clusters(described, clusters: np.ndarray, local_order: np.ndarray | Non
         asymmetry.append(neighbour_asymmetry(frame.atoms)[chosen])
     X = local_order if local_order is not None else np.concatenate(rows)
     labels, averages = identify_rows(X)
-    return describe_clusters(clusters, labels, averages, np.concatenate(asymmetry))
+    return split_other(labels, np.concatenate(asymmetry)), averages
+
+
+def split_other(labels: np.ndarray, asymmetry: np.ndarray) -> np.ndarray:
+    """``other`` as "other (surface)" where the neighbours lie on one side, "other (liquid-like)" elsewhere."""
+    labels = labels.astype(object)
+    is_other = labels == OTHER
+    labels[is_other & (asymmetry > SURFACE_ASYMMETRY)] = "other (surface)"
+    labels[is_other & (asymmetry <= SURFACE_ASYMMETRY)] = "other (liquid-like)"
+    return labels.astype(str)
 
 
 def identify_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,14 +98,8 @@ def spread(averages: np.ndarray) -> float:
     return float(np.median(np.linalg.norm(averages - centre, axis=1)) / np.sqrt(averages.shape[1]))
 
 
-def describe_clusters(clusters: np.ndarray, labels: np.ndarray, averages: np.ndarray,
-                      asymmetry: np.ndarray) -> tuple[np.ndarray, dict]:
-    """(per-row label with surfaces split off, {cluster: record}) for clusters >= 0."""
-    labels = labels.astype(object)
-    is_other = labels == OTHER
-    labels[is_other & (asymmetry > SURFACE_ASYMMETRY)] = "other (surface)"
-    labels[is_other & (asymmetry <= SURFACE_ASYMMETRY)] = "other (liquid-like)"
-    labels = labels.astype(str)
+def describe_clusters(clusters: np.ndarray, labels: np.ndarray, averages: np.ndarray) -> dict:
+    """{cluster: record} for clusters >= 0, from the rows' labels (``other`` already split) and averages."""
     records = {}
     for cluster in np.unique(clusters[clusters >= 0]):
         members = clusters == cluster
@@ -101,4 +110,4 @@ def describe_clusters(clusters: np.ndarray, labels: np.ndarray, averages: np.nda
         records[str(int(cluster))] = {
             "name": f"{top} {100 * purity:.0f}%", "label": top, "purity": purity, "spread": cluster_spread,
             "novel_order": bool(novel), "labels": {str(k): float(v) for k, v in shares.items()}}
-    return labels, records
+    return records

@@ -53,6 +53,7 @@ class Structures:
     displacement: float = 0.0
     copies: int = 1
     label: str | None = None  # "source", "site" or "tag": score against it
+    fit_frames: int | None = None  # fit on this many frames drawn by the seed, then label every frame (runs/trajectory.py)
 
     @classmethod
     def parse(cls, raw, base: Path | None) -> Structures:
@@ -70,10 +71,22 @@ class Structures:
             raise AtlasError(f"config: [structures] displacement must be a number from 0 to 1 (x the nearest-"
                              f"neighbour distance); got {displacement!r}.")
         check_structures(out)
+        _check_fit_frames(out)
         return out
 
     def to_toml(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _check_fit_frames(section: Structures) -> None:
+    n = section.fit_frames
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise AtlasError(f"config: [structures] fit_frames must be a whole number >= 1 (frames to fit on); got {n!r}.")
+    if section.build or section.repeat is not None or section.displacement or section.copies > 1:
+        raise AtlasError("config: [structures] fit_frames samples the frames of files as they are read: drop "
+                         "build, repeat, displacement and copies, or fit_frames.")
 
 
 @dataclass
@@ -181,6 +194,12 @@ def describe(config, seed: int, progress: bool = False, fitting: bool = True,
     ``fitting``: the rows will be clustered, so rows that are all alike are refused (new
     rows for a saved model may well be alike: every atom of a perfect crystal).
     """
+    return describe_frames(config, load_frames(config.structures, seed, skipped), progress, fitting, skipped)
+
+
+def describe_frames(config, frames: list[Frame], progress: bool = False, fitting: bool = True,
+                    skipped: list | None = None) -> Described:
+    """:func:`describe` of frames already read (a sample of a trajectory, or one chunk of it)."""
     from atomatlas.descriptors.cache import create_cached
 
     spec = config.descriptor
@@ -188,7 +207,7 @@ def describe(config, seed: int, progress: bool = False, fitting: bool = True,
     if descriptor.averaged:
         raise AtlasError("average = 'inner'/'outer' gives one row per structure; environments are per atom: use "
                          "average = 'off' (averaged SOAP is available from Python, atomatlas.descriptors).")
-    frames = _usable(load_frames(config.structures, seed, skipped), config.centers, descriptor, skipped)
+    frames = _usable(frames, config.centers, descriptor, skipped)
     centers = [frame_centers(f, config.centers) for f in frames]
     use_centers = None if all(c is None for c in centers) else [
         np.arange(len(f.atoms)) if c is None else c for f, c in zip(frames, centers)]

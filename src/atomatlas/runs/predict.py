@@ -154,7 +154,13 @@ def row_outputs(model: dict, meta: dict, X) -> tuple[pd.DataFrame, object]:
     X_scaled = model["scaler"].transform(X)
     embedding = model["reducer"].transform(X_scaled) if model["reducer"] is not None else None
     if model["clusterer"] is not None:
-        out["cluster"] = model["clusterer"].predict(embedding if meta["cluster_on"] == "reduced" else X_scaled)
+        from atomatlas.learn.merged_mixture import assignment_uncertainty
+
+        clustered = embedding if meta["cluster_on"] == "reduced" else X_scaled
+        out["cluster"] = model["clusterer"].predict(clustered)
+        uncertainty = assignment_uncertainty(getattr(model["clusterer"], "estimator_", None), clustered)
+        if uncertainty is not None:  # as the fit wrote it: 0 at a cluster's heart, 1 a tie
+            out["cluster_uncertainty"] = uncertainty
     out.update(embedding_columns(embedding))
     if model.get("anomaly") is not None:
         detector = model["anomaly"]

@@ -45,6 +45,9 @@ class ScaleOutStructuresRun(DaskFlow):
     def parse(cls, raw: dict, base: Path | None) -> ScaleOutStructuresRun:
         refuse_other_sections(raw, KEYS, "[structures], [centers], [descriptor], [scale], [reduce] and [cluster]")
         structures = Structures.parse(raw.get("structures"), base)
+        if structures.fit_frames is not None:  # Dask fits on a row sample already ([dask] sample_size)
+            raise AtlasError("--fit-frames (fit_frames) runs in this process; on --scheduler the fit takes a "
+                             "sample of rows (--sample-size): drop one of them.")
         if structures.build or structures.repeat is not None or structures.displacement or structures.copies > 1:
             raise AtlasError("--scheduler reads structure files only: built structures, repeats, displacements and "
                              "copies are for in-memory runs (drop --scheduler).")

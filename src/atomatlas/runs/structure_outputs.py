@@ -33,8 +33,9 @@ def write_structure_outputs(folder: Path, described: Described, labels: pd.DataF
     return metrics
 
 
-def write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> None:
-    """Every frame with per-atom ``cluster`` / ``anomaly`` arrays (-1: not a centre) in extxyz and an ASE db."""
+def write_atoms(folder: Path, described: Described, labels: pd.DataFrame, append: bool = False) -> None:
+    """Every frame with per-atom ``cluster`` / ``anomaly`` arrays (-1: not a centre) in extxyz and an ASE db;
+    ``append``: after the frames already there (a trajectory labelled chunk by chunk)."""
     import ase.db
     import ase.io
 
@@ -52,8 +53,8 @@ def write_atoms(folder: Path, described: Described, labels: pd.DataFrame) -> Non
                 atoms.arrays[column] = values
         atoms.info.update({"source": frame.source, "frame": frame.index})
         images.append(atoms)
-    ase.io.write(folder / "structures.extxyz", images, format="extxyz")
-    with ase.db.connect(folder / "structures.db", append=False) as db:
+    ase.io.write(folder / "structures.extxyz", images, format="extxyz", append=append)
+    with ase.db.connect(folder / "structures.db", append=append) as db:
         for atoms in images:
             db.write(atoms, source=str(atoms.info["source"]), frame=int(atoms.info["frame"]),
                      data={c: atoms.arrays[c] for c in PER_ATOM_COLUMNS if c in atoms.arrays})
@@ -95,10 +96,14 @@ def cluster_fractions(labels: pd.DataFrame) -> pd.DataFrame:
 
 def write_cluster_fractions(folder: Path, labels: pd.DataFrame) -> dict:
     """cluster_fractions.csv, and for a trajectory (a file of several frames) cluster_fractions.png."""
+    return write_fraction_table(folder, cluster_fractions(labels))
+
+
+def write_fraction_table(folder: Path, shares: pd.DataFrame) -> dict:
+    """cluster_fractions.csv of the shares, and cluster_fractions.png when a file holds several frames."""
     from atomatlas.plots.identify import fractions_figure
     from atomatlas.runs.folder import write_csv
 
-    shares = cluster_fractions(labels)
     write_csv(folder / "cluster_fractions.csv", shares)
     out = {"fractions": "cluster_fractions.csv"}
     if shares.groupby("structure").size().max() > 1:

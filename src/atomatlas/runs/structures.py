@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atomatlas.runs.describe import Centers, Descriptor, Structures, describe, saved_description
+from atomatlas.runs.describe import Centers, Descriptor, Structures, describe, describe_frames, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
 from atomatlas.runs.labels import collect_labels
 from atomatlas.runs.sections import check_keys, header
@@ -65,7 +65,7 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
     skipped = []
-    described = describe(config, config.seed, progress=progress, skipped=skipped)
+    described, n_read = _fitted_frames(config, progress, skipped)
     table = described.table
     label_sets = collect_labels(config.evaluate, table)
     check_components(config.reduce, len(table), len(table.feature_names))
@@ -74,6 +74,8 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
                                    model_extra={"structures": config.saved(described.descriptor.species)},
                                    annotate=_namer(config, described))
         metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
+        if n_read > len(described.frames):  # a sample was fitted: now every frame, chunk by chunk
+            _label_every_frame(config, tmp, described, metrics, skipped, progress)
         if "fractions_figure" in metrics["structures"]:
             metrics["figures"].append(metrics["structures"]["fractions_figure"])
         metrics["structures"]["skipped"] = [vars(item) for item in skipped]
@@ -81,6 +83,34 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
         if config.predict is not None and config.cluster is not None:
             predict_new_rows(config.predict, tmp, labels)
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _fitted_frames(config: StructureRun, progress: bool, skipped: list):
+    """(the described frames the flow fits on, how many usable frames the files hold): every frame, or with
+    ``fit_frames`` a sample drawn by the seed (runs/trajectory.py)."""
+    if config.structures.fit_frames is None:
+        described = describe(config, config.seed, progress=progress, skipped=skipped)
+        return described, len(described.frames)
+    from atomatlas.io.structures import nothing_usable
+    from atomatlas.runs.trajectory import sample_frames
+
+    frames, n_read = sample_frames(config.structures, config.seed, skipped)
+    if not frames:
+        raise nothing_usable(skipped)
+    return describe_frames(config, frames, progress=progress, skipped=skipped), n_read
+
+
+def _label_every_frame(config: StructureRun, folder: Path, described, metrics: dict, skipped: list,
+                       progress: bool) -> None:
+    """Every frame labelled by the model fitted on the sample; metrics.json says what was fitted, what labelled."""
+    from atomatlas.runs.trajectory import label_every_frame
+
+    fitted = {"requested": config.structures.fit_frames, "n_frames": len(described.frames),
+              "n_centres": len(described.table),
+              "frames": [[str(f.source), int(f.index)] for f in described.frames]}
+    labelled = label_every_frame(config, folder, described.table.X, metrics.get("cluster", {}).get("names"),
+                                 skipped, progress)
+    metrics["structures"].update(labelled, fit_frames=fitted)
 
 
 def _namer(config: StructureRun, described):

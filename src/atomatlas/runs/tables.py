@@ -356,12 +356,16 @@ def compare(config, fitted: _Fitted, label_sets: dict, folder: Path, leaves: lis
 
 def _view(config, fitted: _Fitted) -> tuple[np.ndarray, str]:
     """The 2-D view the maps are drawn on: the reduction, or the first two principal components."""
-    from atomatlas.learn.reduce import make_reducer
-
     if fitted.embedding is not None and fitted.embedding.shape[1] >= 2:
         return fitted.embedding, config.reduce.method
-    X = fitted.X_scaled
-    return make_reducer("pca", {"n_components": min(2, X.shape[1])}).fit_transform(X), "PC"
+    return view_pca(fitted.X_scaled).transform(fitted.X_scaled), "PC"
+
+
+def view_pca(X_scaled: np.ndarray):
+    """The two principal components a map without a reduction is drawn on (new rows are placed on it too)."""
+    from atomatlas.learn.reduce import make_reducer
+
+    return make_reducer("pca", {"n_components": min(2, X_scaled.shape[1])}, random_state=0).fit(X_scaled)
 
 
 def _draw_map(config, frame, label_sets: dict, view, axis: str, fitted: _Fitted, folder: Path) -> None:

@@ -272,7 +272,7 @@
     { responsive: true, displaylogo: false });
   }
 
-  // --- per-frame fractions (identify) -------------------------------------------------
+  // --- per-frame fractions (identify classes, or clusters) ---------------------------
   const F = data.fractions;
   if (F && F.rows.length) {
     const box = section("Fractions per frame", "fractions");
