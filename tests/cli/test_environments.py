@@ -1,7 +1,9 @@
 """Structures through the CLI: per-atom labels out, and every bad structure input named in one line."""
 
 import json
+import os
 import re
+from pathlib import Path
 
 import ase.io
 import numpy as np
@@ -331,8 +333,11 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     chunks = module.chunks
     monkeypatch.setattr(module, "chunks", lambda frames: (seen.append(len(c)) or c for c in chunks(frames)))
     run = tmp_path / "run"
+    cache = Path(os.environ["ATOMATLAS_CACHE"])
+    entries = set(cache.rglob("*.json"))
     status, stdout, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--out", run)
     assert status == 0, stderr
+    assert len(set(cache.rglob("*.json")) - entries) <= 1  # the fitted frames' entry; the chunks bypass the cache
     assert seen == [1] * 6  # every frame labelled, never more than a chunk described at once
     assert "fit on 3 of 6 frames (drawn by the seed), then every frame labelled: 1296 atoms" in stdout
     metrics = json.loads((run / "metrics.json").read_text())

@@ -198,8 +198,9 @@ def describe(config, seed: int, progress: bool = False, fitting: bool = True,
 
 
 def describe_frames(config, frames: list[Frame], progress: bool = False, fitting: bool = True,
-                    skipped: list | None = None) -> Described:
-    """:func:`describe` of frames already read (a sample of a trajectory, or one chunk of it)."""
+                    skipped: list | None = None, use_cache: bool = True) -> Described:
+    """:func:`describe` of frames already read (a sample of a trajectory, or one chunk of it); ``use_cache``
+    False: neither read nor write the descriptor cache (a long trajectory's chunks would fill it)."""
     from atomatlas.descriptors.cache import create_cached
 
     spec = config.descriptor
@@ -213,7 +214,7 @@ def describe_frames(config, frames: list[Frame], progress: bool = False, fitting
         np.arange(len(f.atoms)) if c is None else c for f, c in zip(frames, centers)]
     # cache = false recomputes and replaces the entry (a damaged or doubtful one is then gone)
     X, cached = create_cached(descriptor, [f.atoms for f in frames], use_centers, n_jobs=spec.n_jobs,
-                              progress=progress, refresh=not spec.cache)
+                              progress=progress, refresh=not spec.cache, cache="default" if use_cache else None)
     _check_rows(X, spec, fitting)
     ids = centre_ids(frames, centers, config.structures.label)
     frame = pd.concat([ids, pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)

@@ -7,7 +7,8 @@ run. The second pass describes every frame, :data:`CHUNK_ATOMS` atoms at a time,
 labels it with the model the fit has just saved, as ``predict`` would. labels.csv, map.csv,
 structures.extxyz / structures.db and cluster_fractions.csv / .png then hold every frame;
 features.parquet, representatives.csv, the k selection and the scores are the fitted
-frames'. Cluster names come from the fitted frames, each atom's identify label from its own.
+frames'. Cluster names come from the fitted frames, each atom's identify label from its own. The chunks
+bypass the descriptor cache, which would otherwise grow by the trajectory's every feature.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | 
     frames = iter_frames(frame_files(config.structures), config.structures.index, config.structures.format, [])
     with tqdm(desc="labelling frames", unit="frame", disable=not progress) as bar:
         for chunk in chunks(frames):
-            described = describe_frames(description, chunk, fitting=False, skipped=late)
+            described = describe_frames(description, chunk, fitting=False, skipped=late, use_cache=False)
             rows = _label_rows(model, meta, described, names)
             sink.add(described, rows, place(config, described, rows))
             bar.update(len(chunk))
