@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean docs bench model validate discovery
+.PHONY: demo test install clean docs bench model validate discovery golden golden-save
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ model: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[validate]"
 	$(BIN)/python bench/run_all.py
+
+# Golden run folders (issue 23's guard): every recipe and every --help example run again and compared, file by
+# file, with tools/golden.json (about 10 minutes); `make golden-save` records them (before a refactor).
+golden: $(STAMP)
+	$(BIN)/python tools/golden.py check
+
+golden-save: $(STAMP)
+	$(BIN)/python tools/golden.py save
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

@@ -59,6 +59,20 @@ def test_segment_recovers_the_micrographs_area_fractions(cli, tmp_path):
     assert pd.read_csv(tmp_path / "again" / "labels.csv").equals(labels)
 
 
+def test_automatic_k_is_recorded_as_every_run_records_it_and_the_report_draws_it(cli, tmp_path):
+    """Segment's k_selection was a bare list of scores, which report.html could not read (issue 23)."""
+    import json
+
+    from atomatlas.report.contents import gather
+
+    status, _, err = cli("segment", "dataset:micrograph.png", "--k", "auto", "--k-max", "4", "--out", tmp_path / "run")
+    assert status == 0, err
+    cluster = json.loads((tmp_path / "run" / "metrics.json").read_text())["cluster"]
+    record = cluster["k_selection"]
+    assert record["range"] == [2, 4] and record["chosen_k"] == cluster["k"] and len(record["scores"]) == 3
+    assert gather(tmp_path / "run")["k_selection"]["chosen_k"] == cluster["k"]
+
+
 def test_without_smoothing_mixed_boundary_pixels_look_like_a_third_phase(cli, tmp_path):
     status, _, err = cli("segment", "dataset:micrograph.png", "--k", "3", "--smooth", "0", "--out", tmp_path / "run")
     assert status == 0, err

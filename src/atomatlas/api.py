@@ -209,7 +209,7 @@ def segment(image, out, *, k, method: str = "kmeans", params: dict | None = None
     return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
-def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 1,
+def classify_structures(files, out, *, model=None, mc_samples: int = 20, maps=None, n_jobs: int = 2,
                         format: str | None = None, scheduler: str | None = None, workers: int | None = None,
                         overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """The crystal class of every structure (sc, bcc, fcc, diamond, hex_rh, bct139, bct141, or unknown).
@@ -255,7 +255,7 @@ def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: 
                       overwrite=overwrite, report=report, progress=progress)
 
 
-def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 1, format: str | None = None,
+def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 2, format: str | None = None,
              scheduler: str | None = None, workers: int | None = None, resume: bool = False, overwrite: bool = False,
              report: bool = True, progress: bool = False) -> RunResult:
     """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.

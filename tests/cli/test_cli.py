@@ -412,3 +412,35 @@ def test_every_file_a_run_writes_is_documented(cli, tmp_path):
     missing = [p.name for p in (tmp_path / "r").iterdir() if not p.name.startswith(".") and not p.name.endswith(".png")
                and not any(part in doc for part in (f"`{p.name}`", p.name.replace("polytype", "NAME")))]
     assert not missing, missing
+
+
+API_OF = {"anomalies": "find_anomalies", "classify": "classify_structures", "cluster": "cluster",
+          "environments": "environments", "fit-classifier": "fit_classifier", "identify": "identify",
+          "label-few": "label_few", "predict": "predict", "reduce": "reduce", "segment": "segment",
+          "train-crystal-cnn": "train_crystal_cnn", "train-crystal-ensemble": "train_crystal_ensemble",
+          "train-identify": "train_identify"}
+
+
+def test_an_option_has_one_default_on_the_command_line_in_the_api_and_in_the_config():
+    """`identify --n-jobs` was 2 on the command line and 1 from Python (issue 23); no option may drift so."""
+    import argparse
+    import importlib
+    import inspect
+
+    from atomatlas import api
+    from atomatlas.cli.main import COMMANDS
+    from atomatlas.runs.crystals import CrystalClasses
+    from atomatlas.runs.identify import Identify
+
+    drift = []
+    for command, function in API_OF.items():
+        parser = argparse.ArgumentParser()
+        importlib.import_module(COMMANDS[command][0]).add_arguments(parser)
+        signature = inspect.signature(getattr(api, function)).parameters
+        for action in parser._actions:
+            given = signature.get(action.dest)
+            if given is not None and given.default is not inspect.Parameter.empty and given.default != action.default:
+                drift.append(f"{command} --{action.dest}: {action.default!r} here, {given.default!r} in api")
+    assert drift == []
+    for section, function in ((Identify, api.identify), (CrystalClasses, api.classify_structures)):
+        assert section.n_jobs == inspect.signature(function).parameters["n_jobs"].default

@@ -210,3 +210,19 @@ def test_a_linked_partial_folder_is_never_worked_in(tmp_path):
     work.open()
     work.adopt_parts(0, tmp_path / "adopted-2")
     assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+
+
+def test_a_partial_folder_of_another_layout_is_refused_in_one_line(tmp_path):
+    """A partial folder written before the parts' layout changed (no or another parts_format) is not misread."""
+    import json
+
+    from atomatlas.errors import AtlasError
+    from atomatlas.runs.resume import IDENTITY, PartialWork, resuming
+
+    identity = {"config": {"name": "x"}, "inputs": []}
+    work = PartialWork(tmp_path / "run", identity)
+    work.path.mkdir()
+    older = {k: v for k, v in work.identity.items() if k != "parts_format"}
+    (work.path / IDENTITY).write_text(json.dumps(older))
+    with resuming(True), pytest.raises(AtlasError, match=r"partial work of another run; what differs: parts_format;"):
+        PartialWork(tmp_path / "run", identity).open()

@@ -155,7 +155,7 @@ class CrystalClasses:
     model: str | None = None  # "ensemble" (None: the shipped one), "cnn" (the shipped CNN) or a model folder
     mc_samples: int = 20  # Monte Carlo dropout samples; 0 = off
     maps: str | None = None  # "" = class-activation maps in the run folder's maps/; a path: there
-    n_jobs: int = 1
+    n_jobs: int = 2  # as on the command line and in the api (a test keeps the three alike)
 
     @classmethod
     def parse(cls, raw, base: Path | None) -> CrystalClasses:

@@ -38,7 +38,7 @@ class Identify:
     format: str | None = None
     index: str = ":"
     model: str | None = None  # a folder from train-identify; None: the shipped model
-    n_jobs: int = 1
+    n_jobs: int = 2  # as on the command line and in the api (a test keeps the three alike)
 
     @classmethod
     def parse(cls, raw, base: Path | None) -> Identify:

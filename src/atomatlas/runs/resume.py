@@ -37,6 +37,9 @@ from atomatlas.errors import AtlasError
 
 _RESUME = contextvars.ContextVar("atomatlas_resume", default=False)
 IDENTITY = "run.json"
+# the layout of a partial folder (parts, k-means state); raise it whenever that layout changes, so that a folder an
+# earlier layout left is refused in one line (its run.json differs in parts_format), never misread
+PARTS_FORMAT = 1
 KMEANS_STATE = "kmeans.npz"
 
 
@@ -85,7 +88,8 @@ WHERE_IT_RUNS = ("scheduler", "workers")
 
 def results_identity(identity: dict) -> dict:
     """``identity`` as plain JSON without the keys that do not change the results (:data:`WHERE_IT_RUNS`)."""
-    plain = json.loads(json.dumps({**identity, "atomatlas_version": __version__}, default=str))
+    plain = json.loads(json.dumps({**identity, "atomatlas_version": __version__, "parts_format": PARTS_FORMAT},
+                                  default=str))
     dask = plain.get("config", {}).get("dask") if isinstance(plain.get("config"), dict) else None
     if isinstance(dask, dict):
         for key in WHERE_IT_RUNS:

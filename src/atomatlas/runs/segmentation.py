@@ -138,10 +138,11 @@ def segment(config: SegmentationRun, folder: Path, progress: bool = False):
                "cluster": {"method": config.cluster.method, "params": config.cluster.params,
                            "k_requested": config.cluster.k, "k": len(mean_colour), "selected_by": model.selected_by_},
                "phases": phases.to_dict(orient="records"), "figures": figures}
-    if model.scores_ is not None:
+    if model.scores_ is not None:  # the record every clustering run writes, so the report draws its k chart
         from atomatlas.plots.cluster import k_selection
+        from atomatlas.runs.tables import k_selection_record
 
-        scores = pd.DataFrame(model.scores_)
-        metrics["cluster"]["k_selection"] = scores.to_dict(orient="records")
-        figures.append(save_figure(folder, "k_selection.png", k_selection(scores, model.k_, model.selected_by_)))
+        metrics["cluster"]["k_selection"] = record = k_selection_record(model)
+        figures.append(save_figure(folder, "k_selection.png", k_selection(
+            pd.DataFrame(model.scores_), record["chosen_k"], model.selected_by_)))
     return frame, metrics
