@@ -364,6 +364,24 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     assert (tmp_path / "again" / "labels.csv").read_bytes() == (run / "labels.csv").read_bytes()  # seeded
 
 
+def test_a_probe_grid_trajectory_is_labelled_frame_by_frame_too(cli, tmp_path):
+    from ase.build import fcc111
+
+    frames = []
+    for seed in range(3):
+        slab = fcc111("Cu", (2, 2, 3), vacuum=6.0)
+        slab.rattle(0.05, seed=seed)
+        slab.info.pop("adsorbate_info", None)  # not for extxyz
+        frames.append(slab)
+    ase.io.write(tmp_path / "slabs.extxyz", frames)
+    status, _, stderr = cli("environments", tmp_path / "slabs.extxyz", "--centers", "surface_grid", "--grid", "4",
+                            *SMALL_SOAP, "--k", "2", "--fit-frames", "1", "--out", tmp_path / "run")
+    assert status == 0, stderr
+    labels = pd.read_csv(tmp_path / "run" / "labels.csv")
+    assert len(labels) == 3 * 16 and sorted(set(labels["frame"])) == [0, 1, 2] and "point" in labels
+    assert (tmp_path / "run" / "site_map.png").exists() and not (tmp_path / "run" / "cluster_fractions.csv").exists()
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--fit-frames", "0"], r"fit_frames must be a whole number >= 1"),
     (["--fit-frames", "2", "--scheduler", "local"], r"--fit-frames \(fit_frames\) runs in this process"),

@@ -138,8 +138,9 @@ class _Sink:
         else:
             map_rows.to_csv(self.folder / "map.csv", mode=mode, header=self.first, index=False,
                             float_format=FLOAT_FORMAT, lineterminator="\n")
-        write_atoms(self.folder, described, rows, append=not self.first)
-        self.shares.append(cluster_fractions(rows))
+        if "atom" in rows:  # probe points have no atoms to write, nor shares of them
+            write_atoms(self.folder, described, rows, append=not self.first)
+            self.shares.append(cluster_fractions(rows))
         for cluster, count in rows["cluster"].value_counts().items():
             self.sizes[int(cluster)] = self.sizes.get(int(cluster), 0) + int(count)
         self.first, self.n_frames, self.n_rows = False, self.n_frames + len(described.frames), self.n_rows + len(rows)
@@ -147,9 +148,10 @@ class _Sink:
     def close(self) -> dict:
         from atomatlas.runs.structure_outputs import write_fraction_table
 
+        out = {"n_frames": self.n_frames, "n_centres": self.n_rows, "cluster_sizes": dict(sorted(self.sizes.items()))}
+        if not self.shares:
+            return out
         shares = pd.concat(self.shares, ignore_index=True)
         ids = ["structure", "frame"]
         order = sorted((c for c in shares.columns if c not in ids), key=lambda c: int(str(c).split(":")[0]))
-        out = write_fraction_table(self.folder, shares[ids + order].fillna(0.0))
-        return {**out, "n_frames": self.n_frames, "n_centres": self.n_rows,
-                "cluster_sizes": dict(sorted(self.sizes.items()))}
+        return {**out, **write_fraction_table(self.folder, shares[ids + order].fillna(0.0))}
