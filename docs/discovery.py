@@ -216,7 +216,22 @@ def target_lines(results: pd.DataFrame) -> list[str]:
                  f"({right / len(ours):.0%}): " + ("met." if right >= TARGET_RIGHT_K * len(ours) else "missed; wrong on "
                  + "; ".join(f"{case} ({int(row['k'])} for {int(row['true_k'])})"
                              for case, row in ours[ours["k"] != ours["true_k"]].iterrows()) + "."))
-    return lines + [""]
+    return lines + ["", WHY_MISSED, ""]
+
+
+WHY_MISSED = """Why they are missed, case by case (the names table below shows each cluster):
+
+- **A crystal beside its liquid, below Tm.** An undercooled liquid's instantaneous local order overlaps a hot
+  crystal's near the interface, and the mixture puts those atoms on one side or the other; `identify`, which
+  learnt the classes from labelled (synthetic) atoms, does better there, PTM (whose RMSD cut-off rejects hot
+  crystal) far worse. Ge's liquid comes out as two clusters.
+- **Stacking faults and twins.** The defaults find the faults' hcp-like layers but split the fcc into two
+  clusters, which merging at 0.05 keeps apart; given k = 2, the mixture does worse.
+- **Point defects.** The defect atoms are few and their order ranges from a vacancy's neighbours to a
+  dumbbell's core, likely no one Gaussian; the second cluster the defaults find matches them only in part (and
+  `identify` calls most of them bcc).
+- **Grains of three lattices.** The bcc grains come out as two clusters and the boundaries as two: six for four.
+- **Grain boundaries against interiors.** The boundary cluster also takes in many atoms `identify` calls fcc."""
 
 
 def names_lines(results: pd.DataFrame) -> list[str]:
