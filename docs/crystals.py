@@ -157,6 +157,24 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
     return table, models
 
 
+def held_out_accuracy() -> tuple[float, int]:
+    """(cluster accuracy, structures) of the rule fixed on the table above (log fingerprint, PCA(10), a mixture of 7)
+    on crystals from outside the generator: every element crystal of ASE's reference states in the seven classes and
+    the generator's prototypes from another seed, as pristine conventional supercells of about 250 atoms."""
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
+
+    from atomatlas.datasets.held_out_crystals import element_crystals, prototype_crystals, written_as
+
+    crystals = element_crystals() + prototype_crystals()
+    rng = np.random.default_rng(0)
+    structures = [written_as(c, "conventional supercell (~250 atoms)", "pristine", rng) for c in crystals]
+    y = np.array([CLASSES.index(c.crystal_class) for c in crystals])
+    codes = PCA(10, random_state=0).fit_transform(log_intensity(fingerprint_structures(structures).reshape(len(y), -1)))
+    found = GaussianMixture(len(CLASSES), n_init=5, random_state=0, reg_covar=1e-4 * codes.var()).fit(codes).predict(codes)
+    return cluster_accuracy(y, found), len(y)
+
+
 def spglib_class(atoms, tolerance: float) -> int:
     """Class index spglib gives at this tolerance (-1: a space group outside the seven classes)."""
     number = space_group(atoms, symprec=tolerance)
@@ -293,10 +311,14 @@ def write_page() -> None:
     hex_accuracy = cluster_accuracy(subclasses, KMeans(3, n_init=20, random_state=0)
                                     .fit_predict(rdf_codes(hex_structures)[0]))
     best = table.iloc[table["cluster accuracy"].argmax()]
-    met = "met" if best["cluster accuracy"] >= 0.95 else "not met"
+    held_out, n_held_out = held_out_accuracy()
+    met = "met" if held_out >= 0.95 else "not met"
     lines += ["", f"Best: {best['method']} ({100 * best['cluster accuracy']:.1f}%; picked by its score on these "
-              f"labels, so an upper bound; the issue's target of 95% is {met} on this set). The fingerprints cluster by prototype; the prototypes in each cluster of the "
-              "log-fingerprint mixture:", "",
+              "labels, so an upper bound). That rule, fixed here, on held-out crystals (every element crystal of "
+              "ASE's reference states in the seven classes and the generator's prototypes drawn from another seed, "
+              f"{n_held_out} pristine conventional supercells): **{100 * held_out:.1f}%**; issue 22's target of 95% "
+              f"on held-out crystals is {met}, for the reason below. The fingerprints cluster by prototype; the "
+              "prototypes in each cluster of the log-fingerprint mixture:", "",
               "| prototype | " + " | ".join(f"cluster {c}" for c in models["by_subclass"].columns) + " |",
               "|---|" + "---|" * len(models["by_subclass"].columns)]
     for name, row in models["by_subclass"].iterrows():
