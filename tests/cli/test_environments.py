@@ -335,7 +335,8 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     run = tmp_path / "run"
     cache = Path(os.environ["ATOMATLAS_CACHE"])
     entries = set(cache.rglob("*.json"))
-    status, stdout, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--out", run)
+    status, stdout, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--labels", "source",
+                                 "--out", run)
     assert status == 0, stderr
     assert len(set(cache.rglob("*.json")) - entries) <= 1  # the fitted frames' entry; the chunks bypass the cache
     assert seen == [1] * 6  # every frame labelled, never more than a chunk described at once
@@ -347,7 +348,8 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     labels = pd.read_csv(run / "labels.csv")
     assert len(labels) == 6 * 216 and sorted(set(labels["frame"])) == list(range(6))
     assert {"cluster", "cluster_uncertainty", "identify", "cluster_name"} <= set(labels.columns)
-    assert len(pd.read_csv(run / "map.csv")) == len(labels)
+    placed = pd.read_csv(run / "map.csv")
+    assert len(placed) == len(labels) and (placed["label:source"] == "md").all()  # every frame keeps its label set
     images = ase.io.read(run / "structures.extxyz", ":")
     assert len(images) == 6
     assert np.array_equal(np.concatenate([a.arrays["cluster"] for a in images]), labels["cluster"].to_numpy())
@@ -359,7 +361,8 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     grows = shares[hcp[0]].to_numpy()  # frame by frame, then back to fcc
     assert grows[0] == 0 and grows[4] == 1 and grows[5] == 0 and (np.diff(grows[:5]) > 0.1).all()
     assert len(gather(run)["fractions"]["rows"]) == 6  # the report draws them
-    status, _, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--out", tmp_path / "again")
+    status, _, stderr = cli("environments", trajectory, "--fit-frames", "3", "--seed", "2", "--labels", "source",
+                            "--out", tmp_path / "again")
     assert status == 0, stderr
     assert (tmp_path / "again" / "labels.csv").read_bytes() == (run / "labels.csv").read_bytes()  # seeded
 

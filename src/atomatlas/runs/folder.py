@@ -295,8 +295,10 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(json_ready(data), indent=2) + "\n")
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+def write_csv(path: Path, frame: pd.DataFrame, append: bool = False) -> None:
+    """``frame`` as CSV; ``append``: its rows after those already in ``path``, no header (a file written in chunks)."""
+    frame.to_csv(path, mode="a" if append else "w", header=not append, index=False, float_format=FLOAT_FORMAT,
+                 lineterminator="\n")
 
 
 def save_figure(folder: Path, name: str, fig) -> str:

@@ -14,8 +14,10 @@ from atomatlas.runs.folder import save_figure
 PER_ATOM_COLUMNS = {"cluster": -1, "cluster_uncertainty": float("nan"), "anomaly": -1, "anomaly_score": float("nan")}
 
 
-def write_structure_outputs(folder: Path, described: Described, labels: pd.DataFrame, config) -> dict:
-    """features.parquet, per-atom labels (extxyz, ASE db), the site map; returns the structures metrics."""
+def write_structure_outputs(folder: Path, described: Described, labels: pd.DataFrame, config,
+                            per_atom: bool = True) -> dict:
+    """features.parquet, per-atom labels (extxyz, ASE db), the site map; returns the structures metrics.
+    ``per_atom`` False: not the per-atom files and shares (a sampled trajectory writes them for every frame)."""
     table = described.table
     table.frame.to_parquet(folder / "features.parquet", index=False)
     metrics = {"n_frames": len(described.frames), "n_centres": len(table),
@@ -25,6 +27,8 @@ def write_structure_outputs(folder: Path, described: Described, labels: pd.DataF
     if "cluster" not in labels and "anomaly" not in labels:
         return metrics
     if "atom" in labels:
+        if not per_atom:
+            return metrics
         write_atoms(folder, described, labels)
         if "cluster" in labels:
             metrics.update(write_cluster_fractions(folder, labels))

@@ -73,8 +73,9 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
         labels, metrics = fit_flow(config, table, label_sets, tmp, progress,
                                    model_extra={"structures": config.saved(described.descriptor.species)},
                                    annotate=_namer(config, described))
-        metrics["structures"] = write_structure_outputs(tmp, described, labels, config)
-        if n_read > len(described.frames):  # a sample was fitted: now every frame, chunk by chunk
+        sampled = n_read > len(described.frames)  # then every frame is labelled and written, chunk by chunk
+        metrics["structures"] = write_structure_outputs(tmp, described, labels, config, per_atom=not sampled)
+        if sampled:
             _label_every_frame(config, tmp, described, metrics, skipped, progress)
         if "fractions_figure" in metrics["structures"]:
             metrics["figures"].append(metrics["structures"]["fractions_figure"])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.io.structures import Frame, iter_frames
-from atomatlas.runs.folder import FLOAT_FORMAT
+from atomatlas.runs.folder import write_csv
 
 CHUNK_ATOMS = 50_000  # atoms described and labelled at once (whole frames; a larger frame is a chunk alone)
 
@@ -70,6 +70,7 @@ def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | 
 
     model, meta = load_model(folder)
     description = saved_config(meta["structures"])  # the fit's species and parameters, for every chunk
+    description.structures.label = config.structures.label  # the label set the map's rows carry, as the fit's did
     place = _map_placer(model, meta, fitted_X)
     sink = _Sink(folder)
     late: list = []  # frames only the describing pass refuses (the fitted frames' species miss theirs)
@@ -80,7 +81,8 @@ def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | 
             rows = _label_rows(model, meta, described, names)
             sink.add(described, rows, place(config, described, rows))
             bar.update(len(chunk))
-    skipped += [item for item in late if (item.source, item.index) not in {(s.source, s.index) for s in skipped}]
+    known = {(item.source, item.index) for item in skipped}
+    skipped += [item for item in late if (item.source, item.index) not in known]
     return sink.close()
 
 
@@ -130,18 +132,17 @@ class _Sink:
     def add(self, described, rows: pd.DataFrame, map_rows: pd.DataFrame | None) -> None:
         from atomatlas.runs.structure_outputs import cluster_fractions, write_atoms
 
-        mode = "w" if self.first else "a"
-        rows.to_csv(self.folder / "labels.csv", mode=mode, header=self.first, index=False, float_format=FLOAT_FORMAT,
-                    lineterminator="\n")
+        write_csv(self.folder / "labels.csv", rows, append=not self.first)
         if map_rows is None:  # a one-feature table has no map
             (self.folder / "map.csv").unlink(missing_ok=True)
         else:
-            map_rows.to_csv(self.folder / "map.csv", mode=mode, header=self.first, index=False,
-                            float_format=FLOAT_FORMAT, lineterminator="\n")
+            write_csv(self.folder / "map.csv", map_rows, append=not self.first)
         if "atom" in rows:  # probe points have no atoms to write, nor shares of them
             write_atoms(self.folder, described, rows, append=not self.first)
+        clusters = rows["cluster"] if "cluster" in rows else pd.Series(dtype=int)  # an anomaly run has none
+        if "atom" in rows and len(clusters):
             self.shares.append(cluster_fractions(rows))
-        for cluster, count in rows["cluster"].value_counts().items():
+        for cluster, count in clusters.value_counts().items():
             self.sizes[int(cluster)] = self.sizes.get(int(cluster), 0) + int(count)
         self.first, self.n_frames, self.n_rows = False, self.n_frames + len(described.frames), self.n_rows + len(rows)
 
