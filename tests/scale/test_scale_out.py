@@ -228,6 +228,17 @@ def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, t
     labels = pd.read_csv(tmp_path / "dask" / "labels.csv")
     assert len(labels) == 6 * 108 + 2 * 54 and {"x", "y", "z", "species"} <= set(labels.columns)
     assert adjusted_rand_score(memory.labels["cluster"], labels["cluster"]) >= 0.99
+    # named as in memory, from the workers' identify labels; each atom's margin; the shares of every frame
+    assert labels["identify"].equals(memory.labels["identify"])
+    names = {r["name"] for r in dask_run.metrics["cluster"]["names"].values()}
+    assert names == {r["name"] for r in memory.metrics["cluster"]["names"].values()} == {"fcc 100%", "bcc 100%"}
+    assert set(labels["cluster_name"]) == names and not any(c.startswith("identify_average") for c in labels)
+    assert labels["cluster_uncertainty"].between(0, 1).all() and labels["cluster_uncertainty"].max() > 0
+    shares = pd.read_csv(tmp_path / "dask" / "cluster_fractions.csv")
+    in_memory_shares = pd.read_csv(tmp_path / "memory" / "cluster_fractions.csv")
+    assert len(shares) == 8 and sorted(shares.columns) == sorted(in_memory_shares.columns)
+    assert shares[["structure", "frame"]].equals(in_memory_shares[["structure", "frame"]])
+    assert (shares.filter(like="fcc").sum(axis=1) == shares["structure"].str.endswith("Cu.extxyz")).all()
 
 
 def test_structure_options_the_workers_do_not_take_are_refused(tmp_path, trajectory, cli):

@@ -47,6 +47,17 @@ def nearest_centre(block: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return _nearest(np.asarray(block, dtype=float), centres)[0].astype(np.int64)
 
 
+def centre_margin(block: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Per row, the nearest centre's distance over the second nearest's: 0 at a centre, 1 a tie (as
+    learn.merged_mixture.assignment_uncertainty gives in-memory k-means)."""
+    from sklearn.metrics import pairwise_distances
+
+    if len(centres) < 2 or len(block) == 0:
+        return np.zeros(len(block))
+    distances = np.sort(pairwise_distances(np.asarray(block, dtype=float), centres), axis=1)
+    return distances[:, 0] / np.maximum(distances[:, 1], 1e-300)
+
+
 def _take(block, rows: np.ndarray) -> np.ndarray:
     return np.asarray(block)[rows]
 

@@ -39,7 +39,7 @@ _RESUME = contextvars.ContextVar("atomatlas_resume", default=False)
 IDENTITY = "run.json"
 # the layout of a partial folder (parts, k-means state); raise it whenever that layout changes, so that a folder an
 # earlier layout left is refused in one line (its run.json differs in parts_format), never misread
-PARTS_FORMAT = 1
+PARTS_FORMAT = 2  # 2: structure parts carry each atom's identify label and averages
 KMEANS_STATE = "kmeans.npz"
 
 

@@ -239,6 +239,15 @@ class Fitted:
     rows: int
     sample: np.ndarray  # the uniform sample (scaled, reduced) that chose k and is scored
 
+    def transform_args(self) -> tuple:
+        return self.mean, self.std, self.pca_mean, self.components
+
+    def small(self) -> Fitted:
+        """Without the sample and the k search: what labelling a partition needs, to ship to the workers."""
+        from dataclasses import replace
+
+        return replace(self, selection=None, sample=np.zeros((0, 0)))
+
 
 def _transform(block: np.ndarray, mean, std, pca_mean, components) -> np.ndarray:
     values = (np.asarray(block, dtype=float) - mean) / std
@@ -283,22 +292,33 @@ def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False, w
     return Fitted(mean, std, pca_mean, components, explained, variance, model, selection, stats["rows"], sample)
 
 
-def _label_partition(part: pd.DataFrame, features, keep, mean, std, pca_mean, components, centres) -> pd.DataFrame:
-    from atomatlas.learn.distributed_kmeans import nearest_centre
+def partition_clusters(part: pd.DataFrame, features, fitted: Fitted) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's cluster, its distance margin) of one partition, on a worker."""
+    from atomatlas.learn.distributed_kmeans import centre_margin, nearest_centre
 
+    centres = fitted.model.cluster_centers_
+    values = _transform(part[features].to_numpy(dtype=float), *fitted.transform_args())
+    if not len(values):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return nearest_centre(values, centres), centre_margin(values, centres)
+
+
+def _label_partition(part: pd.DataFrame, features, keep, fitted: Fitted, names: dict | None) -> pd.DataFrame:
     out = part[keep].copy() if keep else pd.DataFrame(index=part.index)
-    values = _transform(part[features].to_numpy(dtype=float), mean, std, pca_mean, components)
-    out["cluster"] = nearest_centre(values, centres) if len(values) else np.zeros(0, dtype=np.int64)
+    out["cluster"], out["cluster_uncertainty"] = partition_clusters(part, features, fitted)
+    if names is not None:
+        out["cluster_name"] = out["cluster"].astype(str).map(names).fillna("noise")
     return out
 
 
-def _labels_and_counts(table, fitted: Fitted, folder: Path):
-    """(labels frame or None, cluster sizes, (label, cluster) counts or None) from one pass over the rows."""
+def _labels_and_counts(table, fitted: Fitted, folder: Path, names: dict | None):
+    """(labels frame or None, cluster sizes, (label, cluster) counts or None) from one pass over the rows;
+    ``names``: {cluster: name} for a cluster_name column."""
     keep = list(dict.fromkeys([*table.id_columns, *([table.label_column] if table.label_column else [])]))
-    meta = {**{c: table.frame[c].dtype for c in keep}, "cluster": "int64"}
-    labelled = table.frame.map_partitions(
-        _label_partition, table.feature_names, keep, fitted.mean, fitted.std, fitted.pca_mean, fitted.components,
-        fitted.model.cluster_centers_, meta=meta)
+    meta = {**{c: table.frame[c].dtype for c in keep}, "cluster": "int64", "cluster_uncertainty": "float64",
+            **({"cluster_name": "object"} if names is not None else {})}
+    labelled = table.frame.map_partitions(_label_partition, table.feature_names, keep, fitted.small(), names,
+                                          meta=meta)
     return write_labelled(labelled, "cluster", table.label_column, table.id_columns, fitted.rows, folder)[:3]
 
 
@@ -344,15 +364,15 @@ def evaluation_from_counts(counts, label_column: str, folder: Path) -> dict:
     return {label_column: evaluate_contingency(contingency)}
 
 
-def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path,
-                  model_extra: dict | None = None) -> tuple[pd.DataFrame | None, dict]:
+def write_outputs(config: DaskFlow, table, fitted: Fitted, folder: Path, model_extra: dict | None = None,
+                  names: dict | None = None) -> tuple[pd.DataFrame | None, dict]:
     """labels.csv or labels.parquet/, the scores against the label column, the k-selection figure, the
-    model (model.skops + model.json, read by ``predict``), metrics."""
+    model (model.skops + model.json, read by ``predict``), metrics; ``names``: {cluster: name} to write."""
     from atomatlas.learn.distributed_kmeans import nearest_centre
     from atomatlas.learn.select_k import score_labels
     from atomatlas.runs.scale_out_model import save_dask_model
 
-    written, sizes, counts = _labels_and_counts(table, fitted, folder)
+    written, sizes, counts = _labels_and_counts(table, fitted, folder, names)
     save_dask_model(folder, config, table, fitted, model_extra)
     model = fitted.model
     sample_scores = score_labels(fitted.sample, nearest_centre(fitted.sample, model.cluster_centers_),

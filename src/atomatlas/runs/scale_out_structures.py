@@ -5,8 +5,10 @@ takes the species (unless given) and a second sends chunks of about
 :data:`CHUNK_CENTRES` centres to the workers, a few per worker in flight, so this
 process holds a few chunks at a time. Each worker describes its chunk with the run's
 descriptor (one process, one thread) and writes it, ids and features, as one file of
-``features.parquet/`` in the run folder. That folder is then clustered like a table
-through Dask (runs/scale_out.py); runs/dask_stream.py does the streaming. Only
+``features.parquet/`` in the run folder, atoms with their ``identify`` labels and averages
+(runs/cluster_names.py). That folder is then clustered like a table through Dask
+(runs/scale_out.py); a pass over it names the clusters and counts them frame by frame
+(cluster_fractions.csv); runs/dask_stream.py does the streaming. Only
 ``[structures] paths`` (files, globs, frames) are read this way; built structures and
 thermal copies are for in-memory runs.
 """
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.errors import AtlasError
+from atomatlas.runs.cluster_names import AVERAGE_PREFIX
 from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
 from atomatlas.runs.resume import file_stamps, finite_columns, partial_work
@@ -96,7 +99,45 @@ def described_table(descriptor, frames: list, centers: Centers, label: str | Non
         raise AtlasError(f"the descriptor gave non-finite values for {frames[0].source}, frames "
                          f"{frames[0].index}-{frames[-1].index}; check their coordinates and the descriptor "
                          "parameters.")
-    return pd.concat([centre_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())], axis=1)
+    parts = [centre_ids(frames, chosen, label), pd.DataFrame(X, columns=descriptor.feature_names())]
+    if centers.kind != "surface_grid":  # atoms: each one's identify label, which names the clusters
+        from atomatlas.runs.cluster_names import annotation_columns
+
+        parts.append(annotation_columns(frames, chosen, X if descriptor.name == "local_order" else None))
+    return pd.concat(parts, axis=1)
+
+
+def _tally_part(part: pd.DataFrame, features: list, fitted, share: float, seed: list) -> dict:
+    from atomatlas.runs.cluster_names import part_tallies
+    from atomatlas.runs.scale_out import partition_clusters
+
+    return part_tallies(part, partition_clusters(part, features, fitted)[0], share, seed)
+
+
+def name_on_workers(table, fitted, seed: int) -> tuple[dict, pd.DataFrame, int]:
+    """({cluster: record}, per-frame cluster counts, rows the spreads were measured on): one pass over the rows."""
+    import dask
+
+    from atomatlas.runs.cluster_names import SPREAD_ROWS, records_from_tallies
+
+    share = min(1.0, SPREAD_ROWS / max(fitted.rows, 1))
+    small, tally = fitted.small(), dask.delayed(_tally_part)
+    parts = [tally(part, table.feature_names, small, share, [seed, i]) for i, part in
+             enumerate(table.frame.to_delayed())]
+    return records_from_tallies(dask.compute(*parts))
+
+
+def write_names(folder: Path, metrics: dict, named: tuple) -> None:
+    """The clusters' names into metrics.json, the per-frame shares into cluster_fractions.csv (and .png)."""
+    from atomatlas.runs.structure_outputs import write_fraction_table
+
+    records, counts, sampled = named
+    metrics["cluster"]["names"] = records
+    metrics["cluster"]["names_spread_on"] = f"a seeded sample of {sampled} rows"
+    shares = counts.unstack("cluster", fill_value=0).sort_index(axis=1)
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    shares.columns = [f"{c}: {records[str(int(c))]['name']}" for c in shares.columns]
+    metrics["structures"].update(write_fraction_table(folder, shares.reset_index()))
 
 
 def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
@@ -124,10 +165,16 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
                              work.part_path(part), pure=False)
 
     names = descriptor.feature_names()
+    if config.centers.kind != "surface_grid":  # what a worker writes beside the features of atoms
+        from atomatlas.runs.cluster_names import average_columns
+
+        names = [*names, *average_columns()]
 
     def finished(batch, part):
         def summarise(table):
             finite_columns(table, names)
+            if config.centers.kind != "surface_grid" and not table["identify"].map(type).eq(str).all():
+                raise ValueError("identify labels missing")
             return len(table), len(batch)
 
         return work.finished_part(part, batch, sum(map(size_of, batch)), summarise)
@@ -184,15 +231,20 @@ def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
     with connected(config.dask, progress) as client, folder as tmp, partial_work(folder.target, identity) as work:
         described = describe_on_workers(config, descriptor, client, tmp / FEATURES, skipped, progress, work)
         table = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
-        table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label]
+        table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label
+                            and not c.startswith(AVERAGE_PREFIX)]
         table.path = f"{described['n_frames']} structure(s)"
         fitted = fit(config, table, progress, allow_constant=True, work=work)
+        named = name_on_workers(table, fitted, config.seed) if "identify" in table.id_columns else None
         labels, metrics = write_outputs(config, table, fitted, tmp, model_extra={"structures": saved_description(
-            config.descriptor, config.centers, descriptor.species)})
+            config.descriptor, config.centers, descriptor.species)}, names=named and {
+            k: r["name"] for k, r in named[0].items()})
         metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
                                  "descriptor": {"method": config.descriptor.method,
                                                 "params": config.descriptor.params, "species": descriptor.species,
                                                 "n_features": len(names)}}
+        if named is not None:
+            write_names(tmp, metrics, named)
         metrics["dask"] = dask_record(config.dask, client, work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
