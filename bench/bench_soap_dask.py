@@ -43,7 +43,7 @@ def main() -> None:
     from dscribe.descriptors import SOAP as DScribeSOAP
 
     from atomatlas import runs
-    from atomatlas.runs.resume import partial_work
+    from atomatlas.engine.parts import partial_work
     from atomatlas.runs.scale_out_structures import _species, describe_on_workers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

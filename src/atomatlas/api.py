@@ -57,17 +57,11 @@ def run_config(config, out, *, overwrite: bool = False, report: bool = True, bas
                progress: bool = False, ask=None, resume: bool = False) -> RunResult:
     """Any run config: a dict laid out as a recipe (docs/recipes.md) or a parsed one (``atomatlas.runs.parse``).
 
-    ``resume``: a Dask run (a ``[dask]`` section) continues from the finished work of an interrupted run on
-    the same ``out`` (runs/resume.py) instead of starting over.
+    ``resume``: continue from the finished chunks of an interrupted run on the same ``out`` (engine/parts.py)
+    instead of starting over, where the kind of run keeps them (``runs.RESUMES``).
     """
-    from atomatlas.runs.resume import resuming
-
-    dask = config.get("dask") if isinstance(config, dict) else getattr(config, "dask", None)
-    if resume and dask is None:
-        raise AtlasError("--resume continues an interrupted --scheduler run (Dask); add --scheduler, or drop "
-                         "--resume: in-memory runs start over.")
-    with resuming(resume):
-        return runs.run(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask)
+    return runs.run(config, out, overwrite=overwrite, report=report, base=base, progress=progress, ask=ask,
+                    resume=resume)
 
 
 def run_recipe(recipe, out, *, seed: int | None = None, overwrite: bool = False, report: bool = True,

@@ -114,7 +114,7 @@ def overlapping(tmp_path_factory):
 def test_k_means_continues_from_its_last_pass_and_a_damaged_state_is_not_used(tmp_path, overlapping, monkeypatch):
     import shutil
 
-    from atomatlas.runs.resume import KMEANS_STATE, PartialWork
+    from atomatlas.engine.parts import KMEANS_STATE, PartialWork
 
     options = dict(k=5, scheduler="local", workers=2, sample_size=500)
     whole = api.cluster(overlapping, tmp_path / "whole", **options)
@@ -146,10 +146,10 @@ def test_k_means_continues_from_its_last_pass_and_a_damaged_state_is_not_used(tm
 
 
 def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path, frames, monkeypatch):
-    from atomatlas.runs import identify_dask, predict_dask
-    from atomatlas.runs.resume import PartialWork
+    from atomatlas.runs import identify, predict_dask
+    from atomatlas.engine.parts import PartialWork
 
-    monkeypatch.setattr(identify_dask, "CHUNK_ATOMS", CHUNK)
+    monkeypatch.setattr(identify, "CHUNK_ATOMS", CHUNK)
     monkeypatch.setattr(predict_dask, "CHUNK_CENTRES", CHUNK)
     whole = api.identify(frames, tmp_path / "whole", scheduler="local", workers=2)
     api.environments(frames, tmp_path / "fit", k=2, cache=False)
@@ -177,6 +177,17 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     assert again.metrics["dask"]["resume"]["reused_chunks"] == 8
     assert again.labels.equals(predicted.labels) and again.metrics["cluster_sizes"] == predicted.metrics["cluster_sizes"]
 
+    # the same plan in this process: its chunks kept and taken up as the workers' are
+    monkeypatch.setattr(PartialWork, "adopt_parts", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        api.identify(frames, tmp_path / "local")
+    monkeypatch.setattr(PartialWork, "adopt_parts", adopt)
+    (tmp_path / ".local.partial" / "parts" / "part-000003.extxyz").unlink()  # its frames lost: labelled again
+    local = api.identify(frames, tmp_path / "local", resume=True)
+    assert local.metrics["resume"]["reused_chunks"] == 7 and "dask" not in local.metrics
+    assert local.labels.equals(whole.labels)
+    assert (tmp_path / "local" / "structures.extxyz").read_text().count("Lattice=") == 12
+
 
 def test_resume_needs_a_scheduler_and_a_fresh_run_clears_old_partial_work(tmp_path, overlapping, cli):
     status, _, err = cli("cluster", overlapping, "--k", "5", "--resume", "--out", tmp_path / "o")
@@ -193,7 +204,7 @@ def test_resume_needs_a_scheduler_and_a_fresh_run_clears_old_partial_work(tmp_pa
 
 def test_a_linked_partial_folder_is_never_worked_in(tmp_path):
     """.NAME.partial or its parts/ as a link to a user's folder: the link goes, the folder it points at stays whole."""
-    from atomatlas.runs.resume import PartialWork, resuming
+    from atomatlas.engine.parts import PartialWork, resuming
 
     user = tmp_path / "user"
     user.mkdir()
@@ -217,7 +228,7 @@ def test_a_partial_folder_of_another_layout_is_refused_in_one_line(tmp_path):
     import json
 
     from atomatlas.errors import AtlasError
-    from atomatlas.runs.resume import IDENTITY, PartialWork, resuming
+    from atomatlas.engine.parts import IDENTITY, PartialWork, resuming
 
     identity = {"config": {"name": "x"}, "inputs": []}
     work = PartialWork(tmp_path / "run", identity)

@@ -139,9 +139,9 @@ def silent_server():
 def test_an_address_that_is_not_a_dask_scheduler_fails_in_one_line(tmp_path, blobs_folder, cli, monkeypatch,
                                                                     silent_server):
     """A server that accepts but never answers made distributed's Client wait forever; a closed port took 16 s."""
-    from atomatlas.runs import scale_out
+    from atomatlas.engine import dask_cluster
 
-    monkeypatch.setattr(scale_out, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(dask_cluster, "CONNECT_SECONDS", 1.0)
     for address in (silent_server, "tcp://127.0.0.1:9"):
         status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", address, "--out", tmp_path / "o")
         assert status == 2 and f"cannot reach a Dask scheduler at {address} (" in err, err
@@ -252,9 +252,9 @@ def test_structure_options_the_workers_do_not_take_are_refused(tmp_path, traject
 
 
 def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajectory, monkeypatch):
-    from atomatlas.runs import identify_dask, scale_out
+    from atomatlas.runs import identify, scale_out
 
-    monkeypatch.setattr(identify_dask, "CHUNK_ATOMS", 300)  # several chunks
+    monkeypatch.setattr(identify, "CHUNK_ATOMS", 300)  # several chunks
     on_workers = api.identify(trajectory, tmp_path / "dask", scheduler="local", workers=2)
     in_memory = api.identify(trajectory, tmp_path / "memory")
     columns = ["structure", "frame", "atom", "class"]
@@ -262,7 +262,12 @@ def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajec
     np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-6)
     assert on_workers.metrics["counts"] == in_memory.metrics["counts"]
     fractions = pd.read_csv(tmp_path / "dask" / "fractions.csv")
-    assert len(fractions) == 8 and not (tmp_path / "dask" / "structures.extxyz").exists()
+    assert len(fractions) == 8
+    from ase.io import read  # one plan on both executors: the annotated frames too
+
+    frames = {name: read(tmp_path / name / "structures.extxyz", ":") for name in ("dask", "memory")}
+    assert len(frames["dask"]) == len(frames["memory"]) == 8
+    assert all((a.arrays["class"] == b.arrays["class"]).all() for a, b in zip(*frames.values()))
     monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 100)
     beyond = api.identify(trajectory, tmp_path / "parquet", scheduler="local", workers=2)
     assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
@@ -392,13 +397,13 @@ def test_the_scheduler_check_works_inside_a_running_event_loop(silent_server, mo
     from distributed import LocalCluster
 
     from atomatlas.errors import AtlasError
-    from atomatlas.runs import scale_out
+    from atomatlas.engine import dask_cluster
 
-    monkeypatch.setattr(scale_out, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(dask_cluster, "CONNECT_SECONDS", 1.0)
     with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
         async def inside_a_loop():
-            scale_out.check_scheduler(cluster.scheduler_address)  # a real scheduler: accepted
+            dask_cluster.check_scheduler(cluster.scheduler_address)  # a real scheduler: accepted
             with pytest.raises(AtlasError, match="no answer within 1 s"):
-                scale_out.check_scheduler(silent_server)
+                dask_cluster.check_scheduler(silent_server)
 
         asyncio.run(inside_a_loop())

@@ -29,8 +29,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, identify_dask, label_few, predict,
-                            predict_dask, scale_out, scale_out_structures, segmentation, structures, tables)
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, predict_dask,
+                            scale_out, scale_out_structures, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
@@ -39,7 +39,7 @@ KINDS = {
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
-    "identify": ("identify", identify.IdentifyRun, identify_dask.run),  # in this process or on Dask workers
+    "identify": ("identify", identify.IdentifyRun, identify.run),  # in this process or on Dask workers
     "identify model": ("identify_model", identify.TrainIdentifyRun, identify.train),
     "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
@@ -49,6 +49,24 @@ KINDS = {
     "structures scale out": ("dask", scale_out_structures.ScaleOutStructuresRun, scale_out_structures.run),
     "table": ("data", tables.TableRun, tables.run),
 }
+# where each kind runs: the executors it takes ("dask": a [dask] section, --scheduler) and those on which it
+# keeps its finished chunks for --resume (engine/parts.py); the one place both options are accepted or refused
+EXECUTORS = {"predict": ("local", "dask"), "crystal classes": ("local", "dask"), "identify": ("local", "dask"),
+             "scale out": ("dask",), "structures scale out": ("dask",)}
+RESUMES = {"identify": ("local", "dask"), "predict": ("dask",), "scale out": ("dask",),
+           "structures scale out": ("dask",), "table": ("dask",), "structures": ("dask",)}  # with [dask]: scale out
+
+
+def check_executor(kind: str, dask, resume: bool) -> None:
+    """Refuse, in one line, a [dask] section (--scheduler) or --resume that this kind of run does not take."""
+    where = "dask" if dask is not None else "local"
+    if dask is not None and "dask" not in EXECUTORS.get(kind, ("local",)):
+        raise AtlasError(f"config: a {kind} run does not run on Dask; remove the [dask] section (--scheduler).")
+    if resume and where not in RESUMES.get(kind, ()):
+        if RESUMES.get(kind):
+            raise AtlasError(f"--resume continues an interrupted --scheduler run (Dask); add --scheduler, or drop "
+                             f"--resume: a {kind} run in memory starts over.")
+        raise AtlasError(f"--resume: a {kind} run keeps no finished chunks to continue from; drop --resume.")
 
 
 def kind_of(raw: dict) -> str:
@@ -75,18 +93,24 @@ def kind_of(raw: dict) -> str:
 
 def parse(raw: dict, base: Path | None = None):
     """The checked, typed config of a raw one (a recipe, a config.toml, or what a command builds)."""
-    return KINDS[kind_of(raw)][1].parse(raw, base)
+    kind = kind_of(raw)
+    check_executor(kind, raw.get("dask"), resume=False)
+    return KINDS[kind][1].parse(raw, base)
 
 
 def run(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
-        progress: bool = False, ask=None) -> RunResult:
+        progress: bool = False, ask=None, resume: bool = False) -> RunResult:
     """Run a config (raw or typed) into the run folder ``out``: all of it, or nothing.
-    ``report``: write report.html into every run folder the run makes."""
+    ``report``: write report.html into every run folder the run makes; ``resume``: continue from the finished
+    chunks an interrupted run on the same ``out`` kept (engine/parts.py), where the kind keeps them."""
+    from atomatlas.engine.parts import resuming
+
     if isinstance(config, dict):
         config = parse(config, base)
-    for _, config_type, run_function in KINDS.values():
+    for kind, (_, config_type, run_function) in KINDS.items():
         if type(config) is config_type:
-            with reports(report):
+            check_executor(kind, getattr(config, "dask", None), resume)
+            with reports(report), resuming(resume):
                 if run_function is label_few.run:
                     return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
                 return run_function(config, out, overwrite=overwrite, progress=progress)

@@ -264,10 +264,8 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
     if kind == "ensemble" and settings.maps is not None:
         raise AtlasError("--maps draws the diffraction CNN's class-activation maps: add --model cnn.")
     skipped = []
-    if kind == "ensemble" and config.dask is not None:
-        (frame, meta, model), X = _ensemble_on_workers(settings, model_dir, skipped, progress, config.dask), None
-    elif kind == "ensemble":
-        (frame, meta, model), X = _ensemble_predictions(settings, model_dir, skipped, progress), None
+    if kind == "ensemble":
+        (frame, meta, model), X = _ensemble_predictions(settings, model_dir, skipped, progress, config.dask), None
     else:
         model, meta = crystal_cnn.load(model_dir)
         X, used = _fingerprints(settings, skipped, progress)
@@ -334,52 +332,40 @@ def _ensemble_rows(used: list, rows: np.ndarray, model, meta) -> pd.DataFrame:
     return frame
 
 
-def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool):
-    """(labels frame, model meta, model): the structure order of every usable frame through the ensemble."""
-    from atomatlas.descriptors.structure_order import StructureOrder
-    from atomatlas.io.structures import nothing_usable, read_frames
-
-    model, meta = _load_ensemble(model_dir)
-    used = _usable_frames(read_frames(settings.paths, format=settings.format, skipped=skipped), skipped)
-    if not used:
-        raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
-    rows = StructureOrder()([frame.atoms for frame in used], n_jobs=settings.n_jobs, progress=progress and len(used) > 20)
-    return _ensemble_rows(used, rows, model, meta), meta, model
+CHUNK_STRUCTURES = 200  # structures per chunk, in this process or on a Dask worker
 
 
-CHUNK_STRUCTURES = 200  # per task on a Dask worker
-
-
-def classify_part(frames: list, model, meta: dict) -> tuple[pd.DataFrame, list]:
-    """On a Dask worker: one chunk of structures classified; returns (rows, skipped)."""
+def classify_part(frames: list, model, meta: dict, n_jobs: int, path=None) -> tuple[pd.DataFrame, list]:
+    """One chunk of structures classified; returns (rows, skipped). ``path``: unused (classify keeps no parts:
+    its rows come back whole)."""
     from atomatlas.descriptors.structure_order import StructureOrder
 
     skipped = []
     used = _usable_frames(frames, skipped)
     if not used:
         return pd.DataFrame(), skipped
-    return _ensemble_rows(used, StructureOrder()([f.atoms for f in used]), model, meta), skipped
+    return _ensemble_rows(used, StructureOrder()([f.atoms for f in used], n_jobs=n_jobs), model, meta), skipped
 
 
-def _ensemble_on_workers(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool, dask):
-    """As :func:`_ensemble_predictions`, with the files streamed to Dask workers in chunks (runs/dask_stream.py)."""
+def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool, dask):
+    """(labels frame, model meta, model): the structure order of every usable frame through the ensemble, the
+    files read in chunks on the run's executor (in this process, or on Dask workers with ``dask``)."""
+    from atomatlas.engine.executors import chunks, executor
     from atomatlas.io.structures import iter_frames, nothing_usable
-    from atomatlas.runs.dask_stream import stream_to_workers
-    from atomatlas.runs.scale_out import connected, quiet_dask
 
     model, meta = _load_ensemble(model_dir)
-    with quiet_dask(), connected(dask, progress) as client:
-        shipped = client.scatter(model, broadcast=True)
-        parts = stream_to_workers(client, iter_frames(settings.paths, format=settings.format, skipped=skipped),
-                                  lambda frame: 1, lambda batch, part: client.submit(classify_part, batch, shipped,
-                                                                                    meta, pure=False),
-                                  CHUNK_STRUCTURES, "classify on the workers", progress)
+    with executor(dask, progress) as engine:
+        frames = iter_frames(settings.paths, format=settings.format, skipped=skipped)
+        n_jobs = settings.n_jobs if engine.name == "local" else 1
+        parts = engine.map_chunks(classify_part, chunks(frames, lambda frame: 1, CHUNK_STRUCTURES),
+                                  (engine.share(model), meta, n_jobs), part_path=lambda part: None,
+                                  desc="classify", progress=progress)
     for _, left_out in parts:
         skipped += left_out
-    frames = [rows for rows, _ in parts if len(rows)]
-    if not frames:
+    rows = [rows for rows, _ in parts if len(rows)]
+    if not rows:
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to classify.")
-    return pd.concat(frames, ignore_index=True), meta, model
+    return pd.concat(rows, ignore_index=True), meta, model
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

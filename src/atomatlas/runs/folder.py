@@ -301,6 +301,16 @@ def write_csv(path: Path, frame: pd.DataFrame, append: bool = False) -> None:
                  lineterminator="\n")
 
 
+def join_parts(parts: Path, folder: Path) -> pd.DataFrame:
+    """The part files of ``parts`` (named in the order of the frames) as one labels.csv; the parts removed."""
+    import shutil
+
+    labels = pd.concat([pd.read_parquet(p) for p in sorted(parts.glob("*.parquet"))], ignore_index=True)
+    write_csv(folder / "labels.csv", labels)
+    shutil.rmtree(parts)
+    return labels
+
+
 def save_figure(folder: Path, name: str, fig) -> str:
     """Write a matplotlib figure as ``folder/name`` (PNG); returns the name for metrics.json."""
     from atomatlas.plots import save

@@ -28,6 +28,7 @@ from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, n
 from atomatlas.runs.structure_outputs import fractions
 
 STEM = "atom_ensemble"
+CHUNK_ATOMS = 50_000  # atoms labelled per chunk (whole frames), in this process or on a worker
 
 
 @dataclass
@@ -61,7 +62,7 @@ class IdentifyRun(RunHeader):
     name: str = "identify"
     identify: Identify
 
-    dask: object = None  # a runs.sections.DaskSection: labelled on Dask workers (runs/identify_dask.py runs it)
+    dask: object = None  # a runs.sections.DaskSection: the chunks labelled on Dask workers
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> IdentifyRun:
@@ -144,35 +145,100 @@ def load_model(folder=None):
     return model, meta
 
 
+def label_part(frames: list, model, classes: list, n_jobs: int, path: str) -> tuple[pd.DataFrame, dict, int]:
+    """One chunk of frames labelled (in this process or on a worker): its labels written to the part ``path``,
+    its annotated frames beside it (``.extxyz``, written first: the part marks the chunk done); returns (fractions
+    per frame, counts, atoms)."""
+    from atomatlas.engine.parts import write_part, write_whole
+
+    labels, arrays = label_atoms(frames, model, classes, n_jobs=n_jobs)
+    write_whole(lambda tmp: _write_structures(tmp, frames, arrays), _structures_part(path))
+    write_part(labels, path)
+    return summarise(labels, classes)
+
+
+def _structures_part(path) -> Path:
+    return Path(path).with_suffix(".extxyz")
+
+
+def summarise(labels: pd.DataFrame, classes: list, checked: bool = False) -> tuple[pd.DataFrame, dict, int]:
+    """What a chunk's step returns, from its labels (also those of a chunk an interrupted run finished: then
+    ``checked``, the classes and probabilities are checked first, raising ValueError)."""
+    from atomatlas.engine.parts import finite_columns
+
+    if checked:
+        finite_columns(labels, ["probability"])
+        if not labels["class"].isin(classes).all():
+            raise ValueError("unknown classes")
+    return fractions(labels, classes), labels["class"].value_counts().to_dict(), len(labels)
+
+
 def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """Label every atom of every usable frame; unusable files or frames are skipped and named."""
-    from atomatlas.io.structures import nothing_usable, read_frames
-    from atomatlas.plots.identify import fractions_figure
+    """Label every atom of every usable frame, chunk by chunk, in this process or on Dask workers (``[dask]``);
+    unusable files or frames are skipped and named."""
+    from atomatlas.engine.executors import chunks, executor
+    from atomatlas.engine.parts import file_stamps, partial_work
+    from atomatlas.io.structures import expand_paths, iter_frames, nothing_usable
 
     settings = config.identify
     folder = RunFolder(out, overwrite=overwrite, kind="identify")
     folder.check()
     model, meta = load_model(settings.model)
-    skipped = []
-    frames = read_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped)
-    if not frames:
-        raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
-    start = time.perf_counter()
-    labels, arrays = label_atoms(frames, model, meta["classes"], n_jobs=settings.n_jobs, progress=progress)
-    seconds = time.perf_counter() - start
-    shares = fractions(labels, meta["classes"])
-    with folder as tmp:
-        write_csv(tmp / "labels.csv", labels)
-        write_csv(tmp / "fractions.csv", shares)
-        _write_structures(tmp / "structures.extxyz", frames, arrays)
-        figures = [save_figure(tmp, "fractions.png", fractions_figure(shares, meta["classes"]))] \
-            if shares.groupby("structure").size().max() > 1 else []
-        metrics = {"name": config.name, "atomatlas_version": __version__, "n_frames": len(frames),
-                   "n_atoms": len(labels), "classes": meta["classes"], "atoms_per_second": len(labels) / seconds,
-                   "counts": labels["class"].value_counts().sort_index().to_dict(), "figures": figures,
-                   "model": settings.model or "shipped", "skipped": [vars(item) for item in skipped]}
+    classes, skipped = meta["classes"], []
+    identity = {"config": config.to_toml(), "chunk": CHUNK_ATOMS, "inputs": file_stamps(expand_paths(settings.paths)),
+                "model": file_stamps([settings.model]) if settings.model else "shipped"}
+    with (executor(config.dask, progress) as engine, folder as tmp,
+          partial_work(folder.target, identity) as work):
+        def finished(batch, part):
+            if not _structures_part(work.part_path(part)).exists():
+                return None
+            return work.finished_part(part, batch, sum(len(f.atoms) for f in batch),
+                                      lambda labels: summarise(labels, classes, checked=True))
+
+        start = time.perf_counter()
+        frames = iter_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped)
+        done = engine.map_chunks(label_part, chunks(frames, lambda frame: len(frame.atoms), CHUNK_ATOMS),
+                                 (engine.share(model), classes, settings.n_jobs if engine.name == "local" else 1),
+                                 part_path=work.part_path, desc="identify", progress=progress, finished=finished)
+        seconds = time.perf_counter() - start
+        if not done:
+            raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+        labels, metrics = _write_outputs(tmp, work, done, classes)
+        metrics = {"name": config.name, "atomatlas_version": __version__, **metrics,
+                   "atoms_per_second": metrics["n_atoms"] / seconds, "model": settings.model or "shipped",
+                   "skipped": [vars(item) for item in skipped]}
+        if (where := engine.record(work)) is not None:
+            metrics["dask"] = where
+        elif work.resume:
+            metrics["resume"] = work.record()
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _write_outputs(folder: Path, work, done: list, classes: list) -> tuple[pd.DataFrame | None, dict]:
+    """The chunks' parts as labels.csv (or labels.parquet/ beyond LABELS_CSV_MAX_ROWS atoms) and
+    structures.extxyz; fractions.csv (.png for a trajectory); what metrics.json says of them."""
+    import shutil
+
+    from atomatlas.plots.identify import fractions_figure
+    from atomatlas.runs.folder import join_parts
+    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
+
+    with open(folder / "structures.extxyz", "wb") as structures:
+        for part in range(len(done)):
+            with open(_structures_part(work.part_path(part)), "rb") as chunk:
+                shutil.copyfileobj(chunk, structures)
+    parts = folder / "labels.parquet"
+    work.adopt_parts(len(done), parts)
+    shares = pd.concat([share for share, _, _ in done], ignore_index=True)
+    n_atoms = sum(n for _, _, n in done)
+    labels = join_parts(parts, folder) if n_atoms <= LABELS_CSV_MAX_ROWS else None
+    write_csv(folder / "fractions.csv", shares)
+    figures = [save_figure(folder, "fractions.png", fractions_figure(shares, classes))] \
+        if shares.groupby("structure").size().max() > 1 else []
+    counts = pd.DataFrame([c for _, c, _ in done]).fillna(0).sum().astype(int).sort_index().to_dict()
+    return labels, {"n_frames": len(shares), "n_atoms": int(n_atoms), "classes": classes, "counts": counts,
+                    "figures": figures, "labels_file": "labels.csv" if labels is not None else "labels.parquet"}
 
 
 @dataclass

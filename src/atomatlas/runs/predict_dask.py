@@ -53,8 +53,8 @@ def predict_on_workers(config, out, *, overwrite: bool = False, progress: bool =
     from atomatlas.datasets import resolve
     from atomatlas.io.models import META_FILE, MODEL_FILE, load_model
     from atomatlas.io.structures import expand_paths
-    from atomatlas.runs.resume import file_stamps, partial_work
-    from atomatlas.runs.scale_out import connected, dask_record, quiet_dask
+    from atomatlas.engine.executors import executor
+    from atomatlas.engine.parts import file_stamps, partial_work
 
     model, meta = load_model(config.run)
     folder = RunFolder(out, overwrite=overwrite)
@@ -62,12 +62,11 @@ def predict_on_workers(config, out, *, overwrite: bool = False, progress: bool =
     inputs = expand_paths(config.paths) if "structures" in meta else [resolve(p) for p in config.paths]
     identity = {"config": config.to_toml(), "chunk": CHUNK_CENTRES, "inputs": file_stamps(inputs),
                 "model": file_stamps([Path(config.run) / name for name in (MODEL_FILE, META_FILE)])}
-    with (quiet_dask(), connected(config.dask, progress) as client, folder as tmp,
-          partial_work(folder.target, identity) as work):
+    with executor(config.dask, progress) as engine, folder as tmp, partial_work(folder.target, identity) as work:
         label_new = _structures if "structures" in meta else _table
-        labels, metrics, skipped = label_new(config, model, meta, client, tmp, progress, work)
+        labels, metrics, skipped = label_new(config, model, meta, engine, tmp, progress, work)
         metrics["model"] = {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}
-        metrics["dask"] = dask_record(config.dask, client, work)
+        metrics["dask"] = engine.record(work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
@@ -95,7 +94,7 @@ def label_partition(part: pd.DataFrame, features: list, keep: list, model: dict,
     return out
 
 
-def _table(config, model, meta, client, folder: Path, progress: bool, work):
+def _table(config, model, meta, engine, folder: Path, progress: bool, work):
     import dask
 
     from atomatlas.datasets import resolve
@@ -133,11 +132,11 @@ def _table(config, model, meta, client, folder: Path, progress: bool, work):
     return written, metrics, []
 
 
-def predict_part(descriptor, frames: list, centers, model: dict, meta: dict, key: str, path: str):
+def predict_part(frames: list, descriptor, centers, model: dict, meta: dict, key: str, path: str):
     """On a worker: one chunk of frames described, labelled and written to ``path``; returns (counts, flagged
     rows, rows)."""
     from atomatlas.runs.predict import row_outputs
-    from atomatlas.runs.resume import write_part
+    from atomatlas.engine.parts import write_part
     from atomatlas.runs.scale_out_structures import described_table
 
     table = described_table(descriptor, frames, centers, None)
@@ -153,11 +152,12 @@ def summarise(labels: pd.DataFrame, key: str) -> tuple[dict, int, int]:
     return labels[key].value_counts().to_dict(), flagged, len(labels)
 
 
-def _structures(config, model, meta, client, folder: Path, progress: bool, work):
+def _structures(config, model, meta, engine, folder: Path, progress: bool, work):
+    from atomatlas.engine.executors import chunks
+    from atomatlas.engine.parts import finite_columns
     from atomatlas.io.structures import iter_frames, nothing_usable
-    from atomatlas.runs.dask_stream import join_parts, stream_to_workers
     from atomatlas.runs.describe import frame_centers, saved_config
-    from atomatlas.runs.resume import finite_columns
+    from atomatlas.runs.folder import join_parts
     from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
     from atomatlas.runs.scale_out_structures import usable
 
@@ -168,15 +168,10 @@ def _structures(config, model, meta, client, folder: Path, progress: bool, work)
         raise AtlasError(f"{config.run}: model.json's feature columns are not what its descriptor gives; the run "
                          "folder is damaged or was edited: rerun the fit.")
     skipped, key = [], count_key(meta, model)
-    shipped = client.scatter([descriptor, model], broadcast=True)  # once, not with every chunk
 
     def size_of(frame) -> int:
         centres = frame_centers(frame, described.centers)
         return len(frame.atoms) if centres is None else len(centres)
-
-    def submit(batch, part):
-        return client.submit(predict_part, shipped[0], batch, described.centers, shipped[1], meta, key,
-                             work.part_path(part), pure=False)
 
     def finished(batch, part):
         def summarise_checked(labels):  # structure models cluster or flag: numbers only
@@ -187,8 +182,10 @@ def _structures(config, model, meta, client, folder: Path, progress: bool, work)
 
     frames = (frame for frame in iter_frames(config.paths, skipped=skipped)
               if usable(described, descriptor, frame, skipped))
-    done = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, "predict on the workers", progress,
-                             finished)
+    done = engine.map_chunks(predict_part, chunks(frames, size_of, CHUNK_CENTRES),
+                             (engine.share(descriptor), described.centers, engine.share(model), meta, key),
+                             part_path=work.part_path, desc="predict on the workers", progress=progress,
+                             finished=finished)
     if not done:
         raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
     parts = folder / PARTS

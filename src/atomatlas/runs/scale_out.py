@@ -17,9 +17,6 @@ workers must see the input and the run folder at the same paths (a shared file s
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +26,13 @@ import pandas as pd
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
-from atomatlas.runs.resume import file_stamps, partial_work
+from atomatlas.engine.dask_cluster import connected, dask_record, quiet_dask
+from atomatlas.engine.parts import file_stamps, partial_work
 from atomatlas.runs.sections import Cluster, DaskSection, Data, RunHeader, Step, header, reduce_step, scale_step
 
 KEYS = {"name", "description", "seed", "data", "scale", "reduce", "cluster", "dask"}
 LABELS_CSV_MAX_ROWS = 1_000_000  # beyond, labels.parquet/ written by the workers
 K_SEARCH_ROWS = 20_000  # k is chosen on at most this many sampled rows (silhouette and friends are quadratic)
-CONNECT_SECONDS = 10.0
-CONNECT_TIMEOUT = f"{CONNECT_SECONDS:g}s"
 
 
 @dataclass(kw_only=True)
@@ -101,99 +97,10 @@ class ScaleOutRun(DaskFlow):
         return {**self.header_toml(), "data": self.data.to_toml(), **self.flow_toml()}
 
 
-@contextlib.contextmanager
-def connected(section: DaskSection, progress: bool):
-    """A Dask client on a new LocalCluster or an existing scheduler, closed at the end."""
-    from distributed import Client, LocalCluster
-
-    if section.scheduler == "local":
-        workers = section.workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               silence_logs=logging.ERROR, dashboard_address=":0")
-        try:
-            with Client(cluster) as client:
-                _tell_dashboard(client, progress)
-                yield client
-        finally:
-            cluster.close()
-        return
-    check_scheduler(section.scheduler)
-    try:
-        client = Client(section.scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise _unreachable(section.scheduler, str(exc)) from exc
-    with client:
-        _tell_dashboard(client, progress)
-        yield client
-
-
-def _unreachable(address: str, why: str) -> AtlasError:
-    return AtlasError(f"cannot reach a Dask scheduler at {address} ({why}); start one with `dask scheduler` and "
-                      "workers with `dask worker ADDRESS`, or use --scheduler local.")
-
-
-def check_scheduler(address: str, timeout: float | None = None) -> None:
-    """Refuse an address that does not answer as a Dask scheduler within ``timeout`` seconds.
-
-    distributed's Client waits forever on a server that accepts the connection but never
-    speaks its protocol (an HTTP server, say): we ask for the scheduler's identity
-    ourselves, each step under a timeout.
-    """
-    import asyncio
-
-    from distributed.comm import connect
-
-    timeout = CONNECT_SECONDS if timeout is None else timeout
-
-    async def identity():
-        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
-        try:
-            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
-            return await asyncio.wait_for(comm.read(), timeout)
-        finally:
-            comm.abort()
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:  # in a thread of its own: the caller may already run an event loop (a notebook), where asyncio.run fails
-        with ThreadPoolExecutor(1) as thread:
-            reply = thread.submit(asyncio.run, identity()).result()
-    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
-        raise _unreachable(address, f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError)
-                           else type(exc).__name__) from None
-    except (ValueError, TypeError) as exc:  # a malformed address, or a reply that is not Dask's
-        raise _unreachable(address, str(exc) or type(exc).__name__) from None
-    except Exception as exc:  # noqa: BLE001 - whatever a foreign server sends back, it is not a scheduler
-        raise _unreachable(address, f"it does not speak Dask's protocol: {type(exc).__name__}") from None
-    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
-        raise _unreachable(address, "something answered, but not a Dask scheduler")
-
-
-def _tell_dashboard(client, progress: bool) -> None:
-    if not progress:
-        return
-    import importlib.util
-
-    link = client.dashboard_link if importlib.util.find_spec("bokeh") else None  # the dashboard needs bokeh
-    workers = len(client.scheduler_info().get("workers", {}))
-    print(f"  dask: {workers} worker(s) at {client.scheduler.address}"
-          + (f", dashboard {link}" if link else ""), flush=True)
-
-
 def run(config: ScaleOutRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Read, scale, reduce and cluster the table through Dask into the run folder ``out``."""
     with quiet_dask():
         return _run(config, out, overwrite=overwrite, progress=progress)
-
-
-@contextlib.contextmanager
-def quiet_dask():
-    """Without dask's own warnings about its use of pandas 3 (not ours; nothing for a user to act on)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index is deprecated")
-        yield
 
 
 def _run(config: ScaleOutRun, out, *, overwrite: bool, progress: bool) -> RunResult:
@@ -215,13 +122,6 @@ def _run(config: ScaleOutRun, out, *, overwrite: bool, progress: bool) -> RunRes
         metrics["dask"] = dask_record(config.dask, client, work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
-
-
-def dask_record(section: DaskSection, client, work=None) -> dict:
-    """metrics.json's ``dask`` block: where the run ran, and what it took over from an interrupted run."""
-    out = {"scheduler": section.scheduler, "address": client.scheduler.address,
-           "workers": len(client.scheduler_info().get("workers", {}))}
-    return {**out, "resume": work.record()} if work is not None else out
 
 
 @dataclass
@@ -256,7 +156,7 @@ def _transform(block: np.ndarray, mean, std, pca_mean, components) -> np.ndarray
 
 def fit(config: DaskFlow, table, progress: bool, allow_constant: bool = False, work=None) -> Fitted:
     """Statistics, scaling, PCA, k on a sample and KMeans on all rows; nothing but arrays of size d or k here.
-    ``work``: the run's partial folder (runs/resume.py), where every k-means pass is saved and continued."""
+    ``work``: the run's partial folder (engine/parts.py), where every k-means pass is saved and continued."""
     from atomatlas.io.lazy_tables import feature_statistics
     from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
 
@@ -331,7 +231,7 @@ def write_labelled(labelled, key: str, label_column: str | None, id_columns: lis
     ``flag_column`` or None)."""
     import dask
 
-    from atomatlas.runs.dask_stream import join_parts
+    from atomatlas.runs.folder import join_parts
 
     wanted = {"sizes": labelled[key].value_counts()}
     if label_column:

@@ -25,9 +25,9 @@ from atomatlas.errors import AtlasError
 from atomatlas.runs.cluster_names import AVERAGE_PREFIX
 from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
-from atomatlas.runs.resume import file_stamps, finite_columns, partial_work
-from atomatlas.runs.scale_out import (DaskFlow, connected, dask_record, fit, quiet_dask, refuse_other_sections,
-                                      write_outputs)
+from atomatlas.engine.parts import file_stamps, finite_columns, partial_work
+from atomatlas.engine.executors import executor
+from atomatlas.runs.scale_out import DaskFlow, fit, refuse_other_sections, write_outputs
 from atomatlas.runs.sections import header
 
 KEYS = {"name", "description", "seed", "structures", "centers", "descriptor", "scale", "reduce", "cluster", "dask"}
@@ -140,29 +140,23 @@ def write_names(folder: Path, metrics: dict, named: tuple) -> None:
     metrics["structures"].update(write_fraction_table(folder, shares.reset_index()))
 
 
-def describe_part(descriptor, frames: list, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
-    """On a worker: one chunk of frames described and written to ``path``; returns (rows, frames)."""
-    from atomatlas.runs.resume import write_part
+def describe_part(frames: list, descriptor, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
+    """One chunk of frames described (on a worker) and written to ``path``; returns (rows, frames)."""
+    from atomatlas.engine.parts import write_part
 
     table = described_table(descriptor, frames, centers, label)
     write_part(table, path)
     return len(table), len(frames)
 
 
-def describe_on_workers(config, descriptor, client, folder: Path, skipped: list, progress: bool, work) -> dict:
-    """Stream the frames to the workers in chunks; every chunk becomes one parquet file of ``folder`` (written
-    into the run's partial folder first, so that --resume takes up the finished ones: runs/resume.py)."""
-    from atomatlas.runs.dask_stream import stream_to_workers
+def describe_on_workers(config, descriptor, engine, folder: Path, skipped: list, progress: bool, work) -> dict:
+    """The frames described in chunks on the executor; every chunk becomes one parquet file of ``folder``
+    (written into the run's partial folder first, so that --resume takes up the finished ones: engine/parts.py)."""
+    from atomatlas.engine.executors import chunks
 
     def size_of(frame) -> int:
         centres = frame_centers(frame, config.centers)
         return len(frame.atoms) if centres is None else len(centres)
-
-    shipped = client.scatter(descriptor, broadcast=True)  # once, not with every chunk
-
-    def submit(batch, part):
-        return client.submit(describe_part, shipped, batch, config.centers, config.structures.label,
-                             work.part_path(part), pure=False)
 
     names = descriptor.feature_names()
     if config.centers.kind != "surface_grid":  # what a worker writes beside the features of atoms
@@ -180,8 +174,10 @@ def describe_on_workers(config, descriptor, client, folder: Path, skipped: list,
         return work.finished_part(part, batch, sum(map(size_of, batch)), summarise)
 
     frames = (frame for frame in _frames(config, skipped) if usable(config, descriptor, frame, skipped))
-    rows = stream_to_workers(client, frames, size_of, submit, CHUNK_CENTRES, f"{descriptor.name} on the workers",
-                             progress, finished)
+    rows = engine.map_chunks(describe_part, chunks(frames, size_of, CHUNK_CENTRES),
+                             (engine.share(descriptor), config.centers, config.structures.label),
+                             part_path=work.part_path, desc=f"{descriptor.name} on the workers", progress=progress,
+                             finished=finished)
     if not rows:
         from atomatlas.io.structures import nothing_usable
 
@@ -207,11 +203,6 @@ def _species(config, descriptor, skipped: list) -> None:
 
 def run(config: ScaleOutStructuresRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Describe the structures on the workers into features.parquet/, then cluster it through Dask."""
-    with quiet_dask():
-        return _run(config, out, overwrite=overwrite, progress=progress)
-
-
-def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
     from atomatlas.datasets import resolve
     from atomatlas.io.lazy_tables import read_lazy_table
     from atomatlas.io.structures import expand_paths
@@ -228,8 +219,8 @@ def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
     names = descriptor.feature_names()
     identity = {"config": config.to_toml(), "species": descriptor.species, "chunk": CHUNK_CENTRES,
                 "inputs": file_stamps(expand_paths([resolve(p) for p in config.structures.paths]))}
-    with connected(config.dask, progress) as client, folder as tmp, partial_work(folder.target, identity) as work:
-        described = describe_on_workers(config, descriptor, client, tmp / FEATURES, skipped, progress, work)
+    with executor(config.dask, progress) as engine, folder as tmp, partial_work(folder.target, identity) as work:
+        described = describe_on_workers(config, descriptor, engine, tmp / FEATURES, skipped, progress, work)
         table = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
         table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label
                             and not c.startswith(AVERAGE_PREFIX)]
@@ -245,6 +236,6 @@ def _run(config, out, *, overwrite: bool, progress: bool) -> RunResult:
                                                 "n_features": len(names)}}
         if named is not None:
             write_names(tmp, metrics, named)
-        metrics["dask"] = dask_record(config.dask, client, work)
+        metrics["dask"] = engine.record(work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)

@@ -76,9 +76,14 @@ def finite_columns(table, names: list) -> None:
 
 
 def write_part(table, path: str) -> None:
-    """On a worker: one chunk's table, whole or not at all (a kill mid-write leaves no part behind)."""
+    """One chunk's table, whole or not at all (a kill mid-write leaves no part behind)."""
+    write_whole(lambda tmp: table.to_parquet(tmp, index=False), path)
+
+
+def write_whole(write, path) -> None:
+    """``write(tmp)`` a file, then move it to ``path``: whole or not at all."""
     tmp = f"{path}.{os.getpid()}.tmp"
-    table.to_parquet(tmp, index=False)
+    write(tmp)
     os.replace(tmp, path)
 
 
