@@ -87,8 +87,9 @@ BENCHES = [
      "and a parquet file; atomatlas's SOAP checks add a little over DScribe's create. The next step is workers "
      "that read their own frames (an index of frame offsets from the client) so that the client only plans."),
     ("Clustering through Dask", "bench_scale.py", ["--rows", "10000000"],
-     "Gaussian blobs (20 in 64-D) generated lazily on a 2-worker LocalCluster, clustered by atomatlas's "
-     "`DistributedKMeans` (k-means++ on a sample, then Lloyd passes over all rows) and by dask-ml's `KMeans` "
+     "Gaussian blobs (20 in 64-D) generated lazily on a 2-worker LocalCluster, clustered as a `[dask]` run "
+     "clusters (k-means fitted on a seeded sample of 100,000 rows, then every row labelled on the workers) and "
+     "by dask-ml's `KMeans` "
      "(k-means||) on the same workers; ARI against the generating labels, peak memory of client and workers. "
      "Targets: ARI >= 0.99 at 10^7 rows in at most half dask-ml's time, client < 1 GB, workers < 2 GB."),
 ]

@@ -41,9 +41,12 @@ def test_every_run_kind_has_an_api_function_and_a_command():
                     "label few": "label_few", "segmentation": "segment", "predict": "predict",
                     "crystal classes": "classify_structures", "crystal cnn": "train_crystal_cnn",
                     "crystal ensemble": "train_crystal_ensemble", "identify": "identify",
-                    "identify model": "train_identify", "scale out": "cluster",
-                    "structures scale out": "environments"}
+                    "identify model": "train_identify"}
     assert set(entry_points) == set(runs.KINDS)
+    # where each kind runs is said in one place, of kinds that exist; a kind with its own Dask plan runs on Dask
+    assert set(runs.EXECUTORS) | set(runs.RESUMES) | set(runs.ON_DASK) <= set(runs.KINDS)
+    assert all("dask" in runs.EXECUTORS[kind] for kind in runs.ON_DASK)
+    assert all(set(runs.RESUMES[kind]) <= set(runs.EXECUTORS[kind]) for kind in runs.RESUMES)
     for function in entry_points.values():
         assert function in api.__all__ and callable(getattr(api, function))
     assert {"cluster", "environments", "fit-classifier", "label-few", "segment", "predict", "classify",

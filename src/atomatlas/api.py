@@ -80,16 +80,16 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
             k_max: int = 10, params: dict | None = None, scale: str = "standard", reduce: str | None = None,
             n_components: int | float = 2, reduce_params: dict | None = None, reduce_for: str = "cluster",
             seed: int = 0, scheduler: str | None = None, sample_size: int = 100_000, workers: int | None = None,
-            resume: bool = False, overwrite: bool = False, report: bool = True, progress: bool = False,
-            **columns) -> RunResult:
+            overwrite: bool = False, report: bool = True, progress: bool = False, **columns) -> RunResult:
     """Cluster the rows of a table (k chosen by ``select`` when ``k="auto"``), scored against ``label_column``.
 
     ``columns``: ``id_columns``, ``features``, ``features_regex``, ``exclude``,
     ``label_column``, ``delimiter``, ``drop_constant``. ``reduce`` (pca, kernel_pca, tsne,
     umap, mds) first, clustering on it (``reduce_for="cluster"``) or only drawing with it.
     ``scheduler``: ``"local"`` or a Dask scheduler address runs it through Dask (a table
-    beyond memory: parquet file or folder, CSV; kmeans, standard scaling, pca; k chosen on
-    ``sample_size`` rows; docs/scale.md); ``workers``: processes of the local cluster.
+    beyond memory: parquet file or folder, CSV, read lazily; the flow fitted on a seeded
+    sample of ``sample_size`` rows, every row labelled on the workers; docs/scale.md);
+    ``workers``: processes of the local cluster.
     """
     config = {"name": "cluster", "seed": seed, "data": _data(table, **columns), "scale": {"method": scale},
               "cluster": {"method": method, "k": k, "select": select, "k_min": k_min, "k_max": k_max,
@@ -99,7 +99,7 @@ def cluster(table, out, *, method: str = "kmeans", k="auto", select: str = "silh
         config["cluster"]["on"] = "reduced" if reduce_for == "cluster" else "scaled"
     if (dask := _dask(scheduler, workers, sample_size=sample_size)) is not None:
         config["dask"] = dask
-    return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
+    return run_config(config, out, overwrite=overwrite, report=report, progress=progress)
 
 
 def reduce(table, out, *, method: str = "pca", n_components: int | float = 2, params: dict | None = None,
@@ -153,13 +153,14 @@ def environments(files, out, *, descriptor: str | None = None, descriptor_params
     land in structures.extxyz and structures.db. ``fit_frames``: fit on this many frames
     drawn by ``seed``, then label every frame chunk by chunk (a long trajectory is never
     held whole; ``result.labels`` is then the fitted frames', labels.csv every frame's). ``scheduler`` (``"local"`` or an address):
-    the files are streamed to Dask workers that write ``features.parquet/``, clustered
-    through Dask (kmeans; docs/scale.md).
+    the files are streamed to Dask workers that write ``features.parquet/``; the flow is fitted
+    on a seeded sample of ``sample_size`` of their rows and every row labelled there
+    (docs/scale.md).
     """
     from atomatlas.runs.structures import environment_defaults
 
     paths = [files] if isinstance(files, (str, Path)) else list(files)
-    descriptor, scale, method = environment_defaults(descriptor, scale, method, centers, scheduler is not None)
+    descriptor, scale, method = environment_defaults(descriptor, scale, method, centers)
     config = {"name": "environments", "seed": seed,
               "structures": _clean({"paths": [str(p) for p in paths], "index": index, "format": format,
                                     "label": labels, "fit_frames": fit_frames}),

@@ -11,7 +11,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import make_blobs
 
 from atomatlas import api
 
@@ -23,13 +22,13 @@ import sys, time
 
 
 def describe_part(*args):  # on a worker, where describe_part is the real one
-    from atomatlas.runs import scale_out_structures as module
+    from atomatlas.runs import described_parts as module
     time.sleep(1.0)
     return module.describe_part(*args)
 
 
 if __name__ == "__main__":
-    from atomatlas.runs import scale_out_structures as module
+    from atomatlas.runs import described_parts as module
     module.CHUNK_CENTRES = int(sys.argv[1])
     module.describe_part = describe_part
     from atomatlas.cli.main import main
@@ -74,9 +73,9 @@ def _killed_half_way(tmp_path, frames, out) -> list:
 
 
 def test_a_killed_environments_run_resumes_from_its_finished_chunks(tmp_path, frames, monkeypatch, cli):
-    from atomatlas.runs import scale_out_structures
+    from atomatlas.runs import described_parts
 
-    monkeypatch.setattr(scale_out_structures, "CHUNK_CENTRES", CHUNK)
+    monkeypatch.setattr(described_parts, "CHUNK_CENTRES", CHUNK)
     out = tmp_path / "run"
     finished = _killed_half_way(tmp_path, frames, out)
     assert 2 <= len(finished) < 12 and not out.exists()
@@ -102,55 +101,12 @@ def test_a_killed_environments_run_resumes_from_its_finished_chunks(tmp_path, fr
                                   pd.read_parquet(tmp_path / "whole" / "features.parquet"))
 
 
-@pytest.fixture(scope="module")
-def overlapping(tmp_path_factory):
-    """Overlapping blobs: k-means needs several passes over all rows."""
-    X, _ = make_blobs(4000, n_features=4, centers=5, cluster_std=3.0, random_state=1)
-    path = tmp_path_factory.mktemp("table") / "rows.parquet"
-    pd.DataFrame(X, columns=[f"f{i}" for i in range(4)]).to_parquet(path, index=False)
-    return path
-
-
-def test_k_means_continues_from_its_last_pass_and_a_damaged_state_is_not_used(tmp_path, overlapping, monkeypatch):
-    import shutil
-
-    from atomatlas.engine.parts import KMEANS_STATE, PartialWork
-
-    options = dict(k=5, scheduler="local", workers=2, sample_size=500)
-    whole = api.cluster(overlapping, tmp_path / "whole", **options)
-    assert whole.metrics["cluster"]["n_iter"] >= 4
-
-    save = PartialWork.kmeans_pass
-
-    def stopped_after_two(self, state):
-        save(self, state)
-        if state.passes == 2:
-            raise KeyboardInterrupt  # Ctrl-C after the second pass
-
-    monkeypatch.setattr(PartialWork, "kmeans_pass", stopped_after_two)
-    with pytest.raises(KeyboardInterrupt):
-        api.cluster(overlapping, tmp_path / "run", **options)
-    monkeypatch.setattr(PartialWork, "kmeans_pass", save)
-    assert (tmp_path / ".run.partial" / KMEANS_STATE).exists() and not (tmp_path / "run").exists()
-    shutil.copytree(tmp_path / ".run.partial", tmp_path / ".damaged.partial")
-    np.savez(tmp_path / ".damaged.partial" / KMEANS_STATE, centres=np.zeros((3, 4)), passes=np.int64(2),
-             converged=np.bool_(False), counts=np.zeros(3), inertia=np.float64(1.0))  # not this run's shape
-
-    resumed = api.cluster(overlapping, tmp_path / "run", **options, resume=True)
-    assert resumed.metrics["dask"]["resume"]["kmeans_passes_reused"] == 2
-    assert resumed.labels["cluster"].equals(whole.labels["cluster"])
-    assert resumed.metrics["cluster"]["n_iter"] == whole.metrics["cluster"]["n_iter"]
-    restarted = api.cluster(overlapping, tmp_path / "damaged", **options, resume=True)
-    assert restarted.metrics["dask"]["resume"] == {"resumed": True, "reused_chunks": 0, "kmeans_passes_reused": 0}
-    assert restarted.labels["cluster"].equals(whole.labels["cluster"])
-
-
 def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path, frames, monkeypatch):
-    from atomatlas.runs import identify, predict_dask
+    from atomatlas.runs import identify, predict_parts
     from atomatlas.engine.parts import PartialWork
 
     monkeypatch.setattr(identify, "CHUNK_ATOMS", CHUNK)
-    monkeypatch.setattr(predict_dask, "CHUNK_CENTRES", CHUNK)
+    monkeypatch.setattr(predict_parts, "CHUNK_CENTRES", CHUNK)
     whole = api.identify(frames, tmp_path / "whole", scheduler="local", workers=2)
     api.environments(frames, tmp_path / "fit", k=2, cache=False)
     predicted = api.predict(tmp_path / "fit", frames, tmp_path / "predicted", scheduler="local", workers=2)
@@ -189,15 +145,17 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     assert (tmp_path / "local" / "structures.extxyz").read_text().count("Lattice=") == 12
 
 
-def test_resume_needs_a_scheduler_and_a_fresh_run_clears_old_partial_work(tmp_path, overlapping, cli):
-    status, _, err = cli("cluster", overlapping, "--k", "5", "--resume", "--out", tmp_path / "o")
+def test_resume_is_refused_where_no_chunks_are_kept_and_a_fresh_run_clears_old_partial_work(tmp_path, frames, cli):
+    status, _, err = cli("environments", frames, "--k", "2", "--resume", "--out", tmp_path / "o")
     assert status == 2 and "--resume continues an interrupted --scheduler run (Dask); add --scheduler" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    status, _, err = cli("cluster", frames, "--resume", "--out", tmp_path / "o")  # fitted on a sample: no chunks
+    assert status == 2 and "unrecognized arguments: --resume" in err
     stale = tmp_path / ".o.partial" / "parts"
     stale.mkdir(parents=True)
     (stale / "part-000000.parquet").write_bytes(b"old")
-    status, _, err = cli("cluster", overlapping, "--k", "5", "--scheduler", "local", "--workers", "1",
-                         "--out", tmp_path / "o")
+    status, _, err = cli("environments", frames, "--k", "2", "--scheduler", "local", "--workers", "1",
+                         "--no-report", "--out", tmp_path / "o")
     assert status == 0, err
     assert not (tmp_path / ".o.partial").exists()  # without --resume: started afresh, nothing left behind
 

@@ -1,4 +1,4 @@
-"""Clustering through Dask: the same answers as in memory, on a 2-worker LocalCluster, and clear refusals."""
+"""Runs through Dask: the same answers as in memory, on a 2-worker LocalCluster, and clear refusals."""
 
 from pathlib import Path
 
@@ -10,7 +10,6 @@ from sklearn.metrics import adjusted_rand_score
 
 from atomatlas import api
 from atomatlas.evaluate.clusters import contingency, evaluate_clusters, evaluate_contingency
-from atomatlas.learn.distributed_kmeans import DistributedKMeans, uniform_sample
 
 
 @pytest.fixture(scope="module")
@@ -28,28 +27,19 @@ def blobs_folder(tmp_path_factory):
     return root
 
 
-def test_distributed_kmeans_reaches_the_in_memory_answer():
-    import dask.array as da
-    from sklearn.cluster import KMeans
+def test_the_sample_is_uniform_the_same_for_a_seed_and_numbered_in_the_input(blobs_folder):
+    from atomatlas.io.lazy_tables import read_lazy_table
+    from atomatlas.runs.on_sample import sample_table
 
-    X, y = make_blobs(40_000, n_features=16, centers=20, random_state=0)
-    model = DistributedKMeans(20, sample_size=5000, random_state=0).fit(da.from_array(X, chunks=(7000, -1)))
-    labels = model.predict(da.from_array(X, chunks=(7000, -1))).compute()
-    reference = KMeans(20, random_state=0).fit(X)
-    assert adjusted_rand_score(y, labels) == pytest.approx(1.0)
-    assert adjusted_rand_score(reference.labels_, labels) >= 0.99
-    assert model.inertia_ == pytest.approx(reference.inertia_, rel=1e-6)
-    assert model.counts_.sum() == len(X)
-
-
-def test_the_sample_is_uniform_and_the_same_for_a_seed():
-    import dask.array as da
-
-    X = da.from_array(np.arange(10_000, dtype=float)[:, None], chunks=(1234, 1))
-    first, again = uniform_sample(X, 2000, 7), uniform_sample(X, 2000, 7)
-    assert len(first) == 2000 and len(np.unique(first)) == 2000
-    np.testing.assert_array_equal(first, again)
-    assert abs(np.mean(first) - 5000) < 300  # every block is sampled, not only the first
+    lazy = read_lazy_table(blobs_folder / "parts", id_columns=["id"], label_column="phase")
+    first, rows = sample_table(lazy, lazy.X(), 1500, 7)
+    again, _ = sample_table(lazy, lazy.X(), 1500, 7)
+    assert len(first) == 1500 and first.frame["id"].is_unique and first.frame.equals(again.frame)
+    assert (first.frame["id"].to_numpy() == rows).all()  # ids are the rows' places in the input here
+    assert abs(rows.mean() - 3000) < 200 and rows.min() < 500 and rows.max() > 5500  # from every partition
+    lazy.id_columns = []  # no ids: rows are numbered as labels.csv numbers them
+    unnamed, rows = sample_table(lazy, lazy.X(), 100, 0)
+    assert unnamed.id_columns == ["row"] and (unnamed.frame["row"].to_numpy() == rows).all()
 
 
 def test_scores_from_counts_equal_scores_from_labels():
@@ -77,15 +67,17 @@ def test_a_parquet_folder_on_a_two_worker_cluster_matches_the_in_memory_run(tmp_
 
 
 def test_beyond_the_csv_limit_the_workers_write_labels_parquet(tmp_path, blobs_folder, monkeypatch):
-    from atomatlas.runs import scale_out
+    from atomatlas.runs import on_sample
 
-    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 1000)
+    monkeypatch.setattr(on_sample, "LABELS_CSV_MAX_ROWS", 1000)
     result = api.cluster(blobs_folder / "parts", tmp_path / "big", k=6, id_columns=["id"], scheduler="local",
-                         workers=2, reduce="pca", n_components=3)
+                         workers=2, reduce="pca", n_components=3, sample_size=2000)
     labels = pd.read_parquet(tmp_path / "big" / "labels.parquet")
-    assert not (tmp_path / "big" / "labels.csv").exists()
+    assert not (tmp_path / "big" / "labels.csv").exists() and not (tmp_path / "big" / "map.csv").exists()
     assert sorted(labels["id"]) == list(range(6000)) and labels["cluster"].nunique() == 6
-    assert result.metrics["labels_file"] == "labels.parquet"
+    assert "map_1" not in labels and "cluster_uncertainty" in labels  # the map stays out of the parts
+    assert result.metrics["labels_file"] == "labels.parquet" and "map" not in result.metrics
+    assert result.metrics["fit_on"]["rows"] == 2000 and result.metrics["fit_on"]["of"] == 6000
     assert len(result.metrics["reduce"]["explained_variance_ratio"]) == 3
     from atomatlas.report.contents import gather  # the report's cluster table comes from the recorded sizes
 
@@ -93,16 +85,39 @@ def test_beyond_the_csv_limit_the_workers_write_labels_parquet(tmp_path, blobs_f
     assert sorted(row["size"] for row in clusters) == sorted(labels["cluster"].value_counts())
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--method", "gmm"], r"--scheduler clusters with kmeans \(no --param\); got 'gmm'"),
-    (["--reduce", "tsne"], r"--scheduler reduces with pca only; got 'tsne'"),
-    (["--scale", "robust"], r"--scheduler scales with standard or none; got 'robust'"),
-    (["--drop-constant"], r"--drop-constant is not available with --scheduler"),
+def test_every_method_of_the_flow_runs_on_dask_and_a_whole_sample_is_the_in_memory_run(tmp_path, blobs_folder):
+    """The flow is the in-memory one, fitted on the sample: with every row in it, the run is the in-memory run."""
+    options = {"id_columns": ["id"], "label_column": "phase", "method": "gmm", "scale": "robust", "reduce": "pca",
+               "n_components": 3, "k": 6, "report": False}
+    dask_run = api.cluster(blobs_folder / "parts", tmp_path / "dask", scheduler="local", workers=2,
+                           sample_size=6000, **options)
+    memory = api.cluster(blobs_folder / "all.csv", tmp_path / "memory", **options)
+    columns = ["id", "cluster", "embedding_1", "embedding_2", "embedding_3"]
+    pd.testing.assert_frame_equal(dask_run.labels[columns], memory.labels[columns], check_dtype=False, atol=1e-9)
+    np.testing.assert_allclose(dask_run.labels["cluster_uncertainty"], memory.labels["cluster_uncertainty"],
+                               atol=1e-9)
+    assert dask_run.metrics["evaluation"]["phase"] == pytest.approx(memory.metrics["evaluation"]["phase"])
+    memory_map, dask_map = (pd.read_csv(tmp_path / name / "map.csv") for name in ("memory", "dask"))
+    np.testing.assert_allclose(dask_map[["map_1", "map_2"]], memory_map[["map_1", "map_2"]], atol=1e-9)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"data": {"drop_constant": True}}, r"--drop-constant is not available with --scheduler"),
+    ({"cluster": None}, r"--scheduler labels rows: give a \[cluster\] or an \[anomaly\] section"),
+    ({"predict": {"path": "dataset:Fe2_descriptor.csv"}}, r"\[predict\] inside a --scheduler run is not available"),
 ])
-def test_what_the_distributed_path_does_not_do_is_refused(tmp_path, blobs_folder, cli, args, message):
-    status, _, err = cli("cluster", blobs_folder / "parts", "--scheduler", "local", *args, "--out", tmp_path / "o")
-    assert status == 2
-    assert pytest.importorskip("re").search(message, err), err
+def test_what_a_run_on_a_sample_cannot_do_is_refused(tmp_path, blobs_folder, extra, message):
+    from atomatlas.errors import AtlasError
+
+    config = {"data": {"path": str(blobs_folder / "all.csv")}, "cluster": {"method": "kmeans"},
+              "dask": {"scheduler": "local"}}
+    for key, value in extra.items():
+        if value is None:
+            config.pop(key)
+        else:
+            config[key] = {**config.get(key, {}), **value}
+    with pytest.raises(AtlasError, match=message):
+        api.run_config(config, tmp_path / "o")
     assert not (tmp_path / "o").exists()
 
 
@@ -213,9 +228,9 @@ def trajectory(tmp_path_factory):
 
 
 def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, trajectory, monkeypatch):
-    from atomatlas.runs import scale_out_structures
+    from atomatlas.runs import described_parts
 
-    monkeypatch.setattr(scale_out_structures, "CHUNK_CENTRES", 200)  # several chunks, several parquet files
+    monkeypatch.setattr(described_parts, "CHUNK_CENTRES", 200)  # several chunks, several parquet files
     dask_run = api.environments(trajectory, tmp_path / "dask", k=2, scheduler="local", workers=2, cache=False)
     memory = api.environments(trajectory, tmp_path / "memory", k=2, cache=False)
     parts = sorted((tmp_path / "dask" / "features.parquet").glob("*.parquet"))
@@ -233,7 +248,7 @@ def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, t
     names = {r["name"] for r in dask_run.metrics["cluster"]["names"].values()}
     assert names == {r["name"] for r in memory.metrics["cluster"]["names"].values()} == {"fcc 100%", "bcc 100%"}
     assert set(labels["cluster_name"]) == names and not any(c.startswith("identify_average") for c in labels)
-    assert labels["cluster_uncertainty"].between(0, 1).all() and labels["cluster_uncertainty"].max() > 0
+    np.testing.assert_allclose(labels["cluster_uncertainty"], memory.labels["cluster_uncertainty"], atol=1e-6)
     shares = pd.read_csv(tmp_path / "dask" / "cluster_fractions.csv")
     in_memory_shares = pd.read_csv(tmp_path / "memory" / "cluster_fractions.csv")
     assert len(shares) == 8 and sorted(shares.columns) == sorted(in_memory_shares.columns)
@@ -241,18 +256,19 @@ def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, t
     assert (shares.filter(like="fcc").sum(axis=1) == shares["structure"].str.endswith("Cu.extxyz")).all()
 
 
-def test_structure_options_the_workers_do_not_take_are_refused(tmp_path, trajectory, cli):
-    status, _, err = cli("environments", *trajectory, "--anomaly", "gmm", "--scheduler", "local",
-                         "--out", tmp_path / "o")
-    assert status == 2 and "remove [anomaly] or the [dask] section" in err
-    status, _, err = cli("environments", *trajectory, "--method", "dbscan", "--scheduler", "local",
-                         "--out", tmp_path / "o")
-    assert status == 2 and "--scheduler clusters with kmeans" in err
-    assert not (tmp_path / "o").exists()
+def test_odd_atoms_are_flagged_on_the_workers_by_the_detector_fitted_on_the_sample(tmp_path, trajectory, cli):
+    status, _, err = cli("environments", *trajectory, "--k", "2", "--anomaly", "gmm", "--scheduler", "local",
+                         "--workers", "2", "--sample-size", "300", "--no-report", "--out", tmp_path / "o")
+    assert status == 0, err
+    labels = pd.read_csv(tmp_path / "o" / "labels.csv")
+    metrics = pd.read_json(tmp_path / "o" / "metrics.json", typ="series")
+    assert len(labels) == 6 * 108 + 2 * 54 and {"anomaly", "anomaly_score"} <= set(labels.columns)
+    assert metrics["anomaly"]["n_flagged"] == labels["anomaly"].sum() > 0
+    assert metrics["fit_on"]["rows"] == 300 and sum(metrics["cluster"]["cluster_sizes"].values()) == len(labels)
 
 
 def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajectory, monkeypatch):
-    from atomatlas.runs import identify, scale_out
+    from atomatlas.runs import identify, on_sample
 
     monkeypatch.setattr(identify, "CHUNK_ATOMS", 300)  # several chunks
     on_workers = api.identify(trajectory, tmp_path / "dask", scheduler="local", workers=2)
@@ -268,7 +284,7 @@ def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajec
     frames = {name: read(tmp_path / name / "structures.extxyz", ":") for name in ("dask", "memory")}
     assert len(frames["dask"]) == len(frames["memory"]) == 8
     assert all((a.arrays["class"] == b.arrays["class"]).all() for a, b in zip(*frames.values()))
-    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 100)
+    monkeypatch.setattr(on_sample, "LABELS_CSV_MAX_ROWS", 100)
     beyond = api.identify(trajectory, tmp_path / "parquet", scheduler="local", workers=2)
     assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
     assert len(pd.read_parquet(tmp_path / "parquet" / "labels.parquet")) == 6 * 108 + 2 * 54
@@ -300,7 +316,7 @@ def test_classify_on_the_workers_gives_the_in_memory_predictions(tmp_path, cli, 
 def test_a_dask_runs_model_predicts_its_own_rows_in_memory_and_on_the_workers(tmp_path, blobs_folder, cli):
     fitted = api.cluster(blobs_folder / "parts", tmp_path / "dask", id_columns=["id"], label_column="phase",
                          scheduler="local", workers=2, reduce="pca", n_components=3)
-    assert (tmp_path / "dask" / "model.skops").exists() and fitted.metrics["figures"] == ["k_selection.png"]
+    assert (tmp_path / "dask" / "model.skops").exists() and "k_selection.png" in fitted.metrics["figures"]
     own = pd.read_csv(tmp_path / "dask" / "labels.csv")
     in_memory = api.predict(tmp_path / "dask", blobs_folder / "all.csv", tmp_path / "memory")
     status, out, err = cli("predict", tmp_path / "dask", blobs_folder / "parts", "--scheduler", "local",
@@ -316,7 +332,7 @@ def test_a_dask_runs_model_predicts_its_own_rows_in_memory_and_on_the_workers(tm
 
 
 def test_a_classifier_predicts_on_the_workers_as_in_memory(tmp_path, blobs_folder, monkeypatch):
-    from atomatlas.runs import scale_out
+    from atomatlas.runs import on_sample
 
     api.fit_classifier(blobs_folder / "all.csv", tmp_path / "fit", label_column="phase", id_columns=["id"])
     in_memory = api.predict(tmp_path / "fit", blobs_folder / "all.csv", tmp_path / "memory")
@@ -327,7 +343,7 @@ def test_a_classifier_predicts_on_the_workers_as_in_memory(tmp_path, blobs_folde
     np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-9)
     assert on_workers.metrics["accuracy"] == pytest.approx(in_memory.metrics["accuracy"])
     assert on_workers.metrics["counts"] == {str(k): v for k, v in in_memory.metrics["counts"].items()}
-    monkeypatch.setattr(scale_out, "LABELS_CSV_MAX_ROWS", 1000)  # beyond: the workers' parts stay
+    monkeypatch.setattr(on_sample, "LABELS_CSV_MAX_ROWS", 1000)  # beyond: the workers' parts stay
     beyond = api.predict(tmp_path / "fit", blobs_folder / "parts", tmp_path / "parquet", scheduler="local",
                          workers=2)
     assert beyond.labels is None and beyond.metrics["labels_file"] == "labels.parquet"
@@ -338,9 +354,9 @@ def test_a_classifier_predicts_on_the_workers_as_in_memory(tmp_path, blobs_folde
 
 
 def test_new_structures_are_described_and_labelled_on_the_workers(tmp_path, trajectory, cli, monkeypatch):
-    from atomatlas.runs import predict_dask
+    from atomatlas.runs import predict_parts
 
-    monkeypatch.setattr(predict_dask, "CHUNK_CENTRES", 200)  # several chunks
+    monkeypatch.setattr(predict_parts, "CHUNK_CENTRES", 200)  # several chunks
     api.environments(trajectory, tmp_path / "fit", k=2, cache=False)  # an in-memory run's model
     in_memory = api.predict(tmp_path / "fit", trajectory, tmp_path / "memory")
     status, out, err = cli("predict", tmp_path / "fit", *trajectory, "--scheduler", "local", "--workers", "2",

@@ -34,7 +34,9 @@ def add_arguments(parser) -> None:
     group.add_argument("--reduce-param", action="append", metavar="NAME=VALUE", help="reduction parameter")
     group.add_argument("--reduce-for", choices=("cluster", "view"), default="cluster",
                        help="cluster on the reduction (default) or use it only for the map")
-    common.add_scheduler_arguments(parser, "the table may then be a parquet file or folder (kmeans only)")
+    common.add_scheduler_arguments(parser, "the table may then be a parquet file or folder, read lazily; the flow "
+                                   "is fitted on --sample-size of its rows, every row labelled on the workers",
+                                   resume=False)
     common.add_output_arguments(parser)
 
 

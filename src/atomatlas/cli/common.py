@@ -53,7 +53,8 @@ def add_scheduler_arguments(parser, what: str, clustering: bool = True, resume: 
     group.add_argument("--workers", type=int, help="worker processes of --scheduler local (default: one per core)")
     if clustering:
         group.add_argument("--sample-size", type=int, default=100_000,
-                           help="rows that choose k and start k-means with --scheduler (default 100000)")
+                           help="rows the flow is fitted on with --scheduler, drawn by --seed; every row is then "
+                                "labelled by the fit (default 100000)")
     if resume:
         group.add_argument("--resume", action="store_true",
                            help="continue an interrupted --scheduler run on the same --out from the work it finished "

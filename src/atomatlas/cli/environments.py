@@ -49,7 +49,7 @@ def add_arguments(parser) -> None:
                         "used raw), minmax, robust")
     group = common.add_method_arguments(parser, "clustering", None, "clustering method: gmm_merged (default with "
                                         "local_order: k by BIC, components merged into phases), kmeans (default "
-                                        "otherwise and on --scheduler)")
+                                        "otherwise)")
     group.add_argument("--k", type=common.parse_k, default="auto", help="number of clusters or 'auto' (default)")
     group.add_argument("--select", default="silhouette", help="criterion for --k auto (default silhouette)")
     group.add_argument("--k-max", type=int, default=10, help="largest k tried by --k auto (default 10)")
@@ -58,7 +58,8 @@ def add_arguments(parser) -> None:
                        "or lof; adds anomaly and anomaly_score per atom to labels.csv and structures.extxyz")
     group.add_argument("--anomaly-param", action="append", metavar="NAME=VALUE", help="detector parameter")
     common.add_threshold_arguments(group)
-    common.add_scheduler_arguments(parser, "descriptors are computed on the workers into features.parquet/ (kmeans only)")
+    common.add_scheduler_arguments(parser, "descriptors are computed on the workers into features.parquet/, the "
+                                   "flow is fitted on --sample-size of their rows, every row labelled there")
     common.add_output_arguments(parser)
 
 

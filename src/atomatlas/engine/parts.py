@@ -1,23 +1,21 @@
-"""``--resume``: the finished work of a Dask run kept across a kill, and used again.
+"""``--resume``: the finished chunks of a run kept across a kill, and used again, on either executor.
 
-While a Dask run works on ``--out NAME`` its finished work goes to ``.NAME.partial/``
-beside the run folder: the chunks the workers write (descriptors of ``environments``,
-labels of ``identify`` and of ``predict`` on structures) as ``parts/part-NNNNNN.parquet``,
-and the k-means state after every pass over all rows as ``kmeans.npz``. When the run
-finishes, the parts move into the run folder and ``.NAME.partial/`` goes. When it stops
-early (Ctrl-C, SIGTERM, SIGKILL, a lost worker) the folder stays, and the same command
-with ``--resume`` continues from it: a chunk whose file reads back whole and holds the
-frames the new run would send is not computed again, k-means continues from its last
-pass, and the labels are those of an uninterrupted run.
+While a run works on ``--out NAME`` its finished chunks go to ``.NAME.partial/`` beside
+the run folder: the parts its steps write (descriptors of ``environments --scheduler``,
+labels and annotated frames of ``identify``, labels of ``predict`` on structures) as
+``parts/part-NNNNNN.parquet`` (and companions). When the run finishes, the parts move into
+the run folder and ``.NAME.partial/`` goes. When it stops early (Ctrl-C, SIGTERM, SIGKILL,
+a lost worker) the folder stays, and the same command with ``--resume`` continues from it:
+a chunk whose file reads back whole and holds the frames the new run would send is not
+computed again, and the labels are those of an uninterrupted run.
 
 The folder is untrusted like any file: ``run.json`` records the run it belongs to (the
 resolved config, the input files' sizes and modification times, the chunk size and the
 atomatlas version: what changes the results, so a new scheduler address or another number
 of workers, as a batch job that lost its node gets, still resumes) and ``--resume``
-refuses a folder of another run, saying what differed; a chunk or a state
-that does not read back is recomputed, never used. Without ``--resume`` a run starts
-afresh (a partial folder left by an earlier run is removed). Bad input removes it too:
-resuming would meet the same error.
+refuses a folder of another run, saying what differed; a part that does not read back is
+recomputed, never used. Without ``--resume`` a run starts afresh (a partial folder left by
+an earlier run is removed). Bad input removes it too: resuming would meet the same error.
 """
 
 from __future__ import annotations
@@ -37,10 +35,9 @@ from atomatlas.errors import AtlasError
 
 _RESUME = contextvars.ContextVar("atomatlas_resume", default=False)
 IDENTITY = "run.json"
-# the layout of a partial folder (parts, k-means state); raise it whenever that layout changes, so that a folder an
+# the layout of a partial folder (its parts); raise it whenever that layout changes, so that a folder an
 # earlier layout left is refused in one line (its run.json differs in parts_format), never misread
-PARTS_FORMAT = 2  # 2: structure parts carry each atom's identify label and averages
-KMEANS_STATE = "kmeans.npz"
+PARTS_FORMAT = 3  # 2: structure parts carry identify labels and averages; 3: no k-means state
 
 
 @contextlib.contextmanager
@@ -128,7 +125,6 @@ class PartialWork:
         self.identity = results_identity(identity)
         self.resume = _RESUME.get()
         self.reused_parts = 0
-        self.resumed_passes = 0
 
     def open(self) -> None:
         for link in (self.path, self.parts):  # never work inside a folder a link points to: the link goes
@@ -195,44 +191,11 @@ class PartialWork:
                 shutil.rmtree(extra) if extra.is_dir() and not extra.is_symlink() else extra.unlink()
         self.parts.rename(destination)
 
-    # k-means passes (learn.distributed_kmeans.DistributedKMeans's start and on_pass)
-
-    def kmeans_start(self, k: int, d: int):
-        """The interrupted run's k-means state (learn.distributed_kmeans.KMeansState), or None; a state that
-        does not check is not used."""
-        from atomatlas.learn.distributed_kmeans import KMeansState
-
-        path = self.path / KMEANS_STATE
-        if not self.resume or not path.exists():
-            return None
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                state = KMeansState(np.asarray(saved["centres"], dtype=float), int(saved["passes"]),
-                                    bool(saved["converged"]), np.asarray(saved["counts"], dtype=float),
-                                    float(saved["inertia"]))
-            if (state.centres.shape != (k, d) or state.counts.shape != (k,) or state.passes < 1
-                    or not (np.isfinite(state.centres).all() and np.isfinite(state.counts).all()
-                            and np.isfinite(state.inertia))):
-                raise ValueError("not this run's k-means")
-        except Exception:  # noqa: BLE001 - any damage means: start k-means again
-            path.unlink(missing_ok=True)
-            return None
-        self.resumed_passes = state.passes
-        return state
-
-    def kmeans_pass(self, state) -> None:
-        """Save the k-means state after a pass (DistributedKMeans's ``on_pass``)."""
-        tmp = self.path / f"{KMEANS_STATE}.tmp.npz"
-        np.savez(tmp, centres=state.centres, passes=np.int64(state.passes), converged=np.bool_(state.converged),
-                 counts=state.counts, inertia=np.float64(state.inertia))
-        os.replace(tmp, self.path / KMEANS_STATE)
-
     def kept(self) -> bool:
-        return any(self.parts.glob("part-*.parquet")) or (self.path / KMEANS_STATE).exists()
+        return any(self.parts.glob("part-*.parquet"))
 
     def record(self) -> dict:
-        return {"resumed": self.resume, "reused_chunks": self.reused_parts, "kmeans_passes_reused":
-                self.resumed_passes}
+        return {"resumed": self.resume, "reused_chunks": self.reused_parts}
 
 
 @contextlib.contextmanager

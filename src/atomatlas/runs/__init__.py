@@ -3,22 +3,22 @@
 ======================  ====================================  ===========================
 kind                    module (config class)                 command
 ======================  ====================================  ===========================
-table                   tables (TableRun)                     cluster, reduce, anomalies
-structures              structures (StructureRun)             environments
-scale out (Dask)        scale_out (ScaleOutRun),              cluster --scheduler,
-                        scale_out_structures                  environments --scheduler
-                        (ScaleOutStructuresRun)
+table                   tables (TableRun); on Dask on_sample  cluster, reduce, anomalies
+structures              structures (StructureRun); on Dask    environments
+                        described_parts
 table classifier        classifier (ClassifierRun)            fit-classifier
 label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
-predict                 predict (PredictRun),                 predict,
-                        predict_dask                          predict --scheduler
+predict                 predict (PredictRun); on Dask         predict,
+                        predict_parts                         predict --scheduler
 crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
 crystal ensemble        crystal_ensemble (TrainEnsembleRun)   train-crystal-ensemble
 identify (per atom)     identify (IdentifyRun,                identify, train-identify
                         TrainIdentifyRun)
 ======================  ====================================  ===========================
 
+``--scheduler`` picks the executor, not the kind: a ``[dask]`` section runs the same config
+class (:data:`EXECUTORS`, :data:`RESUMES` and :data:`ON_DASK` say where each kind runs).
 ``folder`` holds the run-folder contract (atomic writes, lock, marker, file formats),
 ``sections`` the config sections several kinds share. :func:`parse` tells the kind of a
 config by its sections and checks it; :func:`run` writes its run folder.
@@ -29,13 +29,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, identify, label_few, predict, predict_dask,
-                            scale_out, scale_out_structures, segmentation, structures, tables)
+from atomatlas.runs import (classifier, crystal_ensemble, crystals, described_parts, identify, label_few, on_sample,
+                            predict, predict_parts, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
 KINDS = {
-    "predict": ("predict", predict.PredictRun, predict_dask.run),  # in this process or on Dask workers
+    "predict": ("predict", predict.PredictRun, predict.run),
     "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
     "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
@@ -45,16 +45,16 @@ KINDS = {
     "label few": ("label_few", label_few.LabelFewRun, label_few.run),
     "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),
     "structures": ("structures", structures.StructureRun, structures.run),
-    "scale out": ("dask", scale_out.ScaleOutRun, scale_out.run),
-    "structures scale out": ("dask", scale_out_structures.ScaleOutStructuresRun, scale_out_structures.run),
     "table": ("data", tables.TableRun, tables.run),
 }
 # where each kind runs: the executors it takes ("dask": a [dask] section, --scheduler) and those on which it
 # keeps its finished chunks for --resume (engine/parts.py); the one place both options are accepted or refused
 EXECUTORS = {"predict": ("local", "dask"), "crystal classes": ("local", "dask"), "identify": ("local", "dask"),
-             "scale out": ("dask",), "structures scale out": ("dask",)}
-RESUMES = {"identify": ("local", "dask"), "predict": ("dask",), "scale out": ("dask",),
-           "structures scale out": ("dask",), "table": ("dask",), "structures": ("dask",)}  # with [dask]: scale out
+             "table": ("local", "dask"), "structures": ("local", "dask")}
+RESUMES = {"identify": ("local", "dask"), "predict": ("dask",), "structures": ("dask",)}
+# kinds whose [dask] run is a plan of its own (tables and structures fitted on a sample of the rows:
+# runs/on_sample.py; new rows labelled partition by partition or chunk by chunk: runs/predict_parts.py)
+ON_DASK = {"table": on_sample.run_table, "structures": described_parts.run, "predict": predict_parts.run}
 
 
 def check_executor(kind: str, dask, resume: bool) -> None:
@@ -75,8 +75,6 @@ def kind_of(raw: dict) -> str:
         raise AtlasError(f"config: must be a table of sections, got {raw!r}.")
     if isinstance(raw.get("predict"), dict) and "run" in raw["predict"]:
         return "predict"
-    if "dask" in raw and ("data" in raw or "structures" in raw):  # a table or structure files through Dask
-        return "structures scale out" if "structures" in raw else "scale out"
     present = [kind for kind, (marks, _, _) in KINDS.items() if kind != "predict"
                and any(mark in raw for mark in ((marks,) if isinstance(marks, str) else marks))]
     tasks = [name for name in ("cluster", classifier.SECTION, classifier.OLD_SECTION, "label_few") if name in raw]
@@ -110,6 +108,8 @@ def run(config, out, *, overwrite: bool = False, report: bool = True, base: Path
     for kind, (_, config_type, run_function) in KINDS.items():
         if type(config) is config_type:
             check_executor(kind, getattr(config, "dask", None), resume)
+            if getattr(config, "dask", None) is not None and kind in ON_DASK:
+                run_function = ON_DASK[kind]
             with reports(report), resuming(resume):
                 if run_function is label_few.run:
                     return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)

@@ -116,11 +116,9 @@ def cluster_record(shares: pd.Series, cluster_spread: float) -> dict:
             "novel_order": bool(novel), "labels": {str(k): float(v) for k, v in shares.items()}}
 
 
-# Dask runs (runs/scale_out_structures.py): the workers label each chunk's atoms as they describe them and keep
-# the averages beside the features; the clusters' names come from label counts over every row, their spread from
-# a seeded sample of at most SPREAD_ROWS rows (a median does not add up over partitions).
+# Dask runs (runs/described_parts.py): the workers label each chunk's atoms as they describe them and keep the
+# averages beside the features; the clusters are named on the sample the flow is fitted on.
 AVERAGE_PREFIX = "identify_average_"
-SPREAD_ROWS = 20_000
 
 
 def annotation_columns(frames: list, centers: list, local_order: np.ndarray | None) -> pd.DataFrame:
@@ -137,27 +135,3 @@ def average_columns() -> list[str]:
     from atomatlas.descriptors.local_order import feature_names
 
     return [f"{AVERAGE_PREFIX}{i}" for i in range(len(feature_names()) // 2)]
-
-
-def part_tallies(part: pd.DataFrame, clusters: np.ndarray, share: float, seed: list) -> dict:
-    """One partition's (label, cluster) and (structure, frame, cluster) counts, and a seeded ``share`` of its rows'
-    clusters and averages."""
-    rows = part.assign(cluster=clusters)
-    averages = [c for c in part.columns if c.startswith(AVERAGE_PREFIX)]
-    chosen = np.random.default_rng(seed).random(len(rows)) < share
-    return {"labels": rows.groupby(["identify", "cluster"]).size(),
-            "frames": rows.groupby(["structure", "frame", "cluster"]).size(),
-            "sample": rows.loc[chosen, ["cluster", *averages]]}
-
-
-def records_from_tallies(tallies: list[dict]) -> tuple[dict, pd.DataFrame, int]:
-    """({cluster: record}, per-frame cluster counts, rows the spreads were measured on) from every partition's."""
-    counts = pd.concat([t["labels"] for t in tallies]).groupby(level=[0, 1]).sum()
-    frames = pd.concat([t["frames"] for t in tallies]).groupby(level=[0, 1, 2]).sum()
-    sample = pd.concat([t["sample"] for t in tallies], ignore_index=True)
-    records = {}
-    for cluster, by_label in counts.groupby(level="cluster"):
-        shares = by_label.droplevel("cluster").sort_values(ascending=False, kind="stable") / by_label.sum()
-        members = sample[sample["cluster"] == cluster].drop(columns="cluster").to_numpy(dtype=float)
-        records[str(int(cluster))] = cluster_record(shares, spread(members) if len(members) else float("nan"))
-    return records, frames, len(sample)

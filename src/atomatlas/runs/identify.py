@@ -222,7 +222,7 @@ def _write_outputs(folder: Path, work, done: list, classes: list) -> tuple[pd.Da
 
     from atomatlas.plots.identify import fractions_figure
     from atomatlas.runs.folder import join_parts
-    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
+    from atomatlas.runs.on_sample import LABELS_CSV_MAX_ROWS
 
     with open(folder / "structures.extxyz", "wb") as structures:
         for part in range(len(done)):

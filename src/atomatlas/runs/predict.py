@@ -35,7 +35,7 @@ class PredictRun:
     description: str = ""
     seed: int = 0
     build: list = field(default_factory=list)
-    dask: object = None  # a sections.DaskSection: labelled on Dask workers (runs/predict_dask.py runs it)
+    dask: object = None  # a sections.DaskSection: labelled on Dask workers (runs/predict_parts.py runs it: runs.ON_DASK)
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> PredictRun:
@@ -141,7 +141,7 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
 
 def row_outputs(model: dict, meta: dict, X) -> tuple[pd.DataFrame, object]:
     """(the columns a prediction writes beside the ids, the embedding or None) of the new rows ``X``: the same
-    row by row in memory and on Dask workers (runs/predict_dask.py)."""
+    row by row in memory and on Dask workers (runs/predict_parts.py)."""
     out, embedding = {}, None
     if meta["kind"] == "classifier":
         classifier = model["classifier"]

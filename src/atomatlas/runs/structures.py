@@ -36,6 +36,10 @@ class StructureRun(TableRun):
         run = cls(**header(raw), structures=structures, centers=Centers.parse(raw.get("centers"), structures.label),
                   descriptor=Descriptor.parse(raw.get("descriptor")))
         run.parse_flow(raw, base, structures=True)
+        if run.dask is not None:
+            from atomatlas.runs.described_parts import refuse_on_dask
+
+            refuse_on_dask(structures)
         return run
 
     def to_toml(self) -> dict:
@@ -46,22 +50,23 @@ class StructureRun(TableRun):
         return saved_description(self.descriptor, self.centers, species)
 
 
-def environment_defaults(descriptor: str | None, scale: str | None, method: str | None, centers: str,
-                         on_dask: bool) -> tuple[str, str, str]:
+def environment_defaults(descriptor: str | None, scale: str | None, method: str | None,
+                         centers: str) -> tuple[str, str, str]:
     """``environments``' descriptor, scaling and clusterer where the user chose none: for atoms identify's
     local order, standard scaling and gmm_merged (chosen on the discovery suite's development set,
-    docs/discovery.md); for a probe grid SOAP, raw, k-means; on Dask k-means, its one clusterer there."""
+    docs/discovery.md); for a probe grid SOAP, raw, k-means; the same on Dask (fitted on a sample there)."""
     if descriptor is None:
         descriptor = "soap" if centers == "surface_grid" else "local_order"
     if scale is None:
         scale = "standard" if descriptor == "local_order" else "none"
     if method is None:
-        method = "gmm_merged" if descriptor == "local_order" and not on_dask else "kmeans"
+        method = "gmm_merged" if descriptor == "local_order" else "kmeans"
     return descriptor, scale, method
 
 
 def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """Describe the structures (skipping unusable ones), run the table flow, write per-atom outputs."""
+    """Describe the structures (skipping unusable ones), run the table flow, write per-atom outputs. With
+    ``[dask]`` a run is runs/described_parts.py's instead (runs.run picks it)."""
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
     skipped = []

@@ -23,10 +23,11 @@ from atomatlas.learn.registry import library_refusals
 from atomatlas.runs.anomalies import Anomaly, detect
 from atomatlas.runs.folder import RunFolder, RunResult, embedding_columns, save_figure, write_csv, write_record
 from atomatlas.runs.labels import collect_labels, evaluate_all
-from atomatlas.runs.sections import (Cluster, Data, Evaluate, NewRows, RunHeader, Step, check_keys, evaluations, header,
-                                     reduce_step, scale_step)
+from atomatlas.runs.sections import (Cluster, DaskSection, Data, Evaluate, NewRows, RunHeader, Step, check_keys,
+                                     evaluations, header, reduce_step, scale_step)
 
-FLOW_KEYS = {"name", "description", "seed", "scale", "reduce", "cluster", "anomaly", "evaluate", "compare", "predict"}
+FLOW_KEYS = {"name", "description", "seed", "scale", "reduce", "cluster", "anomaly", "evaluate", "compare", "predict",
+             "dask"}
 
 
 @dataclass(kw_only=True)
@@ -41,6 +42,7 @@ class TableRun(RunHeader):
     evaluate: list[Evaluate] = field(default_factory=list)
     compare: list[Cluster] = field(default_factory=list)
     predict: NewRows | None = None
+    dask: DaskSection | None = None  # fitted on a sample, every row labelled on Dask workers (runs/on_sample.py)
 
     @classmethod
     def parse(cls, raw: dict, base: Path | None) -> TableRun:
@@ -67,6 +69,9 @@ class TableRun(RunHeader):
             raise AtlasError("config: [[compare]] needs a [cluster] section to compare with.")
         for entry in self.compare:
             entry.on = entry.on or self.cluster.on
+        if raw.get("dask") is not None:
+            self.dask = DaskSection.parse(raw["dask"])
+            refuse_on_dask(self)
 
     def to_toml(self) -> dict:
         out = self.header_toml()
@@ -78,11 +83,14 @@ class TableRun(RunHeader):
                 out[key] = getattr(self, key).to_toml()
         out["evaluate"] = [entry.to_toml() for entry in self.evaluate]
         out["compare"] = [entry.to_toml() for entry in self.compare]
+        if self.dask is not None:
+            out["dask"] = self.dask.to_toml()
         return out
 
 
 def run(config: TableRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """Read the table, run the flow into the run folder ``out`` (atomically: all or nothing)."""
+    """Read the table, run the flow into the run folder ``out`` (atomically: all or nothing). With ``[dask]`` a
+    run is runs/on_sample.py's instead (runs.run picks it)."""
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()  # before any work: a bad --out should not cost a long fit
     table = config.data.read()
@@ -94,6 +102,19 @@ def run(config: TableRun, out, *, overwrite: bool = False, progress: bool = Fals
         if config.predict is not None and config.cluster is not None:
             predict_new_rows(config.predict, tmp, labels)
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
+
+
+def refuse_on_dask(config) -> None:
+    """What a run on a sample cannot do, refused in one line before any work."""
+    if config.predict is not None:
+        raise AtlasError("[predict] inside a --scheduler run is not available: run `atomatlas predict RUN NEW "
+                         "--scheduler ...` after it.")
+    if getattr(config, "data", None) is not None and config.data.drop_constant:
+        raise AtlasError("--drop-constant is not available with --scheduler: leave constant columns out with "
+                         "--exclude.")
+    if config.cluster is None and config.anomaly is None:
+        raise AtlasError("--scheduler labels rows: give a [cluster] or an [anomaly] section (a reduction alone "
+                         "runs in memory).")
 
 
 def predict_new_rows(new: NewRows, folder: Path, training: pd.DataFrame) -> None:

@@ -1,4 +1,5 @@
-"""``atomatlas predict --scheduler``: new rows or structures labelled by a saved model on Dask workers.
+"""``atomatlas predict --scheduler``: new rows or structures labelled by a saved model on Dask workers
+(``runs.run`` picks this plan for a ``[predict]`` run with ``[dask]``: runs.ON_DASK).
 
 Any saved cluster, anomaly or classifier model (of an in-memory run or a Dask run) labels
 new inputs where they are, with the very function in-memory ``predict`` uses
@@ -40,15 +41,6 @@ def count_key(meta: dict, model: dict) -> str:
 
 
 def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """A ``[predict]`` run: on Dask workers when it has a ``[dask]`` section, else in this process."""
-    from atomatlas.runs import predict
-
-    if config.dask is None:
-        return predict.run(config, out, overwrite=overwrite, progress=progress)
-    return predict_on_workers(config, out, overwrite=overwrite, progress=progress)
-
-
-def predict_on_workers(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Label ``config.paths`` with the saved run's model on Dask workers into the run folder ``out``."""
     from atomatlas.datasets import resolve
     from atomatlas.io.models import META_FILE, MODEL_FILE, load_model
@@ -82,24 +74,12 @@ def _summary(key: str, counts: pd.Series, flagged, model: dict, metrics: dict) -
         metrics["anomaly"] = {"threshold": model["anomaly"].threshold_, "n_flagged": int(flagged)}
 
 
-def label_partition(part: pd.DataFrame, features: list, keep: list, model: dict, meta: dict) -> pd.DataFrame:
-    """One partition's ids (and label column) with the prediction's columns beside them."""
-    from atomatlas.runs.predict import row_outputs
-
-    out = part[keep].copy()
-    if len(part):
-        outputs, _ = row_outputs(model, meta, part[features].to_numpy(dtype=float))
-        for name in outputs.columns:
-            out[name] = outputs[name].to_numpy()
-    return out
-
-
 def _table(config, model, meta, engine, folder: Path, progress: bool, work):
     import dask
 
     from atomatlas.datasets import resolve
     from atomatlas.io.lazy_tables import lazy_columns, read_lazy_table
-    from atomatlas.runs.scale_out import evaluation_from_counts, write_labelled
+    from atomatlas.runs.on_sample import evaluation_from_counts, label_partition, write_labelled
 
     if len(config.paths) != 1:
         raise AtlasError(f"{config.run} was fit on a table: give one table of new rows, not {len(config.paths)} "
@@ -118,17 +98,17 @@ def _table(config, model, meta, engine, folder: Path, progress: bool, work):
     labelled = table.frame.map_partitions(label_partition, features, keep, shipped, meta, meta=example.iloc[:0])
     key = count_key(meta, model)
     flag = "anomaly" if model.get("anomaly") is not None else None
-    written, counts, pairs, flagged = write_labelled(labelled, key, label, table.id_columns, None, folder,
-                                                     flag_column=flag)
-    metrics = {"atomatlas_version": __version__, "input": {"path": config.paths[0], "n_rows": int(counts.sum()),
+    written, counts = write_labelled(labelled, key, label, table.id_columns, None, folder, flag_column=flag)
+    metrics = {"atomatlas_version": __version__, "input": {"path": config.paths[0],
+                                                           "n_rows": int(counts["sizes"].sum()),
                                                            "partitions": table.frame.npartitions},
                "labels_file": "labels.csv" if written is not None else PARTS}
-    _summary(key, counts, flagged, model, metrics)
+    _summary(key, counts["sizes"], counts.get("flagged"), model, metrics)
     if label is not None and key == "cluster":
-        metrics["evaluation"] = evaluation_from_counts(pairs, label, folder)
+        metrics["evaluation"] = evaluation_from_counts(counts["pairs"], label, folder)
     elif label is not None and key == "predicted":
-        right = sum(int(n) for (truth, found), n in pairs.items() if str(truth) == str(found))
-        metrics["accuracy"] = right / int(counts.sum())
+        right = sum(int(n) for (truth, found), n in counts["pairs"].items() if str(truth) == str(found))
+        metrics["accuracy"] = right / int(counts["sizes"].sum())
     return written, metrics, []
 
 
@@ -137,7 +117,7 @@ def predict_part(frames: list, descriptor, centers, model: dict, meta: dict, key
     rows, rows)."""
     from atomatlas.runs.predict import row_outputs
     from atomatlas.engine.parts import write_part
-    from atomatlas.runs.scale_out_structures import described_table
+    from atomatlas.runs.described_parts import described_table
 
     table = described_table(descriptor, frames, centers, None)
     outputs, _ = row_outputs(model, meta, table[meta["feature_names"]].to_numpy(dtype=float))
@@ -158,8 +138,8 @@ def _structures(config, model, meta, engine, folder: Path, progress: bool, work)
     from atomatlas.io.structures import iter_frames, nothing_usable
     from atomatlas.runs.describe import frame_centers, saved_config
     from atomatlas.runs.folder import join_parts
-    from atomatlas.runs.scale_out import LABELS_CSV_MAX_ROWS
-    from atomatlas.runs.scale_out_structures import usable
+    from atomatlas.runs.described_parts import usable
+    from atomatlas.runs.on_sample import LABELS_CSV_MAX_ROWS
 
     described = saved_config(meta["structures"], config.paths)
     descriptor = described.descriptor.build()

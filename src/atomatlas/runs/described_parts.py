@@ -1,70 +1,46 @@
-"""Environments of structure files described and clustered through Dask (``atomatlas environments --scheduler``).
+"""A structure run on Dask workers (``environments --scheduler``): the frames described in parts, then the table
+flow fitted on a sample of their rows (runs/on_sample.py).
 
 The files are streamed frame by frame (a trajectory is never held whole): a first pass
-takes the species (unless given) and a second sends chunks of about
-:data:`CHUNK_CENTRES` centres to the workers, a few per worker in flight, so this
-process holds a few chunks at a time. Each worker describes its chunk with the run's
-descriptor (one process, one thread) and writes it, ids and features, as one file of
-``features.parquet/`` in the run folder, atoms with their ``identify`` labels and averages
-(runs/cluster_names.py). That folder is then clustered like a table through Dask
-(runs/scale_out.py); a pass over it names the clusters and counts them frame by frame
-(cluster_fractions.csv); runs/dask_stream.py does the streaming. Only
+takes the species (unless given) and a second maps chunks of about :data:`CHUNK_CENTRES`
+centres over the executor (engine/executors.py), a few per worker in flight. Each worker
+describes its chunk with the run's descriptor (one process, one thread) and writes it, ids
+and features, as one part of ``features.parquet/`` in the run folder; atoms carry their
+``identify`` label and the model's averages beside them (runs/cluster_names.py), which name
+the clusters. ``--resume`` takes up the finished parts (engine/parts.py). Only
 ``[structures] paths`` (files, globs, frames) are read this way; built structures and
 thermal copies are for in-memory runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from atomatlas.engine.executors import executor
+from atomatlas.engine.parts import file_stamps, finite_columns, partial_work
 from atomatlas.errors import AtlasError
 from atomatlas.runs.cluster_names import AVERAGE_PREFIX
-from atomatlas.runs.describe import Centers, Descriptor, Structures, frame_centers, saved_description
+from atomatlas.runs.describe import Centers, frame_centers
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
-from atomatlas.engine.parts import file_stamps, finite_columns, partial_work
-from atomatlas.engine.executors import executor
-from atomatlas.runs.scale_out import DaskFlow, fit, refuse_other_sections, write_outputs
-from atomatlas.runs.sections import header
 
-KEYS = {"name", "description", "seed", "structures", "centers", "descriptor", "scale", "reduce", "cluster", "dask"}
 CHUNK_CENTRES = 20_000
 FEATURES = "features.parquet"
 
 
-@dataclass(kw_only=True)
-class ScaleOutStructuresRun(DaskFlow):
-    """Structures described on the workers, then clustered through Dask."""
-
-    name: str = "environments"
-    structures: Structures
-    centers: Centers = field(default_factory=Centers)
-    descriptor: Descriptor = field(default_factory=Descriptor)
-
-    @classmethod
-    def parse(cls, raw: dict, base: Path | None) -> ScaleOutStructuresRun:
-        refuse_other_sections(raw, KEYS, "[structures], [centers], [descriptor], [scale], [reduce] and [cluster]")
-        structures = Structures.parse(raw.get("structures"), base)
-        if structures.fit_frames is not None:  # Dask fits on a row sample already ([dask] sample_size)
-            raise AtlasError("--fit-frames (fit_frames) runs in this process; on --scheduler the fit takes a "
-                             "sample of rows (--sample-size): drop one of them.")
-        if structures.build or structures.repeat is not None or structures.displacement or structures.copies > 1:
-            raise AtlasError("--scheduler reads structure files only: built structures, repeats, displacements and "
-                             "copies are for in-memory runs (drop --scheduler).")
-        run = cls(**header(raw), structures=structures, centers=Centers.parse(raw.get("centers"), structures.label),
-                  descriptor=Descriptor.parse(raw.get("descriptor")))
-        run.parse_flow(raw)
-        return run
-
-    def to_toml(self) -> dict:
-        return {**self.header_toml(), "structures": self.structures.to_toml(), "centers": self.centers.to_toml(),
-                "descriptor": self.descriptor.to_toml(), **self.flow_toml()}
+def refuse_on_dask(structures) -> None:
+    """What the workers do not read, refused in one line."""
+    if structures.fit_frames is not None:  # Dask fits on a row sample already ([dask] sample_size)
+        raise AtlasError("--fit-frames (fit_frames) runs in this process; on --scheduler the fit takes a "
+                         "sample of rows (--sample-size): drop one of them.")
+    if structures.build or structures.repeat is not None or structures.displacement or structures.copies > 1:
+        raise AtlasError("--scheduler reads structure files only: built structures, repeats, displacements and "
+                         "copies are for in-memory runs (drop --scheduler).")
 
 
-def _frames(config: ScaleOutStructuresRun, skipped: list):
+def _frames(config, skipped: list):
     from atomatlas.datasets import resolve
     from atomatlas.io.structures import iter_frames
 
@@ -105,39 +81,6 @@ def described_table(descriptor, frames: list, centers: Centers, label: str | Non
 
         parts.append(annotation_columns(frames, chosen, X if descriptor.name == "local_order" else None))
     return pd.concat(parts, axis=1)
-
-
-def _tally_part(part: pd.DataFrame, features: list, fitted, share: float, seed: list) -> dict:
-    from atomatlas.runs.cluster_names import part_tallies
-    from atomatlas.runs.scale_out import partition_clusters
-
-    return part_tallies(part, partition_clusters(part, features, fitted)[0], share, seed)
-
-
-def name_on_workers(table, fitted, seed: int) -> tuple[dict, pd.DataFrame, int]:
-    """({cluster: record}, per-frame cluster counts, rows the spreads were measured on): one pass over the rows."""
-    import dask
-
-    from atomatlas.runs.cluster_names import SPREAD_ROWS, records_from_tallies
-
-    share = min(1.0, SPREAD_ROWS / max(fitted.rows, 1))
-    small, tally = fitted.small(), dask.delayed(_tally_part)
-    parts = [tally(part, table.feature_names, small, share, [seed, i]) for i, part in
-             enumerate(table.frame.to_delayed())]
-    return records_from_tallies(dask.compute(*parts))
-
-
-def write_names(folder: Path, metrics: dict, named: tuple) -> None:
-    """The clusters' names into metrics.json, the per-frame shares into cluster_fractions.csv (and .png)."""
-    from atomatlas.runs.structure_outputs import write_fraction_table
-
-    records, counts, sampled = named
-    metrics["cluster"]["names"] = records
-    metrics["cluster"]["names_spread_on"] = f"a seeded sample of {sampled} rows"
-    shares = counts.unstack("cluster", fill_value=0).sort_index(axis=1)
-    shares = shares.div(shares.sum(axis=1), axis=0)
-    shares.columns = [f"{c}: {records[str(int(c))]['name']}" for c in shares.columns]
-    metrics["structures"].update(write_fraction_table(folder, shares.reset_index()))
 
 
 def describe_part(frames: list, descriptor, centers: Centers, label: str | None, path: str) -> tuple[int, int]:
@@ -201,11 +144,12 @@ def _species(config, descriptor, skipped: list) -> None:
     descriptor.species = sorted(present, key=lambda s: atomic_numbers[s])
 
 
-def run(config: ScaleOutStructuresRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
-    """Describe the structures on the workers into features.parquet/, then cluster it through Dask."""
+def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
+    """Describe the structures on the workers into features.parquet/, then fit on a sample and label every row."""
     from atomatlas.datasets import resolve
     from atomatlas.io.lazy_tables import read_lazy_table
     from atomatlas.io.structures import expand_paths
+    from atomatlas.runs.on_sample import fit_on_sample, label_every_row
 
     folder = RunFolder(out, overwrite=overwrite)
     folder.check()
@@ -221,21 +165,58 @@ def run(config: ScaleOutStructuresRun, out, *, overwrite: bool = False, progress
                 "inputs": file_stamps(expand_paths([resolve(p) for p in config.structures.paths]))}
     with executor(config.dask, progress) as engine, folder as tmp, partial_work(folder.target, identity) as work:
         described = describe_on_workers(config, descriptor, engine, tmp / FEATURES, skipped, progress, work)
-        table = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
-        table.id_columns = [c for c in table.frame.columns if c not in names and c != config.structures.label
-                            and not c.startswith(AVERAGE_PREFIX)]
-        table.path = f"{described['n_frames']} structure(s)"
-        fitted = fit(config, table, progress, allow_constant=True, work=work)
-        named = name_on_workers(table, fitted, config.seed) if "identify" in table.id_columns else None
-        labels, metrics = write_outputs(config, table, fitted, tmp, model_extra={"structures": saved_description(
-            config.descriptor, config.centers, descriptor.species)}, names=named and {
-            k: r["name"] for k, r in named[0].items()})
+        lazy = read_lazy_table(tmp / FEATURES, features=names, label_column=config.structures.label)
+        averages = [c for c in lazy.frame.columns if c.startswith(AVERAGE_PREFIX)]
+        lazy.id_columns = [c for c in lazy.frame.columns if c not in names and c != config.structures.label
+                           and c not in averages]
+        lazy.path = f"{described['n_frames']} structure(s)"
+        species = descriptor.species or _species_described(lazy)
+        sample, _, metrics = fit_on_sample(config, lazy, tmp, progress, allow_constant=True, extra_columns=averages,
+                                           model_extra={"structures": config.saved(species)},
+                                           annotate=_namer if averages else None)
+        labels, frames = label_every_row(config, lazy, tmp, sample, metrics, by_frame=bool(averages))
         metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
                                  "descriptor": {"method": config.descriptor.method,
-                                                "params": config.descriptor.params, "species": descriptor.species,
+                                                "params": config.descriptor.params, "species": species,
                                                 "n_features": len(names)}}
-        if named is not None:
-            write_names(tmp, metrics, named)
+        if frames is not None:
+            _write_fractions(tmp, metrics, frames)
         metrics["dask"] = engine.record(work)
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _species_described(lazy) -> list[str]:
+    """The elements of the described atoms (a descriptor blind to species was not given them)."""
+    from ase.data import atomic_numbers
+
+    present = lazy.frame["species"].unique().compute() if "species" in lazy.frame.columns else []
+    return sorted((str(s) for s in present), key=lambda s: atomic_numbers.get(s, 0))
+
+
+def _namer(sample):
+    """fit_flow's annotate step on the sample: each cluster named by its atoms' identify labels (the workers'),
+    its novel_order flag from their averages."""
+    def annotate(frame, metrics) -> None:
+        from atomatlas.runs.cluster_names import average_columns, describe_clusters
+
+        averages = sample.frame[average_columns()].to_numpy(dtype=float)
+        records = describe_clusters(frame["cluster"].to_numpy(), frame["identify"].to_numpy(), averages)
+        frame["cluster_name"] = frame["cluster"].astype(str).map({k: r["name"] for k, r in records.items()})
+        frame["cluster_name"] = frame["cluster_name"].fillna("noise")
+        metrics["cluster"]["names"] = records
+
+    return annotate
+
+
+def _write_fractions(folder: Path, metrics: dict, counts: pd.Series) -> None:
+    """The per-frame shares of every cluster (over every atom) into cluster_fractions.csv (and .png)."""
+    from atomatlas.runs.structure_outputs import write_fraction_table
+
+    records = metrics["cluster"].get("names", {})
+    shares = counts.unstack("cluster", fill_value=0).sort_index(axis=1)
+    shares = shares[[c for c in shares.columns if c >= 0]]
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    shares.columns = [f"{c}: {records[str(int(c))]['name']}" if str(int(c)) in records else str(c)
+                      for c in shares.columns]
+    metrics["structures"].update(write_fraction_table(folder, shares.reset_index()))
