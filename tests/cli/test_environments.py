@@ -328,10 +328,11 @@ def test_a_trajectory_is_fit_on_sampled_frames_and_labelled_a_chunk_at_a_time(cl
     from atomatlas.report.contents import gather
     from atomatlas.runs import trajectory as module
 
-    monkeypatch.setattr(module, "CHUNK_ATOMS", 300)  # one 216-atom frame per chunk
+    monkeypatch.setattr(module, "CHUNK_ATOMS", 200)  # one 216-atom frame per chunk
     seen = []
     chunks = module.chunks
-    monkeypatch.setattr(module, "chunks", lambda frames: (seen.append(len(c)) or c for c in chunks(frames)))
+    monkeypatch.setattr(module, "chunks", lambda frames, size_of, size: (
+        seen.append(len(c)) or c for c in chunks(frames, size_of, size)))
     run = tmp_path / "run"
     cache = Path(os.environ["ATOMATLAS_CACHE"])
     entries = set(cache.rglob("*.json"))

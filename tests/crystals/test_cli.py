@@ -44,7 +44,7 @@ def test_classify_cif_poscar_and_extxyz_with_the_shipped_model(cli, tmp_path):
                            tmp_path / "maps")
     assert status == 0, err
     preds = pd.read_csv(tmp_path / "preds.csv")
-    assert list(preds.columns[:5]) == ["file", "frame", "class", "probability", "uncertainty"]
+    assert list(preds.columns[:5]) == ["structure", "frame", "class", "probability", "uncertainty"]
     assert preds["frame"].tolist() == [0, 0, 0, 1]
     assert preds["class"].tolist() == ["fcc", "bcc", "diamond", "hex_rh"]
     p, spread = preds["probability"].to_numpy(), preds["uncertainty"].to_numpy()
@@ -110,7 +110,7 @@ def test_one_bad_file_does_not_cost_the_other_classifications(cli, tmp_path):
     assert re.search(r"skipped .*empty\.xyz: the file is empty", lines[1])
     assert "done with 2 structures; 2 input(s) skipped" in lines[2]
     preds = pd.read_csv(tmp_path / "p.csv")
-    assert [(p.rsplit("/", 1)[-1], f) for p, f in zip(preds["file"], preds["frame"])] == \
+    assert [(p.rsplit("/", 1)[-1], f) for p, f in zip(preds["structure"], preds["frame"])] == \
         [("W.vasp", 0), ("broken.extxyz", 0)]
     assert preds["class"].tolist() == ["bcc", "fcc"]
 

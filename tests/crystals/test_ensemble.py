@@ -69,9 +69,9 @@ def _cases(folder):
 def test_classify_defaults_to_the_ensemble_and_gets_users_cells_right(tmp_path):
     truth = _cases(tmp_path)
     result = api.classify_structures(sorted(str(tmp_path / name) for name in truth), tmp_path / "run")
-    said = {row.file.split("/")[-1]: row[2] for row in result.labels.itertuples(index=False)}
+    said = {row.structure.split("/")[-1]: row[2] for row in result.labels.itertuples(index=False)}
     assert said == truth
-    labels = result.labels.set_index(result.labels["file"].str.split("/").str[-1])
+    labels = result.labels.set_index(result.labels["structure"].str.split("/").str[-1])
     assert labels.loc["gas.extxyz", "uncertainty"] > 0.5 and labels.loc["gas.extxyz", "probability_outside"] > 0.5
     assert (labels.drop("gas.extxyz")["uncertainty"] < 0.5).all()
     assert result.metrics["model_kind"] == "ensemble"

@@ -27,6 +27,7 @@ def blobs_folder(tmp_path_factory):
     return root
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # dask's own, read outside a run (runs quiet it)
 def test_the_sample_is_uniform_the_same_for_a_seed_and_numbered_in_the_input(blobs_folder):
     from atomatlas.io.lazy_tables import read_lazy_table
     from atomatlas.runs.on_sample import sample_table
@@ -304,7 +305,7 @@ def test_classify_on_the_workers_gives_the_in_memory_predictions(tmp_path, cli, 
     on_workers = api.classify_structures([tmp_path / "cells.extxyz", tmp_path / "two.xyz"], tmp_path / "dask",
                                          scheduler="local", workers=2)
     in_memory = api.classify_structures([tmp_path / "cells.extxyz", tmp_path / "two.xyz"], tmp_path / "memory")
-    columns = ["file", "frame", "class", "best_class"]
+    columns = ["structure", "frame", "class", "best_class"]
     assert on_workers.labels[columns].equals(in_memory.labels[columns])
     np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-6)
     assert [s.source for s in on_workers.skipped] == [str(tmp_path / "two.xyz")]

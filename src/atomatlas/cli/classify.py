@@ -6,7 +6,7 @@ its atoms' local order (18 neighbours on each atom's own scale, blind to species
 primitive cell, a conventional cell, any supercell, any orientation and a cluster
 without a cell give the same answer; five networks vote
 and a novelty distance says how far the structure is from every crystal it was trained
-on. Writes one row per structure: file, frame, class (``unknown`` when the uncertainty is
+on. Writes one row per structure: structure (its file), frame, class (``unknown`` when the uncertainty is
 above 0.5), probability, uncertainty, novelty, best_class and every class's probability.
 --model cnn uses seed 001's diffraction CNN instead (uncertainty from Monte Carlo
 dropout); with it, --maps saves each fingerprint beside its class-activation map.

@@ -143,7 +143,7 @@ def prediction(result) -> str:
 
 def classification(result, csv: str | None = None, maps: str | None = None) -> str:
     """One line per structure, then where the run went."""
-    lines = [f"{Path(row.file).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
+    lines = [f"{Path(row.structure).name} #{row.frame}: {row[2]} (probability {row.probability:.3f}, "
              f"uncertainty {row.uncertainty:.3f})" for row in result.labels.itertuples(index=False)]
     if result.metrics.get("model_kind") == "ensemble":
         lines.append("  probability: the networks' mean vote for the class; uncertainty = max(1 - probability, "

@@ -2,7 +2,7 @@
 
 ``atomatlas classify`` (section ``[crystal_classes]``) labels every structure of the files
 with a trained model, the one shipped in the package unless told otherwise: a run folder
-with ``labels.csv`` (file, frame, class, probability, uncertainty and the probability of
+with ``labels.csv`` (structure, frame, class, probability, uncertainty and the probability of
 every class), ``metrics.json``, ``config.toml`` and, with ``--maps``, class-activation
 maps. ``atomatlas train-crystal-cnn`` (section ``[crystal_cnn]``) generates balanced,
 defective structures of the seven classes (:mod:`atomatlas.datasets.prototypes`),
@@ -323,7 +323,7 @@ def _ensemble_rows(used: list, rows: np.ndarray, model, meta) -> pd.DataFrame:
     in_class = model.in_class()
     best = in_class[proba[:, in_class].argmax(1)]  # the best crystal class; OUTSIDE shows in the uncertainty
     unknown = uncertainty > crystal_ensemble.UNKNOWN_ABOVE
-    frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
+    frame = pd.DataFrame({"structure": [f.source for f in used], "frame": [f.index for f in used],
                           "class": np.where(unknown, crystal_ensemble.UNKNOWN, classes[best]),
                           "probability": proba[np.arange(len(best)), best], "uncertainty": uncertainty,
                           "novelty": novelty, "best_class": classes[best]})
@@ -399,7 +399,7 @@ def _fingerprints(settings: CrystalClasses, skipped: list, progress: bool):
 def _predictions(classes, used, proba: np.ndarray, spread: np.ndarray) -> pd.DataFrame:
     classes = np.array(classes)
     best = proba.argmax(1)
-    frame = pd.DataFrame({"file": [f.source for f in used], "frame": [f.index for f in used],
+    frame = pd.DataFrame({"structure": [f.source for f in used], "frame": [f.index for f in used],
                           "class": classes[best], "probability": proba[np.arange(len(best)), best],
                           "uncertainty": spread[np.arange(len(best)), best]})
     for i, name in enumerate(classes):
@@ -416,8 +416,8 @@ def _write_maps(folder: Path, model, X: np.ndarray, frame: pd.DataFrame, overwri
 
     def draw(into: Path) -> None:
         for i, row in enumerate(frame.itertuples(index=False)):
-            name = f"{Path(row.file).stem}_{row.frame}.png"
-            save_figure(into, name, attention_figure(X[i], cams[i], f"{Path(row.file).name} #{row.frame}: "
+            name = f"{Path(row.structure).stem}_{row.frame}.png"
+            save_figure(into, name, attention_figure(X[i], cams[i], f"{Path(row.structure).name} #{row.frame}: "
                                                                    f"{row[2]} ({row.probability:.2f})"))
 
     if not own_folder:

@@ -55,12 +55,12 @@ def write_atoms(folder: Path, described: Described, labels: pd.DataFrame, append
                 values = np.full(len(atoms), missing, dtype=type(missing))
                 values[rows["atom"].to_numpy()] = rows[column].to_numpy()
                 atoms.arrays[column] = values
-        atoms.info.update({"source": frame.source, "frame": frame.index})
+        atoms.info.update({"structure": frame.source, "frame": frame.index})
         images.append(atoms)
     ase.io.write(folder / "structures.extxyz", images, format="extxyz", append=append)
     with ase.db.connect(folder / "structures.db", append=append) as db:
         for atoms in images:
-            db.write(atoms, source=str(atoms.info["source"]), frame=int(atoms.info["frame"]),
+            db.write(atoms, structure=str(atoms.info["structure"]), frame=int(atoms.info["frame"]),
                      data={c: atoms.arrays[c] for c in PER_ATOM_COLUMNS if c in atoms.arrays})
 
 

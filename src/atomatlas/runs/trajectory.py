@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from atomatlas.engine.executors import chunks
 from atomatlas.io.structures import Frame, iter_frames
 from atomatlas.runs.folder import write_csv
+from atomatlas.runs.on_sample import MapPlace
 
-CHUNK_ATOMS = 50_000  # atoms described and labelled at once (whole frames; a larger frame is a chunk alone)
+CHUNK_ATOMS = 50_000  # atoms described and labelled at once (whole frames, at least this many but the last)
 
 
 def frame_files(section) -> list[str]:
@@ -45,20 +47,6 @@ def sample_frames(section, seed: int, skipped: list) -> tuple[list[Frame], int]:
     return [frame for _, frame in sorted(drawn, key=lambda pair: pair[0])], seen
 
 
-def chunks(frames, atoms: int | None = None):
-    """Lists of whole frames holding about ``atoms`` (default :data:`CHUNK_ATOMS`) atoms each."""
-    atoms = atoms or CHUNK_ATOMS
-    chunk, size = [], 0
-    for frame in frames:
-        if chunk and size + len(frame.atoms) > atoms:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(frame)
-        size += len(frame.atoms)
-    if chunk:
-        yield chunk
-
-
 def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | None, skipped: list,
                       progress: bool = False) -> dict:
     """Label every frame of ``config``'s files with the model saved in ``folder`` (fit on the rows ``fitted_X``);
@@ -71,15 +59,15 @@ def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | 
     model, meta = load_model(folder)
     description = saved_config(meta["structures"])  # the fit's species and parameters, for every chunk
     description.structures.label = config.structures.label  # the label set the map's rows carry, as the fit's did
-    place = _map_placer(model, meta, fitted_X)
+    place = MapPlace(model, meta, fitted_X)
     sink = _Sink(folder)
     late: list = []  # frames only the describing pass refuses (the fitted frames' species miss theirs)
     frames = iter_frames(frame_files(config.structures), config.structures.index, config.structures.format, [])
     with tqdm(desc="labelling frames", unit="frame", disable=not progress) as bar:
-        for chunk in chunks(frames):
+        for chunk in chunks(frames, lambda frame: len(frame.atoms), CHUNK_ATOMS):
             described = describe_frames(description, chunk, fitting=False, skipped=late, use_cache=False)
             rows = _label_rows(model, meta, described, names)
-            sink.add(described, rows, place(config, described, rows))
+            sink.add(described, rows, _map_rows(config, place, described))
             bar.update(len(chunk))
     known = {(item.source, item.index) for item in skipped}
     skipped += [item for item in late if (item.source, item.index) not in known]
@@ -100,27 +88,15 @@ def _label_rows(model: dict, meta: dict, described, names: dict | None) -> pd.Da
     return rows
 
 
-def _map_placer(model: dict, meta: dict, fitted_X: np.ndarray):
-    """The function placing a chunk's rows on the fit's map (map.csv's coordinates and label columns)."""
+def _map_rows(config, place, described) -> pd.DataFrame | None:
+    """A chunk's rows on the fit's map (map.csv's coordinates and label columns)."""
     from atomatlas.runs.labels import collect_labels
-    from atomatlas.runs.tables import view_pca
 
-    if len(meta["embedding_columns"]) >= 2:
-        def project(X_scaled):
-            return model["reducer"].transform(X_scaled)[:, :2]
-    else:
-        project = view_pca(model["scaler"].transform(fitted_X)).transform
-
-    def place(config, described, rows) -> pd.DataFrame | None:
-        view = project(model["scaler"].transform(described.table.X))
-        if view.shape[1] < 2:
-            return None
-        table = pd.DataFrame({"map_1": view[:, 0], "map_2": view[:, 1]})
+    table = place(described.table.X)
+    if table is not None:
         for name, values in collect_labels(config.evaluate, described.table).items():
             table[f"label:{name}"] = values.to_numpy(dtype=object)
-        return table
-
-    return place
+    return table
 
 
 class _Sink:
