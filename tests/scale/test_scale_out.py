@@ -54,9 +54,10 @@ def test_scores_from_counts_equal_scores_from_labels():
 
 def test_a_parquet_folder_on_a_two_worker_cluster_matches_the_in_memory_run(tmp_path, blobs_folder, cli):
     status, out, err = cli("cluster", blobs_folder / "parts", "--id", "id", "--labels", "phase", "--scheduler",
-                           "local", "--workers", "2", "--out", tmp_path / "dask")
+                           "local", "--workers", "2", "--sample-size", "3000", "--out", tmp_path / "dask")
     assert status == 0, err
     assert "dask: 2 worker(s)" in out
+    assert "fit on 3000 of 6000 rows (drawn by the seed), then every row labelled on the workers" in out
     memory = api.cluster(blobs_folder / "all.csv", tmp_path / "memory", id_columns=["id"], label_column="phase")
     distributed = pd.read_csv(tmp_path / "dask" / "labels.csv")
     assert distributed["id"].tolist() == list(range(6000))

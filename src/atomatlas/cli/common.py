@@ -43,9 +43,9 @@ def add_output_arguments(parser: argparse.ArgumentParser, required: bool = True)
     group.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same labels")
 
 
-def add_scheduler_arguments(parser, what: str, clustering: bool = True, resume: bool = True) -> None:
-    """--scheduler, --workers (and --sample-size for clustering, --resume where finished work is kept): the same
-    run through Dask (docs/scale.md)."""
+def add_scheduler_arguments(parser, what: str, clustering: bool = True, resume: bool | str = True) -> None:
+    """--scheduler, --workers (and --sample-size for clustering, --resume where finished work is kept: ``resume``
+    "both" where it is kept in memory too): the same run through Dask (docs/scale.md)."""
     group = parser.add_argument_group("scale out (Dask; docs/scale.md)")
     group.add_argument("--scheduler", metavar="local|ADDRESS",
                        help=f"run through Dask: 'local' (a cluster on this machine) or a scheduler address "
@@ -56,8 +56,9 @@ def add_scheduler_arguments(parser, what: str, clustering: bool = True, resume: 
                            help="rows the flow is fitted on with --scheduler, drawn by --seed; every row is then "
                                 "labelled by the fit (default 100000)")
     if resume:
+        where = "run" if resume == "both" else "--scheduler run"
         group.add_argument("--resume", action="store_true",
-                           help="continue an interrupted --scheduler run on the same --out from the work it finished "
+                           help=f"continue an interrupted {where} on the same --out from the chunks it finished "
                                 "(run the same command again with --resume)")
 
 

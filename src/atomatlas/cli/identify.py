@@ -32,7 +32,8 @@ def add_arguments(parser) -> None:
                         help="threads sharing the frames of a trajectory (default 2)")
     from atomatlas.cli.common import add_scheduler_arguments
 
-    add_scheduler_arguments(parser, "frames are streamed to the workers, labels written there", clustering=False)
+    add_scheduler_arguments(parser, "frames are streamed to the workers, labels written there", clustering=False,
+                            resume="both")
 
 
 def run(args) -> int:

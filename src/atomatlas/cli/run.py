@@ -18,8 +18,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     parser.add_argument("--seed", type=int, help="override the recipe's seed")
-    parser.add_argument("--resume", action="store_true", help="a recipe with a [dask] section: continue an "
-                        "interrupted run on the same --out from its finished work (docs/scale.md)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run on the same --out from "
+                        "the chunks it finished, where its kind keeps them (docs/scale.md)")
 
 
 def run(args) -> int:

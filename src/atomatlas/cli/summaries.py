@@ -27,6 +27,10 @@ def report(result, *, what: str) -> str:
         return prediction(result)
     lines = [f"{what}: {metrics['input']['n_rows']} rows x {metrics['input']['n_features']} features "
              f"from {metrics['input']['path']}"]
+    sample = metrics.get("fit_on")
+    if sample and sample["rows"] < sample["of"]:  # a --scheduler run: say what the fit saw
+        lines.append(f"  fit on {sample['rows']} of {sample['of']} rows (drawn by the seed), then every row "
+                     "labelled on the workers")
     lines += _reduction(metrics) + _clustering(metrics) + _scores(metrics) + _classifier(metrics)
     lines.append(f"  wrote {result.path}/ (labels.csv, metrics.json, config.toml, "
                  f"{len(metrics.get('figures', []))} figures)")
