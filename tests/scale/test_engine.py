@@ -58,3 +58,20 @@ def test_dask_tasks_run_under_the_planning_process_settings():
     with pytest.warns(UserWarning, match="carried filter"):
         warnings.warn("carried filter", UserWarning)  # the test's own filters are untouched
     assert plain == [(11, "0", False, False)]
+
+
+@pytest.mark.parametrize("config, resume, message", [
+    ({"image": {"path": "dataset:micrograph.png"}, "cluster": {"method": "kmeans", "k": 3},
+      "dask": {"scheduler": "local"}}, False, r"config: a segmentation run does not run on Dask; remove the \[dask\]"),
+    ({"data": {"path": "dataset:Fe2_descriptor.csv"}, "cluster": {"method": "kmeans"}, "dask": {"scheduler": "local"}},
+     True, r"--resume: a table run keeps no finished chunks to continue from; drop --resume"),
+    ({"structures": {"paths": ["x.extxyz"]}}, True,
+     r"--resume continues an interrupted --scheduler run \(Dask\); add --scheduler"),
+])
+def test_scheduler_and_resume_are_refused_in_one_place_before_any_work(tmp_path, config, resume, message):
+    from atomatlas import api
+    from atomatlas.errors import AtlasError
+
+    with pytest.raises(AtlasError, match=message):
+        api.run_config(config, tmp_path / "o", resume=resume)
+    assert not (tmp_path / "o").exists() and not (tmp_path / ".o.partial").exists()

@@ -42,7 +42,7 @@ PARTS_FORMAT = 3  # 2: structure parts carry identify labels and averages; 3: no
 
 @contextlib.contextmanager
 def resuming(enabled: bool):
-    """Within: Dask runs continue from the partial folder of an interrupted run (``--resume``)."""
+    """Within: runs continue from the partial folder of an interrupted run (``--resume``), on either executor."""
     token = _RESUME.set(bool(enabled))
     try:
         yield

@@ -174,7 +174,7 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
         sample, _, metrics = fit_on_sample(config, lazy, tmp, progress, allow_constant=True, extra_columns=averages,
                                            model_extra={"structures": config.saved(species)},
                                            annotate=_namer if averages else None)
-        labels, frames = label_every_row(config, lazy, tmp, sample, metrics, by_frame=bool(averages))
+        labels, frames = label_every_row(lazy, tmp, sample, metrics, by_frame=bool(averages))
         metrics["structures"] = {**described, "features_file": FEATURES, "skipped": [vars(s) for s in skipped],
                                  "descriptor": {"method": config.descriptor.method,
                                                 "params": config.descriptor.params, "species": species,

@@ -134,7 +134,7 @@ def label_partition(part: pd.DataFrame, features: list, keep: list, model: dict,
     return out
 
 
-def label_every_row(config, lazy, folder: Path, sample, metrics: dict, by_frame: bool = False):
+def label_every_row(lazy, folder: Path, sample, metrics: dict, by_frame: bool = False):
     """Every row labelled by the model saved in ``folder``; the counts over every row into ``metrics``;
     returns the labels frame (None beyond LABELS_CSV_MAX_ROWS rows) and, with ``by_frame``, the
     (structure, frame, cluster) counts."""
@@ -250,7 +250,7 @@ def run_table(config, out, *, overwrite: bool = False, progress: bool = False):
                                label_column=data.label_column, delimiter=data.delimiter)
         lazy.path = data.path
         sample, _, metrics = fit_on_sample(config, lazy, tmp, progress)
-        labels, _ = label_every_row(config, lazy, tmp, sample, metrics)
+        labels, _ = label_every_row(lazy, tmp, sample, metrics)
         metrics["dask"] = engine.record()
         write_record(tmp, metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
