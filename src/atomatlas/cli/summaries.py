@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atomatlas.io import run_record
+
 
 def report_line(result) -> list[str]:
     """Where the run's report is, when it wrote one."""
@@ -13,18 +15,11 @@ def report_line(result) -> list[str]:
 
 
 def report(result, *, what: str) -> str:
-    """The summary of any run, by what its metrics hold."""
+    """The summary of any run, by the kind of run its record names (io/run_record.py)."""
     metrics = result.metrics
-    if "phases" in metrics:
-        return segmentation(result)
-    if "label_few" in metrics:
-        return label_few(result)
-    if "counts" in metrics and "classes" in metrics:
-        return classification(result)
-    if "training" in metrics and "tests" in metrics:
-        return training(result)
-    if "model" in metrics and "input" in metrics and "n_features" not in metrics["input"]:
-        return prediction(result)
+    kind = run_record.kind_of(metrics)
+    if kind in BY_KIND:
+        return BY_KIND[kind](result)
     lines = [f"{what}: {metrics['input']['n_rows']} rows x {metrics['input']['n_features']} features "
              f"from {metrics['input']['path']}"]
     sample = metrics.get("fit_on")
@@ -199,3 +194,9 @@ def training(result) -> str:
               for name, test in result.metrics["tests"].items()]
     lines.append(f"  wrote {result.path}/ (crystal_cnn.npz, crystal_cnn.json, metrics.json, training.png)")
     return "\n".join(lines + report_line(result))
+
+
+# kinds of run (runs.KINDS) whose summary is their own; tables, structures and table classifiers share report's
+BY_KIND = {"segmentation": segmentation, "label few": label_few, "crystal classes": classification,
+           "identify": identification, "crystal cnn": training, "crystal ensemble": ensemble_training,
+           "identify model": identify_training, "predict": prediction}

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.errors import AtlasError
+from atomatlas.io import run_record
 from atomatlas.io.untrusted import check_regular, kind_of, parse_json, read_text
 
 MAX_POINTS = 100_000  # points drawn one by one; above, a uniform sample of this many over a density of all
@@ -48,23 +49,8 @@ def _read_json(path: Path) -> dict:
         return {}
     data = parse_json(read_text(path, "JSON file"), path, REBUILD)  # NaN, Infinity, 1e400: null
     if not isinstance(data, dict):
-        raise AtlasError(f"{path} does not hold a JSON object; rerun the run to rebuild it.")
+        raise AtlasError(f"{path} does not hold a JSON object; {REBUILD}")
     return data
-
-
-SECTIONS = ("input", "map", "cluster", "evaluation", "versions", "scale", "reduce")
-CLUSTER_PARTS = ("silhouette_by_cluster", "cluster_sizes", "k_selection", "scores")
-
-
-def _checked_metrics(metrics: dict) -> dict:
-    """metrics.json with every section the page reads of the type it expects; an edited one of another type is
-    left out, so the rest of this module may take the types for granted."""
-    out = {k: v for k, v in metrics.items() if k not in SECTIONS or isinstance(v, dict)}
-    if "cluster" in out:
-        out["cluster"] = {k: v for k, v in out["cluster"].items() if k not in CLUSTER_PARTS or isinstance(v, dict)}
-    if "evaluation" in out:
-        out["evaluation"] = {k: v for k, v in out["evaluation"].items() if isinstance(v, dict)}
-    return out
 
 
 def _number(value, digits: int = 3) -> str:
@@ -277,7 +263,8 @@ def gather(folder: Path, name: str | None = None) -> dict:
     it (``--out``, or ``atomatlas report``'s argument), when ``folder`` is still the run's temporary folder."""
     folder = Path(folder)
     name = str(name or folder)
-    metrics = _checked_metrics(_read_json(folder / "metrics.json"))
+    record = run_record.read(folder, REBUILD)
+    metrics = record.sections  # every section of its declared type (io/run_record.py)
     marker = _read_json(folder / ".atomatlas-run")
     labels = read_run_csv(folder / "labels.csv")
     config = read_text(folder / "config.toml", "config") if run_file(folder / "config.toml") else ""
@@ -287,7 +274,7 @@ def gather(folder: Path, name: str | None = None) -> dict:
     cluster = metrics.get("cluster", {})
     return {
         "title": str(metrics.get("name") or Path(name).name), "folder": Path(name).name,
-        "kind": str(marker.get("kind", "run")),
+        "kind": record.kind or str(marker.get("kind", "run")),
         "summary": _summary(metrics),
         "points": points(folder, labels, metrics) if labels is not None else None,
         "clusters": cluster_table(folder, labels, metrics),

@@ -82,7 +82,7 @@ def run(config: ClassifierRun, out, *, overwrite: bool = False, progress: bool =
     check_components(config.reduce, len(table), len(table.feature_names))
     with folder as tmp:
         labels, metrics = fit(config, table, tmp)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "table classifier", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
 

@@ -117,5 +117,5 @@ def train(config: TrainEnsembleRun, out, *, overwrite: bool = False, progress: b
                          "calibration_unknown": float((uncertainty > crystal_ensemble.UNKNOWN_ABOVE).mean())}}
     with folder as tmp:
         crystal_ensemble.save(model, tmp, meta)
-        write_record(tmp, meta, config.to_toml())
+        write_record(tmp, "crystal ensemble", meta, config.to_toml())
     return RunResult(path=Path(out), labels=pd.DataFrame(), metrics=meta)

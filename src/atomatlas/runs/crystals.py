@@ -122,7 +122,7 @@ def train(config: TrainRun, out, *, overwrite: bool = False, progress: bool = Fa
                 "tests": tests}
         crystal_cnn.save(model, tmp, meta)
         metrics = {**meta, "figures": [save_figure(tmp, "training.png", training_curves(history))]}
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "crystal cnn", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=pd.DataFrame(), metrics=metrics)
 
 
@@ -282,7 +282,7 @@ def classify(config: ClassifyRun, out, *, overwrite: bool = False, progress: boo
                    "skipped": [vars(item) for item in skipped]}
         record = config.to_toml()  # the files read, not the globs: a rerun classifies these same files
         record["crystal_classes"]["paths"] = [os.path.abspath(p) for p in expand_paths(settings.paths)]
-        write_record(tmp, metrics, record)
+        write_record(tmp, "crystal classes", metrics, record)
     if csv is not None:
         _copy_atomically(target / "labels.csv", csv)
     return RunResult(path=target, labels=frame, metrics=metrics, skipped=skipped)

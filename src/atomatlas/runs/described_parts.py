@@ -182,7 +182,7 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
         if frames is not None:
             _write_fractions(tmp, metrics, frames)
         metrics["dask"] = engine.record(work)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "structures", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
 

@@ -37,6 +37,7 @@ import pandas as pd
 
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
+from atomatlas.io import run_record
 
 MARKER = ".atomatlas-run"
 # Longest --out name: file systems take 255 bytes, and the hidden temporary sibling (.NAME.XXXXXXXX.tmp) adds 14
@@ -319,13 +320,20 @@ def save_figure(folder: Path, name: str, fig) -> str:
     return name
 
 
-def write_record(folder: Path, metrics: dict, config_toml: dict) -> None:
-    """``metrics.json`` (with the package versions) and ``config.toml``, which repeats the run."""
+def write_record(folder: Path, kind: str, metrics: dict, config_toml: dict) -> None:
+    """The run record (``metrics.json``, with the package versions, checked against io/run_record.py's
+    declaration) of a run of ``kind`` (runs.KINDS), and ``config.toml``, which repeats the run."""
     import tomli_w
 
-    metrics["versions"] = package_versions()
-    write_json(folder / "metrics.json", metrics)
+    write_metrics(folder, kind, metrics)
     (folder / "config.toml").write_text(tomli_w.dumps(config_toml))
+
+
+def write_metrics(folder: Path, kind: str, metrics: dict) -> None:
+    """``metrics.json`` alone: ``metrics`` gains its ``record`` and ``versions`` sections, and is checked."""
+    metrics["versions"] = package_versions()
+    metrics["record"] = {"version": run_record.VERSION, "kind": kind}
+    write_json(folder / run_record.FILE, run_record.stamp(kind, json_ready(metrics)))
 
 
 def embedding_columns(embedding: np.ndarray | None) -> dict:

@@ -211,7 +211,7 @@ def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = F
             metrics["dask"] = where
         elif work.resume:
             metrics["resume"] = work.record()
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "identify", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
 
@@ -312,5 +312,5 @@ def train(config: TrainIdentifyRun, out, *, overwrite: bool = False, progress: b
                          "calibration_accuracy": float((proba.argmax(1) == y_calibration).mean())}}
     with folder as tmp:
         crystal_ensemble.save(model, tmp, meta, stem=STEM)
-        write_record(tmp, meta, config.to_toml())
+        write_record(tmp, "identify model", meta, config.to_toml())
     return RunResult(path=Path(out), labels=pd.DataFrame(), metrics=meta)

@@ -193,7 +193,7 @@ def run(config: LabelFewRun, out, *, overwrite: bool = False, progress: bool = F
     table = config.data.read()
     with folder as tmp:
         labels, metrics = fit(config, table, tmp, ask=ask)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "label few", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
 

@@ -252,5 +252,5 @@ def run_table(config, out, *, overwrite: bool = False, progress: bool = False):
         sample, _, metrics = fit_on_sample(config, lazy, tmp, progress)
         labels, _ = label_every_row(lazy, tmp, sample, metrics)
         metrics["dask"] = engine.record()
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "table", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)

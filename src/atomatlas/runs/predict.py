@@ -18,7 +18,7 @@ from atomatlas import __version__, datasets
 from atomatlas.errors import AtlasError
 from atomatlas.io.models import load_model
 from atomatlas.io.tables import read_frame, read_table
-from atomatlas.runs.folder import (RunFolder, RunResult, embedding_columns, save_figure, write_csv, write_json,
+from atomatlas.runs.folder import (RunFolder, RunResult, embedding_columns, save_figure, write_csv, write_metrics,
                                    write_record)
 from atomatlas.runs.labels import evaluate_all
 from atomatlas.runs.sections import check_keys, header, input_path
@@ -85,7 +85,7 @@ def run(config: PredictRun, out, *, overwrite: bool = False, progress: bool = Fa
     with folder as tmp:
         frame, metrics = predict_into(model, meta, new, tmp, config.delimiter, training=training, mkdir=False,
                                       skipped=skipped)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "predict", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=frame, metrics=metrics, skipped=skipped or [])
 
 
@@ -135,7 +135,7 @@ def predict_into(model: dict, meta: dict, path, folder: Path, delimiter=None, tr
         described.table.frame = frame.join(described.table.frame[meta["feature_names"]])
         metrics["structures"] = write_structure_outputs(folder, described, frame, saved_config(meta["structures"]))
     write_csv(folder / "labels.csv", frame)
-    write_json(folder / "metrics.json", metrics)
+    write_metrics(folder, "predict", metrics)
     return frame, metrics
 
 

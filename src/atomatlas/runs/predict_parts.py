@@ -59,7 +59,7 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
         labels, metrics, skipped = label_new(config, model, meta, engine, tmp, progress, work)
         metrics["model"] = {k: meta.get(k) for k in ("kind", "atomatlas_version", "feature_names")}
         metrics["dask"] = engine.record(work)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "predict", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
 

@@ -72,7 +72,7 @@ def run(config: SegmentationRun, out, *, overwrite: bool = False, progress: bool
     folder.check()
     with folder as tmp:
         labels, metrics = segment(config, tmp, progress)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "segmentation", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
 
 

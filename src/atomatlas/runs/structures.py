@@ -85,7 +85,7 @@ def run(config: StructureRun, out, *, overwrite: bool = False, progress: bool = 
         if "fractions_figure" in metrics["structures"]:
             metrics["figures"].append(metrics["structures"]["fractions_figure"])
         metrics["structures"]["skipped"] = [vars(item) for item in skipped]
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "structures", metrics, config.to_toml())
         if config.predict is not None and config.cluster is not None:
             predict_new_rows(config.predict, tmp, labels)
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)

@@ -98,7 +98,7 @@ def run(config: TableRun, out, *, overwrite: bool = False, progress: bool = Fals
     check_components(config.reduce, len(table), len(table.feature_names))
     with folder as tmp:
         labels, metrics = fit_flow(config, table, label_sets, tmp, progress)
-        write_record(tmp, metrics, config.to_toml())
+        write_record(tmp, "table", metrics, config.to_toml())
         if config.predict is not None and config.cluster is not None:
             predict_new_rows(config.predict, tmp, labels)
     return RunResult(path=Path(out), labels=labels, metrics=metrics)
