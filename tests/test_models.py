@@ -120,7 +120,7 @@ def test_incompatible_format_version_is_refused(tmp_path, blobs):
     meta["format_version"] = 99
     meta["atomatlas_version"] = "9.0.0"
     (folder / META_FILE).write_text(json.dumps(meta))
-    with pytest.raises(AtlasError, match=rf"saved by atomatlas 9.0.0 in model format v99.*reads v{MODEL_FORMAT_VERSION} only; rerun the fit"):
+    with pytest.raises(AtlasError, match=rf"saved by atomatlas 9.0.0 in atomatlas-model format v99.*reads v{MODEL_FORMAT_VERSION} only; rerun the fit"):
         load_model(folder)
 
 

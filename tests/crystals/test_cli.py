@@ -170,7 +170,7 @@ def _rewrite_weights(folder, change):
     (lambda f: _rewrite_weights(f, lambda a: a.pop("0.bias")), r"missing \['0.bias'\]"),
     (lambda f: (f / "crystal_cnn.npz").write_bytes(b"PK\x03\x04 not really"), r"not a readable weights file"),
     (lambda f: (f / "crystal_cnn.json").write_text('{"format": "atomatlas-crystal-cnn", '),
-     r"crystal_cnn.json: not valid JSON"),
+     r"crystal_cnn.json is not valid JSON"),
     (lambda f: (f / "crystal_cnn.json").write_text(json.dumps({"format": "atomatlas-crystal-cnn",
                                                                "format_version": 1, "classes": ["sc", "sc"]})),
      r"'classes' must list 2 to 1000 distinct class names"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -127,13 +128,34 @@ def test_damaged_ensemble_arrays_are_refused(model_copy, name, change, message):
     (lambda meta: {**meta, "hidden": ["os.system"]}, "positive integers"),
     (lambda meta: {**meta, "members": 10 ** 9}, "positive integers"),
     (lambda meta: {**meta, "threshold": "nan"}, "threshold"),
-    (lambda meta: {**meta, "format_version": 99}, "version"),
+    (lambda meta: {**meta, "format_version": 99}, "format v99; this atomatlas .* reads v1 only"),
 ])
 def test_damaged_ensemble_json_is_refused(model_copy, change, message):
     path = model_copy / "crystal_ensemble.json"
     path.write_text(json.dumps(change(json.loads(path.read_text()))))
     with pytest.raises(AtlasError, match=message):
         crystal_ensemble.load(model_copy)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda json_file: json_file.write_text("[" * 200_000 + "]" * 200_000), "nested too deeply"),
+    (lambda json_file: (json_file.unlink(), json_file.symlink_to("/etc/passwd")), "is a symbolic link"),
+    (lambda json_file: (json_file.unlink(), os.mkfifo(json_file)), "is a named pipe"),
+    (lambda json_file: json_file.write_text('{"format": "atomatlas-crystal-ensemble", "format_version": 7}'),
+     "in atomatlas-crystal-ensemble format v7; this atomatlas .* reads v1 only"),
+], ids=["nested", "link", "pipe", "newer format"])
+def test_a_hostile_model_json_is_refused_in_one_line_by_the_one_loader(model_copy, edit, message):
+    """The same checked loader (io/untrusted.model_meta) reads every model's metadata: the crystal ensemble's,
+    the atom ensemble's, the CNN's and a run's model.json."""
+    from atomatlas.learn.nn import crystal_cnn
+
+    edit(model_copy / "crystal_ensemble.json")
+    with pytest.raises(AtlasError, match=message):
+        crystal_ensemble.load(model_copy)
+    (model_copy / "crystal_cnn.json").write_text("[" * 200_000 + "]" * 200_000)
+    (model_copy / "crystal_cnn.npz").write_bytes(b"")
+    with pytest.raises(AtlasError, match="nested too deeply"):
+        crystal_cnn.load(model_copy)
 
 
 def test_unreadable_ensemble_files_are_refused(model_copy):

@@ -160,22 +160,10 @@ def read_meta(folder: str | Path) -> dict:
     if not meta_path.exists() or not (folder / MODEL_FILE).exists():
         raise AtlasError(f"{folder}: no saved model ({META_FILE} and {MODEL_FILE}); give the --out folder of "
                          "a cluster, fit-classifier or run command (reduce-only runs save no model).")
-    from atomatlas.io.untrusted import check_regular, parse_json, read_text
+    from atomatlas.io.untrusted import check_regular, model_meta
 
-    advice = "the run folder is damaged or was edited: rerun the fit."
-    check_regular(meta_path, advice)
-    check_regular(folder / MODEL_FILE, advice)
-    meta = parse_json(read_text(meta_path, "model metadata"), meta_path, advice)
-    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
-        raise AtlasError(f"{meta_path}: not an atomatlas model (format "
-                         f"{meta.get('format') if isinstance(meta, dict) else None!r}).")
-    version = meta.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise _damaged(meta_path, f"format_version must be a whole number, not {version!r}")
-    if version != MODEL_FORMAT_VERSION:
-        raise AtlasError(f"{folder}: saved by atomatlas {meta.get('atomatlas_version', '?')} in model format "
-                         f"v{version}; this atomatlas {__version__} reads v{MODEL_FORMAT_VERSION} only; "
-                         "rerun the fit with this version.")
+    check_regular(folder / MODEL_FILE, "the run folder is damaged or was edited: rerun the fit.")
+    meta = model_meta(meta_path, MODEL_FORMAT, MODEL_FORMAT_VERSION, "rerun the fit with this atomatlas.")
     check_meta(meta, meta_path)
     return meta
 

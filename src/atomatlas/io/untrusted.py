@@ -117,3 +117,32 @@ def parse_toml(text: str, where, advice: str) -> dict:
         raise AtlasError(f"{where}: not valid TOML (nested too deeply); {advice}") from None
     except tomllib.TOMLDecodeError as exc:
         raise AtlasError(f"{where}: not valid TOML ({exc}); {advice}") from exc
+
+
+def model_meta(path: Path, format: str, version: int, advice: str) -> dict:
+    """The JSON half of a saved model, checked before any of it is used: a regular file (not a link or a pipe)
+    of UTF-8 JSON, an object naming ``format`` at ``version`` (the one loader of every model's metadata)."""
+    check_regular(path, advice)
+    meta = parse_json(read_text(path, "model metadata"), path, advice)
+    found = meta.get("format") if isinstance(meta, dict) else None
+    if found != format:
+        raise AtlasError(f"{path}: not a saved {format} (format {found!r}); {advice}")
+    saved = meta.get("format_version")
+    if isinstance(saved, bool) or not isinstance(saved, int):
+        raise AtlasError(f"{path}: format_version must be a whole number, not {saved!r}; {advice}")
+    if saved != version:
+        from atomatlas import __version__
+
+        raise AtlasError(f"{path}: saved by atomatlas {meta.get('atomatlas_version', '?')} in {format} format "
+                         f"v{saved}; this atomatlas {__version__} reads v{version} only; {advice}")
+    return meta
+
+
+def class_names(meta: dict, path: Path, limit: int, advice: str, reserved: tuple = ()) -> list[str]:
+    """A model's ``classes``: 2 to ``limit`` distinct, non-blank names, none of them ``reserved``."""
+    classes = meta.get("classes")
+    if (not isinstance(classes, list) or not 2 <= len(classes) <= limit or any(c in reserved for c in classes)
+            or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes)):
+        raise AtlasError(f"{path}: 'classes' must list 2 to {limit} distinct class names; got {str(classes)[:80]}; "
+                         f"{advice}")
+    return classes

@@ -137,20 +137,11 @@ def is_ensemble_folder(folder: str | Path, stem: str = "crystal_ensemble") -> bo
 
 
 def _read_meta(path: Path) -> dict:
-    try:
-        meta = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AtlasError(f"{path}: not valid JSON ({exc}); the model folder is damaged: retrain or reinstall "
-                         "atomatlas.") from exc
-    except OSError as exc:
-        raise AtlasError(f"{path}: cannot read ({exc.strerror}).") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise AtlasError(f"{path}: not a {FORMAT} version {FORMAT_VERSION} model; retrain with this atomatlas.")
-    classes = meta.get("classes")
-    if (not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES or UNKNOWN in classes
-            or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes)):
-        raise AtlasError(f"{path}: 'classes' must list 2 to {MAX_CLASSES} distinct class names; the model folder "
-                         "is damaged.")
+    from atomatlas.io.untrusted import class_names, model_meta
+
+    advice = "the model folder is damaged: retrain, or reinstall atomatlas."
+    meta = model_meta(path, FORMAT, FORMAT_VERSION, advice)
+    class_names(meta, path, MAX_CLASSES, advice, reserved=(UNKNOWN,))
     counts = [meta.get("n_features"), meta.get("members"), meta.get("n_components"), *(meta.get("hidden") or [0])]
     limits = [MAX_FEATURES, MAX_MEMBERS, MAX_FEATURES] + [MAX_WIDTH] * (len(counts) - 3)
     if (not isinstance(meta.get("hidden"), list) or not all(isinstance(c, int) and not isinstance(c, bool)

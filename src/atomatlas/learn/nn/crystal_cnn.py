@@ -165,26 +165,15 @@ def save(model, folder: str | Path, meta: dict) -> None:
 
 
 MAX_CLASSES = 1000
+ADVICE = "the model folder is damaged: retrain, or reinstall atomatlas."
 
 
-def _read_meta(folder: Path, meta_path: Path) -> dict:
+def _read_meta(meta_path: Path) -> dict:
     """The checked JSON half of a saved CNN: format, version and a usable class list."""
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AtlasError(f"{meta_path}: not valid JSON ({exc}); the model folder is damaged: retrain or "
-                         "reinstall atomatlas.") from exc
-    except OSError as exc:
-        raise AtlasError(f"{meta_path}: cannot read ({exc.strerror}).") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        found = (meta.get("format"), meta.get("format_version")) if isinstance(meta, dict) else (None, None)
-        raise AtlasError(f"{folder}: model format {found[0]!r} version {found[1]!r} is not {FORMAT} version "
-                         f"{FORMAT_VERSION}; retrain with this atomatlas.")
-    classes = meta.get("classes")
-    if (not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES
-            or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes)):
-        raise AtlasError(f"{meta_path}: 'classes' must list 2 to {MAX_CLASSES} distinct class names; got "
-                         f"{str(classes)[:80]}; the model folder is damaged.")
+    from atomatlas.io.untrusted import class_names, model_meta
+
+    meta = model_meta(meta_path, FORMAT, FORMAT_VERSION, ADVICE)
+    class_names(meta, meta_path, MAX_CLASSES, ADVICE)
     return meta
 
 
@@ -230,7 +219,7 @@ def load(folder: str | Path):
     if not meta_path.exists() or not weights_path.exists():
         raise AtlasError(f"{folder}: no crystal_cnn.json / crystal_cnn.npz; give a folder written by "
                          "`atomatlas train-crystal-cnn`.")
-    meta = _read_meta(folder, meta_path)
+    meta = _read_meta(meta_path)
     model = build(len(meta["classes"]))
     model.load_state_dict(_read_weights(model, weights_path))
     model.eval()
