@@ -72,3 +72,32 @@ def test_the_summary_and_the_report_read_the_kind_from_the_record(tmp_path, blob
     result.metrics.update({"record": {"version": 1, "kind": "segmentation"}, "phases": [],
                            "input": {"path": "m.png", "width": 4, "height": 3}})
     assert report(result, what="cluster").startswith("segment: 4 x 3 pixels from m.png")
+
+
+def _type_name(kind) -> str:
+    names = {dict: "object", list: "list", str: "text", int: "integer", float: "number", bool: "true/false",
+             type(None): "null"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return "number" if set(kinds) == {int, float} else " or ".join(names[k] for k in kinds)
+
+
+def sections_table() -> str:
+    """docs/run-folder.md's table of the record's sections, as io/run_record.py declares them."""
+    rows = ["| section | type | what it holds | kinds that always have it |", "|---|---|---|---|"]
+    for key, section in run_record.SECTIONS.items():
+        kinds = "every kind" if key in ("record", "versions") else \
+            ", ".join(kind for kind, required in run_record.KINDS.items() if key in required)
+        rows.append(f"| `{key}` | {_type_name(section.type)} | {section.doc} | {kinds} |")
+    return "\n".join(rows)
+
+
+def test_the_docs_list_every_declared_section():
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "run-folder.md").read_text()
+    assert sections_table() in page, "regenerate the table: python tests/test_run_record.py"
+    assert f"(schema version {run_record.VERSION})" in page
+
+
+if __name__ == "__main__":
+    print(sections_table())

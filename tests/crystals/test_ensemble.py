@@ -145,7 +145,7 @@ def test_damaged_ensemble_json_is_refused(model_copy, change, message):
      "in atomatlas-crystal-ensemble format v7; this atomatlas .* reads v1 only"),
 ], ids=["nested", "link", "pipe", "newer format"])
 def test_a_hostile_model_json_is_refused_in_one_line_by_the_one_loader(model_copy, edit, message):
-    """The same checked loader (io/untrusted.model_meta) reads every model's metadata: the crystal ensemble's,
+    """The same checked loader (untrusted.model_meta) reads every model's metadata: the crystal ensemble's,
     the atom ensemble's, the CNN's and a run's model.json."""
     from atomatlas.learn.nn import crystal_cnn
 

@@ -43,7 +43,7 @@ def _open(path: Path, delimiter: str | None):
     if not path.exists():
         raise AtlasError(f"{path}: file or folder not found; check the path.")
     if not path.is_dir():
-        from atomatlas.io.untrusted import check_readable_file
+        from atomatlas.untrusted import check_readable_file
 
         check_readable_file(path, "table")
     try:

@@ -160,7 +160,7 @@ def read_meta(folder: str | Path) -> dict:
     if not meta_path.exists() or not (folder / MODEL_FILE).exists():
         raise AtlasError(f"{folder}: no saved model ({META_FILE} and {MODEL_FILE}); give the --out folder of "
                          "a cluster, fit-classifier or run command (reduce-only runs save no model).")
-    from atomatlas.io.untrusted import check_regular, model_meta
+    from atomatlas.untrusted import check_regular, model_meta
 
     check_regular(folder / MODEL_FILE, "the run folder is damaged or was edited: rerun the fit.")
     meta = model_meta(meta_path, MODEL_FORMAT, MODEL_FORMAT_VERSION, "rerun the fit with this atomatlas.")

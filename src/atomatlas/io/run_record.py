@@ -171,7 +171,7 @@ def typed(raw, where) -> Record:
 
 def read(folder: Path, advice: str = "rerun the run to rebuild it.") -> Record:
     """The record of run folder ``folder`` (empty when it has none), read as untrusted data."""
-    from atomatlas.io.untrusted import check_regular, parse_json, read_text
+    from atomatlas.untrusted import check_regular, parse_json, read_text
 
     path = Path(folder) / FILE
     if not check_regular(path, f"atomatlas reads only the regular files of a run folder: {advice}"):

@@ -90,7 +90,7 @@ def _unreadable(path: str, exc: Exception) -> AtlasError:
 def _check_readable(path: str) -> None:
     if Path(path).is_dir():
         raise AtlasError(f"{path}: is a folder, not a structure file.")
-    from atomatlas.io.untrusted import check_readable_file
+    from atomatlas.untrusted import check_readable_file
 
     check_readable_file(Path(path), "structure")  # a named pipe would block the reader
     try:

@@ -61,7 +61,7 @@ def read_frame(path: str | Path, delimiter: str | None = None) -> pd.DataFrame:
         raise AtlasError(f"{path}: file not found; check the path.")
     if path.is_dir():
         raise AtlasError(f"{path}: is a folder, not a table file; give a .csv, .tsv or .parquet file.")
-    from atomatlas.io.untrusted import check_readable_file
+    from atomatlas.untrusted import check_readable_file
 
     check_readable_file(path, "table")  # a named pipe would block the reader until something wrote to it
     suffix = path.suffix.lower()

@@ -137,7 +137,7 @@ def is_ensemble_folder(folder: str | Path, stem: str = "crystal_ensemble") -> bo
 
 
 def _read_meta(path: Path) -> dict:
-    from atomatlas.io.untrusted import class_names, model_meta
+    from atomatlas.untrusted import class_names, model_meta
 
     advice = "the model folder is damaged: retrain, or reinstall atomatlas."
     meta = model_meta(path, FORMAT, FORMAT_VERSION, advice)

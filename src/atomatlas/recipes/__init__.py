@@ -27,7 +27,7 @@ def load(name_or_path: str) -> tuple[dict, Path]:
         path = Path(str(resources.files("atomatlas.recipes") / f"{name_or_path}.toml"))
     if not path.exists():
         raise AtlasError(f"recipe file {path} not found; check the path or run `atomatlas list recipes`.")
-    from atomatlas.io.untrusted import check_readable_file, parse_toml, read_text
+    from atomatlas.untrusted import check_readable_file, parse_toml, read_text
 
     check_readable_file(path, "recipe")
     config = parse_toml(read_text(path, "recipe"), path, "fix the recipe (docs/recipes.md).")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from atomatlas.errors import AtlasError
 from atomatlas.io import run_record
-from atomatlas.io.untrusted import check_regular, kind_of, parse_json, read_text
+from atomatlas.untrusted import check_regular, kind_of, parse_json, read_text
 
 MAX_POINTS = 100_000  # points drawn one by one; above, a uniform sample of this many over a density of all
 MAX_ATOMS_3D = 50_000  # atoms of one frame in the 3-D view

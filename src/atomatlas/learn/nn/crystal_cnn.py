@@ -170,7 +170,7 @@ ADVICE = "the model folder is damaged: retrain, or reinstall atomatlas."
 
 def _read_meta(meta_path: Path) -> dict:
     """The checked JSON half of a saved CNN: format, version and a usable class list."""
-    from atomatlas.io.untrusted import class_names, model_meta
+    from atomatlas.untrusted import class_names, model_meta
 
     meta = model_meta(meta_path, FORMAT, FORMAT_VERSION, ADVICE)
     class_names(meta, meta_path, MAX_CLASSES, ADVICE)
