@@ -20,7 +20,9 @@ from atomatlas.datasets.held_out_crystals import (INPUT_KINDS, element_crystals,
                                                   space_group_class, stress_set)
 from atomatlas.datasets.prototypes import CLASSES
 from atomatlas.io.structures import Frame
-from atomatlas.runs.crystals import _prepared, fingerprint_structures, shipped_model_dir
+from atomatlas.runs.crystal_classes import _prepared
+from atomatlas.runs.crystal_cnn import fingerprint_structures
+from atomatlas.runs.shipped import shipped_model_dir
 
 SPGLIB = {"spglib 0.1 A": 0.1, "spglib 1e-4 A": 1e-4}
 MAX_FINGERPRINT_ATOMS = 5000
@@ -286,7 +288,7 @@ SAVED_TEST = Path(__file__).parent / "data" / "crystal_test_set.json"
 
 def test_set_rows() -> list[dict]:
     """Every structure of the frozen test set (atomatlas.datasets.frozen_crystals) with each model's answer."""
-    from atomatlas.datasets.frozen_crystals import geometric_class, test_set
+    from atomatlas.datasets.frozen_crystals import test_set
 
     rows = []
     for source, entries in test_set().items():

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atomatlas.runs.crystals import fingerprint_structures, labels_of, shipped_model_dir
+from atomatlas.runs.crystal_cnn import fingerprint_structures, labels_of
+from atomatlas.runs.shipped import shipped_model_dir
 from atomatlas.datasets.prototypes import CLASSES, SPACE_GROUPS, generate, space_group
 from atomatlas.evaluate import cluster_accuracy
 

@@ -13,7 +13,6 @@ and by the clusters it finds (those holding at least 1% of the scored atoms).
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import warnings

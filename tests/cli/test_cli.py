@@ -429,7 +429,7 @@ def test_an_option_has_one_default_on_the_command_line_in_the_api_and_in_the_con
 
     from atomatlas import api
     from atomatlas.cli.main import COMMANDS
-    from atomatlas.runs.crystals import CrystalClasses
+    from atomatlas.runs.crystal_classes import CrystalClasses
     from atomatlas.runs.identify import Identify
 
     drift = []

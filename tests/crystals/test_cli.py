@@ -144,7 +144,7 @@ def test_bad_training_and_classify_options(cli, tmp_path):
 def _copy_shipped(tmp_path):
     import shutil
 
-    from atomatlas.runs.crystals import shipped_model_dir
+    from atomatlas.runs.shipped import shipped_model_dir
 
     folder = tmp_path / "model"
     folder.mkdir()

@@ -16,7 +16,7 @@ from atomatlas.datasets.prototypes import as_cluster, supercell
 from atomatlas.descriptors.structure_order import StructureOrder
 from atomatlas.errors import AtlasError
 from atomatlas.learn import crystal_ensemble
-from atomatlas.runs.crystals import shipped_model_dir
+from atomatlas.runs.shipped import shipped_model_dir
 
 
 def _relative_gap(a, b) -> float:
@@ -174,7 +174,8 @@ def test_the_shipped_ensemble_is_what_train_crystal_ensemble_makes_of_its_calibr
     from atomatlas.datasets.prototypes import CLASSES
     from atomatlas.descriptors.structure_order import StructureOrder
     from atomatlas.runs.crystal_ensemble import CrystalEnsembleSettings, _generated
-    from atomatlas.runs.crystals import _load_ensemble, shipped_model_dir
+    from atomatlas.runs.crystal_classes import _load_ensemble
+    from atomatlas.runs.shipped import shipped_model_dir
 
     model, meta = _load_ensemble(shipped_model_dir())
     training = meta["training"]

@@ -117,7 +117,7 @@ def test_a_model_trained_on_another_descriptor_is_refused(tmp_path, cli):
     import json
     import shutil
 
-    from atomatlas.runs.crystals import shipped_model_dir
+    from atomatlas.runs.shipped import shipped_model_dir
 
     for suffix in ("json", "npz"):
         shutil.copy(shipped_model_dir() / f"atom_ensemble.{suffix}", tmp_path)

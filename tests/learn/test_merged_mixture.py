@@ -67,7 +67,7 @@ def test_assignment_uncertainty_is_zero_at_a_centre_and_one_at_a_tie():
 
 def test_k_selection_records_a_merge_only_for_merged_mixtures(two_phases):
     from atomatlas.learn.cluster import AtlasCluster
-    from atomatlas.runs.tables import k_selection_record
+    from atomatlas.runs.flow import k_selection_record
 
     merged = make_clusterer("gmm_merged", {}, random_state=0).fit(two_phases[0])
     record = k_selection_record(merged)

@@ -296,9 +296,9 @@ def test_classify_on_the_workers_gives_the_in_memory_predictions(tmp_path, cli, 
     from ase.build import bulk
     from ase.io import write
 
-    from atomatlas.runs import crystals
+    from atomatlas.runs import crystal_classes
 
-    monkeypatch.setattr(crystals, "CHUNK_STRUCTURES", 3)  # several chunks
+    monkeypatch.setattr(crystal_classes, "CHUNK_STRUCTURES", 3)  # several chunks
     structures = [bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3), bulk("W", "bcc", a=3.16, cubic=True).repeat(4),
                   bulk("Si", "diamond", a=5.43, cubic=True).repeat(2), bulk("Po", "sc", a=3.35).repeat(5)] * 2
     write(tmp_path / "cells.extxyz", structures)

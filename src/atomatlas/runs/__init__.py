@@ -11,7 +11,8 @@ label few               label_few (LabelFewRun)               label-few
 segmentation            segmentation (SegmentationRun)        segment
 predict                 predict (PredictRun); on Dask         predict,
                         predict_parts                         predict --scheduler
-crystal classes         crystals (ClassifyRun, TrainRun)      classify, train-crystal-cnn
+crystal classes         crystal_classes (ClassifyRun)         classify
+crystal cnn             crystal_cnn (TrainRun)                train-crystal-cnn
 crystal ensemble        crystal_ensemble (TrainEnsembleRun)   train-crystal-ensemble
 identify (per atom)     identify (IdentifyRun,                identify, train-identify
                         TrainIdentifyRun)
@@ -29,15 +30,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_ensemble, crystals, described_parts, identify, label_few, on_sample,
-                            predict, predict_parts, segmentation, structures, tables)
+from atomatlas.runs import (classifier, crystal_classes, crystal_cnn, crystal_ensemble, described_parts, identify,
+                            label_few, on_sample, predict, predict_parts, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
 # kind -> (the section that marks it, config class, run function); checked in this order
 KINDS = {
     "predict": ("predict", predict.PredictRun, predict.run),
-    "crystal classes": ("crystal_classes", crystals.ClassifyRun, crystals.classify),
-    "crystal cnn": ("crystal_cnn", crystals.TrainRun, crystals.train),
+    "crystal classes": ("crystal_classes", crystal_classes.ClassifyRun, crystal_classes.classify),
+    "crystal cnn": ("crystal_cnn", crystal_cnn.TrainRun, crystal_cnn.train),
     "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
     "identify": ("identify", identify.IdentifyRun, identify.run),  # in this process or on Dask workers
     "identify model": ("identify_model", identify.TrainIdentifyRun, identify.train),

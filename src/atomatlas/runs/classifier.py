@@ -2,7 +2,7 @@
 
 Stratified cross-validated (or held-out) scores, a classification report, a confusion
 matrix, the decision boundary for two inputs, and the classifier refit on every row,
-saved for ``atomatlas predict``. Not the crystal-structure CNN (runs/crystals.py).
+saved for ``atomatlas predict``. Not the crystal-structure CNN (runs/crystal_cnn.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from atomatlas.learn.registry import library_refusals
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
 from atomatlas.runs.sections import (Data, RunHeader, Step, check_keys, header, method_toml, number, reduce_step, scale_step,
                                      split_method)
-from atomatlas.runs.tables import check_components, run_header
+from atomatlas.runs.flow import check_components, run_header
 
 CLASSIFIER_KEYS = {"method": "logistic", "folds": 5, "test_size": 0.0}
 SECTION = "table_classifier"

@@ -6,7 +6,7 @@ so that a structure run and a prediction for one describe structures the same wa
 The :class:`~atomatlas.io.tables.Table` has id columns ``structure``, ``frame`` and
 ``atom`` (atom centres, with ``species``, ``x``, ``y``, ``z``) or ``structure``,
 ``frame``, ``point``, ``x``, ``y``, ``z`` (probe points), plus one column per descriptor
-feature; from there the table flow (runs/tables.py) is unchanged.
+feature; from there the table flow (runs/flow.py) is unchanged.
 """
 
 from __future__ import annotations

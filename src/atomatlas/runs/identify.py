@@ -22,7 +22,7 @@ import pandas as pd
 
 from atomatlas import __version__
 from atomatlas.errors import AtlasError
-from atomatlas.runs.crystals import shipped_model_dir  # one home for the package's model files
+from atomatlas.runs.shipped import shipped_model_dir
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
 from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, number
 from atomatlas.runs.structure_outputs import fractions

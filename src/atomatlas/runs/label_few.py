@@ -4,8 +4,7 @@ Labels come from a label file (the table's id columns + ``label``), an interacti
 prompt, or (for benchmarks) an ``oracle`` column that stands in for the expert. With no
 labels at all the run writes ``to_label.csv`` (the representatives) and stops there.
 When true labels are known (``--labels`` or the oracle) the run also compares the
-seed's strategies on the same rows: random rows, representatives only, whole-cluster
-and partial propagation, and label spreading.
+seed's strategies on the same rows (runs/label_strategies.py).
 """
 
 from __future__ import annotations
@@ -23,12 +22,9 @@ from atomatlas.io.models import save_model
 from atomatlas.io.tables import Table
 from atomatlas.learn.propagation import ClusterPropagation, least_certain, seed_classifier, spread
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
+from atomatlas.runs.flow import run_header
+from atomatlas.runs.label_strategies import accuracy, compare_strategies, full
 from atomatlas.runs.sections import Data, RunHeader, Step, check_keys, header, input_path, number, scale_step
-from atomatlas.runs.tables import run_header
-
-RANDOM_DRAWS = 10  # the random-rows baseline is averaged over this many draws
-SEED_PARTIAL_FRACTION = 0.2  # the seed's partial propagation
-
 
 def _split(n_rows: int, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.arange(n_rows)
@@ -61,64 +57,6 @@ def read_label_file(path: str, table: Table) -> dict[int, str]:
         raise AtlasError(f"label file {path}: {len(unknown)} labelled row(s) have ids not in the table, e.g. "
                          f"{unknown[0].replace(chr(31), ', ')}; check the id columns {ids}.")
     return {position[k]: str(label).strip() for k, label in zip(wanted, frame["label"])}
-
-
-def _accuracy(truth: pd.Series, predicted, rows: np.ndarray) -> float | None:
-    known = [r for r in rows if pd.notna(truth.iloc[r]) and predicted[r] is not None]
-    if not known:
-        return None
-    return float(np.mean([str(truth.iloc[r]) == str(predicted[r]) for r in known]))
-
-
-def _fit_score(X, labels, fit_rows, truth, score_rows, seed) -> float | None:
-    """Accuracy on ``score_rows`` of the seed's classifier trained on ``fit_rows`` (labels may be None)."""
-    fit_rows = np.asarray([r for r in fit_rows if labels[r] is not None])
-    y = np.asarray([str(labels[r]) for r in fit_rows])
-    if len(np.unique(y)) < 2:
-        return None
-    model = seed_classifier(seed).fit(X[fit_rows], y)
-    return _accuracy(truth, _full(len(X), score_rows, model.predict(X[score_rows])), score_rows)
-
-
-def _full(n: int, rows: np.ndarray, values) -> np.ndarray:
-    out = np.full(n, None, dtype=object)
-    out[rows] = values
-    return out
-
-
-def compare_strategies(X, truth: pd.Series, train: np.ndarray, score_rows: np.ndarray, known: dict,
-                       model: ClusterPropagation, budget: int, seed: int) -> list[dict]:
-    """The seed's sequence on the same rows: random, representatives, propagation, partial, spreading."""
-    truth_labels = np.asarray([None if pd.isna(v) else str(v) for v in truth], dtype=object)
-    rows = []
-    labelled_train = np.asarray([r for r in train if truth_labels[r] is not None])
-    from tqdm.auto import tqdm
-
-    draws = []
-    rng = np.random.default_rng(seed)
-    for _ in tqdm(range(RANDOM_DRAWS), desc="comparing strategies", leave=False, disable=None):
-        picked = rng.choice(labelled_train, size=min(budget, len(labelled_train)), replace=False)
-        draws.append(_fit_score(X, truth_labels, picked, truth, score_rows, seed))
-    draws = [d for d in draws if d is not None]
-    rows.append({"strategy": f"{budget} random rows (mean of {RANDOM_DRAWS} draws)",
-                 "accuracy": float(np.mean(draws)) if draws else None,
-                 "accuracy_std": float(np.std(draws)) if draws else None, "n_training_rows": budget})
-    local_known = {i: known[r] for i, r in enumerate(train) if r in known}
-    representatives = train[model.representatives_]
-    reps_labels = _full(len(X), train, [known.get(r) for r in train])
-    rows.append({"strategy": "representatives only", "n_training_rows": int(sum(r in known for r in representatives)),
-                 "accuracy": _fit_score(X, reps_labels, representatives, truth, score_rows, seed)})
-    for name, fraction in (("propagated to whole clusters", 1.0),
-                           (f"propagated to the {SEED_PARTIAL_FRACTION:.0%} closest", SEED_PARTIAL_FRACTION)):
-        propagated = _full(len(X), train, model.propagate(local_known, fraction))
-        rows.append({"strategy": name, "n_training_rows": int(sum(propagated[train] != None)),  # noqa: E711
-                     "accuracy": _fit_score(X, propagated, train, truth, score_rows, seed),
-                     "propagated_label_accuracy": _accuracy(truth, propagated, train)})
-    spread_labels = _full(len(X), train, spread(X[train], local_known))
-    rows.append({"strategy": "label spreading (10-NN graph)", "n_training_rows": len(train),
-                 "accuracy": _fit_score(X, spread_labels, train, truth, score_rows, seed),
-                 "propagated_label_accuracy": _accuracy(truth, spread_labels, train)})
-    return rows
 
 
 LABEL_FEW_KEYS = {"budget": None, "k": None, "propagate": "cluster", "fraction": 1.0, "oracle": None,
@@ -263,7 +201,7 @@ def _questions(table: Table, rows: _Rows, known: dict, folder: Path) -> pd.DataF
     if len(rows.test):
         clusters[rows.test] = rows.model.predict(rows.X[rows.test])
     frame["cluster"] = clusters
-    frame["expert_label"] = _full(n, np.asarray(list(known), dtype=int), list(known.values()))
+    frame["expert_label"] = full(n, np.asarray(list(known), dtype=int), list(known.values()))
     representatives = rows.train[rows.model.representatives_]
     queries = table.ids.iloc[representatives].reset_index(drop=True)
     queries.insert(0, "input_row", representatives)
@@ -315,7 +253,7 @@ def _propagate_and_train(config: LabelFewRun, table: Table, rows: _Rows, known: 
     local_known = {i: known[r] for i, r in enumerate(train) if r in known}
     propagated_train = (spread(rows.X[train], local_known) if settings.propagate == "spread"
                         else rows.model.propagate(local_known))
-    propagated = _full(n, train, propagated_train)
+    propagated = full(n, train, propagated_train)
     fit_rows = train[propagated_train != None]  # noqa: E711 (object array)
     classifier = seed_classifier(config.seed).fit(rows.X[fit_rows], np.asarray([str(v) for v in propagated[fit_rows]]))
     proba = classifier.predict_proba(rows.X)
@@ -350,9 +288,9 @@ def _score(config: LabelFewRun, rows: _Rows, known: dict, propagated, truth: pd.
     score_rows = test if len(test) else np.asarray([r for r in train if r not in known])
     fit_rows = np.asarray([r for r in train if propagated[r] is not None])
     summary["scored_on"] = "held-out test rows" if len(test) else "training rows without an expert label"
-    summary["propagated_label_accuracy"] = _accuracy(
+    summary["propagated_label_accuracy"] = accuracy(
         truth, propagated, np.asarray([r for r in fit_rows if r not in known]))
-    summary["accuracy"] = _accuracy(truth, frame["predicted"].to_numpy(dtype=object), score_rows)
+    summary["accuracy"] = accuracy(truth, frame["predicted"].to_numpy(dtype=object), score_rows)
     comparison = compare_strategies(rows.X, truth, train, score_rows, known, rows.model, config.label_few.budget,
                                     config.seed)
     summary["comparison"] = comparison

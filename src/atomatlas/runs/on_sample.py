@@ -2,7 +2,7 @@
 fitted by the table flow on a seeded sample of its rows, then every row labelled where it is.
 
 What a ``[dask]`` section makes of a table or structure run: the same config class and the
-same flow (:func:`atomatlas.runs.tables.fit_flow`), fitted on at most ``[dask] sample_size``
+same flow (:func:`atomatlas.runs.flow.fit_flow`), fitted on at most ``[dask] sample_size``
 rows drawn uniformly with the run's seed. So every scaler, reduction, clusterer, anomaly
 detector and ``[[compare]]`` entry of an in-memory run works here, and the saved model is an
 in-memory run's. One pass over all rows first refuses missing, infinite, huge and constant
@@ -34,7 +34,7 @@ def fit_on_sample(config, lazy, folder: Path, progress: bool, *, allow_constant:
     columns of the sample kept beside its ids and features (for ``annotate``)."""
     from atomatlas.io.lazy_tables import feature_statistics
     from atomatlas.runs.labels import collect_labels
-    from atomatlas.runs.tables import check_components, fit_flow
+    from atomatlas.runs.flow import check_components, fit_flow
 
     X = lazy.X()
     first = lazy.head[lazy.feature_names].to_numpy(dtype=float)  # rows already read; any rough mean will do
@@ -103,7 +103,7 @@ class MapPlace:
         if len(meta["embedding_columns"]) >= 2:
             self.reducer = model["reducer"]
         else:
-            from atomatlas.runs.tables import view_pca
+            from atomatlas.runs.flow import view_pca
 
             self.reducer = view_pca(self.scaler.transform(fitted_X))
 

@@ -140,7 +140,7 @@ def segment(config: SegmentationRun, folder: Path, progress: bool = False):
                "phases": phases.to_dict(orient="records"), "figures": figures}
     if model.scores_ is not None:  # the record every clustering run writes, so the report draws its k chart
         from atomatlas.plots.cluster import k_selection
-        from atomatlas.runs.tables import k_selection_record
+        from atomatlas.runs.flow import k_selection_record
 
         metrics["cluster"]["k_selection"] = record = k_selection_record(model)
         figures.append(save_figure(folder, "k_selection.png", k_selection(

@@ -3,7 +3,7 @@
 ``[structures]`` says which structures (files, globs, built ones), ``[centers]`` where
 they are described (every atom, atoms of some species, a probe grid above a surface)
 and ``[descriptor]`` how (SOAP, ACSF, RDF). The environment table then goes through the
-table flow (runs/tables.py); per-atom labels land in structures.extxyz and an ASE
+table flow (runs/flow.py); per-atom labels land in structures.extxyz and an ASE
 database. The saved model records the descriptor and species, so ``predict`` describes
 new structures the same way.
 """
@@ -18,7 +18,8 @@ from atomatlas.runs.folder import RunFolder, RunResult, write_record
 from atomatlas.runs.labels import collect_labels
 from atomatlas.runs.sections import check_keys, header
 from atomatlas.runs.structure_outputs import write_structure_outputs
-from atomatlas.runs.tables import FLOW_KEYS, TableRun, check_components, fit_flow, predict_new_rows
+from atomatlas.runs.flow import check_components, fit_flow
+from atomatlas.runs.tables import FLOW_KEYS, TableRun, predict_new_rows
 
 @dataclass(kw_only=True)
 class StructureRun(TableRun):
