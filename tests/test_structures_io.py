@@ -195,3 +195,25 @@ def test_an_empty_library_error_still_says_what_to_check(tmp_path, monkeypatch):
     with pytest.raises(AtlasError, match=r"AssertionError: ASE's reader rejected its contents without saying why\); "
                                          r"check that the file is whole"):
         read_frames(tmp_path / "a.cif")
+
+
+def test_labels_in_chunks_that_split_frames_reach_the_right_atoms_of_the_right_frames(tmp_path):
+    """A --scheduler run's labels come part by part (labels.parquet/); a part may end inside a frame, and a frame
+    that was unusable has no rows: each frame still gets exactly its own rows, in order, in structures.extxyz."""
+    import pandas as pd
+
+    from atomatlas.io.structures import Frame
+    from atomatlas.runs.structure_outputs import write_atoms_in_order
+
+    frames = [Frame(atoms=bulk("Cu", "fcc", a=3.61, cubic=True).repeat(size), source="md.extxyz", index=i)
+              for i, size in enumerate((1, 2, 1, 2))]  # 4, 32, 4, 32 atoms
+    used = [0, 1, 3]  # frame 2 was unusable: no rows
+    labels = pd.concat([pd.DataFrame({"structure": "md.extxyz", "frame": i, "atom": np.arange(len(frames[i].atoms)),
+                                      "cluster": 10 * i + np.arange(len(frames[i].atoms)) % 3}) for i in used],
+                       ignore_index=True)
+    chunks = [labels.iloc[a:b] for a, b in ((0, 6), (6, 7), (7, 50), (50, len(labels)))]
+    assert write_atoms_in_order(tmp_path, iter(frames), chunks, batch_atoms=5) == 3
+    written = ase.io.read(tmp_path / "structures.extxyz", ":")
+    assert [a.info["frame"] for a in written] == used
+    for atoms, i in zip(written, used):
+        assert (atoms.arrays["cluster"] == 10 * i + np.arange(len(atoms)) % 3).all()

@@ -259,7 +259,7 @@ def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 2, forma
     folder holds labels.csv, structures.extxyz (per-atom arrays), fractions.csv and, for
     trajectories, fractions.png. ``model``: a folder from :func:`train_identify` (default: shipped).
     ``scheduler`` (``"local"`` or an address): frames streamed to Dask workers that label them
-    (labels.parquet/ beyond 10^6 atoms; no structures.extxyz; docs/scale.md).
+    (labels.parquet/ beyond 10^6 atoms; structures.extxyz as in memory; docs/scale.md).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,

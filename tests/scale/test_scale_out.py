@@ -256,6 +256,14 @@ def test_structures_described_on_the_workers_match_the_in_memory_run(tmp_path, t
     assert len(shares) == 8 and sorted(shares.columns) == sorted(in_memory_shares.columns)
     assert shares[["structure", "frame"]].equals(in_memory_shares[["structure", "frame"]])
     assert (shares.filter(like="fcc").sum(axis=1) == shares["structure"].str.endswith("Cu.extxyz")).all()
+    from ase.io import read  # the annotated frames, as in memory
+
+    frames = {name: read(tmp_path / name / "structures.extxyz", ":") for name in ("dask", "memory")}
+    assert len(frames["dask"]) == len(frames["memory"]) == 8
+    assert [(a.info["structure"], a.info["frame"]) for a in frames["dask"]] == \
+        [(a.info["structure"], a.info["frame"]) for a in frames["memory"]]
+    clusters = [np.concatenate([a.arrays["cluster"] for a in frames[name]]) for name in ("dask", "memory")]
+    assert (clusters[0] == labels["cluster"]).all() and adjusted_rand_score(*clusters) >= 0.99
 
 
 def test_odd_atoms_are_flagged_on_the_workers_by_the_detector_fitted_on_the_sample(tmp_path, trajectory, cli):
@@ -267,6 +275,10 @@ def test_odd_atoms_are_flagged_on_the_workers_by_the_detector_fitted_on_the_samp
     assert len(labels) == 6 * 108 + 2 * 54 and {"anomaly", "anomaly_score"} <= set(labels.columns)
     assert metrics["anomaly"]["n_flagged"] == labels["anomaly"].sum() > 0
     assert metrics["fit_on"]["rows"] == 300 and sum(metrics["cluster"]["cluster_sizes"].values()) == len(labels)
+    from ase.io import read
+
+    flagged = np.concatenate([a.arrays["anomaly"] for a in read(tmp_path / "o" / "structures.extxyz", ":")])
+    assert (flagged == labels["anomaly"]).all()
 
 
 def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajectory, monkeypatch):

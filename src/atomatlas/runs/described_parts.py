@@ -181,9 +181,22 @@ def run(config, out, *, overwrite: bool = False, progress: bool = False) -> RunR
                                                 "n_features": len(names)}}
         if frames is not None:
             _write_fractions(tmp, metrics, frames)
+        _write_annotated_frames(config, tmp, labels)
         metrics["dask"] = engine.record(work)
         write_record(tmp, "structures", metrics, config.to_toml())
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
+
+
+def _write_annotated_frames(config, folder: Path, labels: pd.DataFrame | None) -> None:
+    """structures.extxyz / .db with each atom's labels, as in memory: the frames read again in order, the labels
+    from labels.csv's frame, or part by part from labels.parquet/ (bounded memory on any trajectory)."""
+    from atomatlas.runs.structure_outputs import write_atoms_in_order
+
+    if labels is not None:
+        chunks = [labels]
+    else:
+        chunks = (pd.read_parquet(part) for part in sorted((folder / "labels.parquet").glob("*.parquet")))
+    write_atoms_in_order(folder, _frames(config, []), chunks)
 
 
 def _species_described(lazy) -> list[str]:

@@ -114,3 +114,44 @@ def write_fraction_table(folder: Path, shares: pd.DataFrame) -> dict:
         classes = [c for c in shares.columns if c not in ("structure", "frame")]
         out["fractions_figure"] = save_figure(folder, "cluster_fractions.png", fractions_figure(shares, classes))
     return out
+
+
+def write_atoms_in_order(folder: Path, frames, label_chunks, batch_atoms: int = 50_000) -> int:
+    """structures.extxyz / .db of a run whose labels were written in chunks (a --scheduler run): the frames,
+    read again in order, each given its own rows' per-atom labels (rows of a frame are consecutive, in the
+    order of the frames); a frame without rows (unusable when described) is left out, as in memory. Holds one
+    batch of frames and one chunk of labels; returns the frames written."""
+    from types import SimpleNamespace
+
+    def flush(batch: list, written: int) -> int:
+        if batch:
+            described = SimpleNamespace(frames=[f for f, _ in batch], centers=[rows["atom"] for _, rows in batch])
+            write_atoms(folder, described, pd.concat([rows for _, rows in batch]), append=written > 0)
+        return written + len(batch)
+
+    groups = _frame_groups(label_chunks)
+    group, batch, written = next(groups, None), [], 0
+    for frame in frames:
+        if group is None:
+            break
+        if group[0] != (str(frame.source), int(frame.index)):
+            continue
+        batch.append((frame, group[1]))
+        group = next(groups, None)
+        if sum(len(f.atoms) for f, _ in batch) >= batch_atoms:
+            written, batch = flush(batch, written), []
+    return flush(batch, written)
+
+
+def _frame_groups(label_chunks):
+    """((structure, frame), rows) for each run of consecutive rows of one frame, across the chunks."""
+    carry = None
+    for chunk in label_chunks:
+        chunk = chunk if carry is None else pd.concat([carry, chunk], ignore_index=True)
+        keys = chunk["structure"].astype(str).to_numpy() + "\x1f" + chunk["frame"].astype(str).to_numpy()
+        bounds = [*np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]), len(chunk)]
+        for start, end in zip(bounds[:-2], bounds[1:-1]):
+            yield (str(chunk["structure"].iat[start]), int(chunk["frame"].iat[start])), chunk.iloc[start:end]
+        carry = chunk.iloc[bounds[-2]:]
+    if carry is not None and len(carry):
+        yield (str(carry["structure"].iat[0]), int(carry["frame"].iat[0])), carry
