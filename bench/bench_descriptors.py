@@ -37,14 +37,18 @@ PARAMS = {"sigma": 0.1, "n_max": 12, "l_max": 12, "species": ["Cu"], "periodic":
 
 def same_chunks_in_one_process(ours, structures, centers):
     """The batches n_jobs=2 hands its workers, run here one after the other, single-threaded as the workers are."""
-    from atomatlas.descriptors.base import _batches, _single_threaded
+    from functools import partial
+
+    from atomatlas.descriptors.base import _batches, _cost, _create_batch
+    from atomatlas.descriptors.workers import _single_threaded
 
     structures = list(structures)
     ours.prepare()
     tasks = list(ours._tasks(structures, centers))
     rows = []
-    for batch in _batches(tasks, structures, 2):
-        rows += _single_threaded(ours, [structures[s] for s, _ in batch], [c for _, c in batch])
+    for batch in _batches(tasks, [_cost(structures[s], c) for s, c in tasks], 2):
+        rows += _single_threaded(partial(_create_batch, ours), ([structures[s] for s, _ in batch],
+                                                                [c for _, c in batch]))
     return np.vstack([np.atleast_2d(r) for r in rows])
 
 

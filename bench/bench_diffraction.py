@@ -30,11 +30,11 @@ def main() -> None:
     structures = generate(per_class, seed=0)
     atoms = np.mean([len(s) for s in structures])
     fast = Fingerprinter()
-    fast(structures[:2])  # warm up form-factor tables
+    fast.create(structures[:2])  # warm up form-factor tables
     direct = rate(lambda batch: [reference_fingerprint(a, dtype=np.float32) for a in batch], structures)
-    one = rate(lambda batch: fast(batch, n_jobs=1), structures)
-    fast(structures[:16], n_jobs=2)  # start the worker processes
-    two = rate(lambda batch: fast(batch, n_jobs=2), structures)
+    one = rate(lambda batch: fast.create(batch, n_jobs=1), structures)
+    fast.create(structures[:16], n_jobs=2)  # start the worker processes
+    two = rate(lambda batch: fast.create(batch, n_jobs=2), structures)
     print(f"{len(structures)} structures, {atoms:.0f} atoms on average")
     print(f"direct per-pixel sum, float32, 1 core : {direct:7.1f} structures/s")
     print(f"atomatlas, 1 core                      : {one:7.1f} structures/s  ({one / direct:.2f}x direct)")

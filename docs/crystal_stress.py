@@ -33,7 +33,7 @@ def ensemble_answers(structures):
     from atomatlas.learn import crystal_ensemble
 
     model, _ = crystal_ensemble.load(shipped_model_dir())
-    proba, uncertainty, _ = model.predict(StructureOrder()(structures, n_jobs=2))
+    proba, uncertainty, _ = model.predict(StructureOrder().create(structures, n_jobs=2))
     return proba[:, model.in_class()], uncertainty  # the crystal classes; `outside` shows in the uncertainty
 
 

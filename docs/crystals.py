@@ -128,7 +128,7 @@ def unsupervised_table(structures, X: np.ndarray, y: np.ndarray) -> tuple[pd.Dat
     kpca = KernelPCA(50, kernel="poly", random_state=0).fit_transform(flat)
     soap = StandardScaler().fit_transform(averaged_soap(structures))
     soap_pca = PCA(20, random_state=0).fit_transform(soap)
-    order = StandardScaler().fit_transform(StructureOrder()(structures, n_jobs=2))  # classify's descriptor
+    order = StandardScaler().fit_transform(StructureOrder().create(structures, n_jobs=2))  # classify's descriptor
     order_pca = PCA(20, random_state=0).fit_transform(order)
     models = {}
 

@@ -200,8 +200,8 @@ def slow_structures(tmp_path):
 @pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_sigterm_and_ctrl_c_leave_nothing_and_stop_the_workers(tmp_path, slow_structures, signum, status):
     token = f"ATOMATLAS_TEST_{uuid.uuid4().hex}"
-    run = _atomatlas("environments", slow_structures, "--n-jobs", "2", "--no-cache", "--out", "o", cwd=tmp_path,
-                     env={token: "1"})
+    run = _atomatlas("environments", slow_structures, "--descriptor", "soap", "--n-jobs", "2", "--no-cache",
+                     "--out", "o", cwd=tmp_path, env={token: "1"})  # SOAP: worker processes (local_order: threads)
     assert _wait_for(lambda: len(_processes_with(token)) >= 3), "the workers never started"
     run.send_signal(signum)
     assert run.wait(timeout=60) == status, run.stderr.read()  # the reason, when the run ended otherwise
@@ -212,8 +212,8 @@ def test_sigterm_and_ctrl_c_leave_nothing_and_stop_the_workers(tmp_path, slow_st
 
 def test_workers_do_not_outlive_a_killed_run(tmp_path, slow_structures):
     token = f"ATOMATLAS_TEST_{uuid.uuid4().hex}"
-    run = _atomatlas("environments", slow_structures, "--n-jobs", "2", "--no-cache", "--out", "o", cwd=tmp_path,
-                     env={token: "1"})
+    run = _atomatlas("environments", slow_structures, "--descriptor", "soap", "--n-jobs", "2", "--no-cache",
+                     "--out", "o", cwd=tmp_path, env={token: "1"})  # SOAP: worker processes (local_order: threads)
     assert _wait_for(lambda: len(_processes_with(token)) >= 3), "the workers never started"
     run.kill()
     run.wait(timeout=30)

@@ -63,7 +63,7 @@ def check_input_unchanged(descriptor, atoms):
 
 def check_n_jobs(descriptor, atoms, centers=None):
     """Enough copies of the structure that the work is split over processes, then compare."""
-    copies = [atoms] * (2 + 2000 // max(len(atoms), 1))
+    copies = [atoms] * (2 + max(2000, descriptor.min_parallel) // max(len(atoms), 1))
     one = _rows(descriptor, copies, n_jobs=1)
     two = _rows(descriptor, copies, n_jobs=2)
     assert np.array_equal(one, two), f"{descriptor.name}: n_jobs=2 gives different numbers than n_jobs=1"

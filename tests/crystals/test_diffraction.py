@@ -75,6 +75,7 @@ def test_bragg_peaks_sit_on_the_analytic_reciprocal_lattice(crystal, allowed, fo
 
 def test_batch_and_processes_agree():
     structures = [_rotated_supercell("Cu", "fcc", 3.6, s) for s in range(9)]
+    assert sum(map(len, structures)) >= Fingerprinter.min_parallel  # enough work for the worker processes
     one = fingerprints(structures, n_jobs=1)
     two = fingerprints(structures, n_jobs=2)
     assert one.shape == (9, 3, 64, 64) and one.dtype == np.float32

@@ -183,7 +183,7 @@ def test_the_shipped_ensemble_is_what_train_crystal_ensemble_makes_of_its_calibr
                                           if k in training})
     calibration = _generated(settings, settings.calibration_per_class, training["seed"] + 1000)
     assert len(calibration) == training["n_calibration"]
-    proba, uncertainty, novelty = model.predict(StructureOrder()(calibration, n_jobs=2))
+    proba, uncertainty, novelty = model.predict(StructureOrder().create(calibration, n_jobs=2))
     truth = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in calibration])
     assert (proba.argmax(1) == truth).mean() == pytest.approx(training["calibration_accuracy"], abs=1e-12)
     assert (uncertainty > 0.5).mean() == pytest.approx(training["calibration_unknown"], abs=1e-12)

@@ -120,10 +120,11 @@ def test_many_probe_points_split_over_processes(name, crystal):
     from atomatlas.descriptors.base import CHUNK
 
     descriptor = make_descriptor(name, SMALL[name]).fit([crystal])
-    points = np.random.default_rng(2).uniform(0, 1, (CHUNK + 500, 3)) @ np.asarray(crystal.cell)
+    n = max(CHUNK, descriptor.min_parallel) + 500  # enough work for the workers
+    points = np.random.default_rng(2).uniform(0, 1, (n, 3)) @ np.asarray(crystal.cell)
     one = descriptor.create(crystal, centers=points, n_jobs=1)
     two = descriptor.create(crystal, centers=points, n_jobs=2)
-    assert one.shape == (CHUNK + 500, descriptor.get_number_of_features()) and np.array_equal(one, two)
+    assert one.shape == (n, descriptor.get_number_of_features()) and np.array_equal(one, two)
     assert np.array_equal(one[:10], descriptor.create(crystal, centers=points[:10]))
 
 

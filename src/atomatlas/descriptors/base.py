@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from functools import partial
 
 import numpy as np
 
+from atomatlas.descriptors.workers import map_ordered
 from atomatlas.errors import AtlasError
 
 # Centres per task: small enough for a live progress bar and an even load, large enough
@@ -28,13 +30,16 @@ class Descriptor(ABC):
     periodic = False
     averaged = False  # one row per structure instead of per centre
     uses_species = True  # False: every element looks alike (no species list needed)
+    pool = "processes"  # or "threads", for work that releases the GIL (descriptors/workers.py)
+    min_parallel = 2 * CHUNK  # centres (atoms): less work is done here whatever n_jobs says (workers cost more)
 
     def __init__(self, **params):
         self.params = params
 
     # -- the public interface (DScribe's convention)
     def create(self, system, centers=None, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
-        """Rows for every centre of every structure, in order (structures, then centres)."""
+        """Rows for every centre of every structure, in order (structures, then centres): shape
+        (rows, *:meth:`row_shape`); one row per structure when the descriptor is ``averaged``."""
         structures = [system] if _is_atoms(system) else list(system)
         if centers is not None and _is_atoms(system):
             centers = [centers]
@@ -45,27 +50,25 @@ class Descriptor(ABC):
             self.check_structure(atoms, f"structure {i}")
         self.prepare()  # build the (costly) model once here; workers receive it ready-made
         tasks = list(self._tasks(structures, centers))
-        batches = _batches(tasks, structures, n_jobs)
-        bar = _progress_bar(sum(_size(structures[s], c) for s, c in tasks), progress, self.name)
+        costs = [_cost(structures[s], c) for s, c in tasks]
+        n_jobs = n_jobs if sum(costs) >= self.min_parallel else 1
+        batches = _batches(tasks, costs, n_jobs)
+        bar = _progress_bar(sum(self._shown(structures[s], c) for s, c in tasks), progress, self.name,
+                            "structure" if self.averaged else "centre")
+        work = [([structures[s] for s, _ in batch], [c for _, c in batch]) for batch in batches]
         rows = []
-        if n_jobs == 1 or len(batches) == 1:
-            for batch in batches:
-                rows += self._create_many([structures[s] for s, _ in batch], [c for _, c in batch])
-                bar.update(sum(_size(structures[s], c) for s, c in batch))
-        else:
-            from joblib import delayed
-
-            from atomatlas.descriptors.workers import parallel
-
-            done = parallel(n_jobs, return_as="generator")(
-                delayed(_single_threaded)(self, [structures[s] for s, _ in batch], [c for _, c in batch])
-                for batch in batches)
-            for batch, batch_rows in zip(batches, done):  # in order, as each batch finishes
-                rows += batch_rows
-                bar.update(sum(_size(structures[s], c) for s, c in batch))
+        done = map_ordered(partial(_create_batch, self), work, n_jobs, self.pool)
+        for batch, batch_rows in zip(batches, done):  # in order, as each batch finishes
+            rows += batch_rows
+            bar.update(sum(self._shown(structures[s], c) for s, c in batch))
         bar.close()
-        rows = [np.atleast_2d(r) for r in rows]
-        return np.vstack(rows) if rows else np.empty((0, self.get_number_of_features()))
+        shape = self.row_shape()
+        rows = [np.asarray(r).reshape((-1, *shape)) for r in rows]
+        return np.concatenate(rows) if rows else np.empty((0, *shape))
+
+    def row_shape(self) -> tuple[int, ...]:
+        """The shape of one row: (features,) but for fingerprints that are images."""
+        return (self.get_number_of_features(),)
 
     def prepare(self) -> None:
         """Build whatever is costly and shared by all structures (DScribe objects)."""
@@ -130,6 +133,10 @@ class Descriptor(ABC):
                              "add a cell and pbc, or pass --param periodic=false.")
 
     # -- work splitting
+    def _shown(self, atoms, centers) -> int:
+        """A task's share of the progress bar: its centres, or 1 for a structure's one row."""
+        return 1 if self.averaged else _cost(atoms, centers)
+
     def _tasks(self, structures, centers):
         """(structure index, centres) pairs of at most CHUNK centres each, in order.
 
@@ -182,12 +189,9 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
 
-def _single_threaded(descriptor: Descriptor, structures, centers) -> list:
-    """Run a batch in a worker process: one process per core, so no BLAS threads on top."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return descriptor._create_many(structures, centers)
+def _create_batch(descriptor: Descriptor, batch) -> list:
+    structures, centers = batch
+    return descriptor._create_many(structures, centers)
 
 
 def _versions() -> dict:
@@ -208,21 +212,21 @@ def _is_atoms(system) -> bool:
     return hasattr(system, "get_chemical_symbols") and hasattr(system, "positions")
 
 
-def _size(atoms, centers) -> int:
+def _cost(atoms, centers) -> int:
+    """A task's share of the work: its centres (every atom when none are given)."""
     return len(atoms) if centers is None else len(centers)
 
 
-def _batches(tasks, structures, n_jobs: int) -> list[list]:
+def _batches(tasks, sizes, n_jobs: int) -> list[list]:
     """Consecutive tasks grouped into batches of about CHUNK centres (many small structures).
 
     Batches are kept small enough that every process gets at least two.
     """
-    total = sum(_size(structures[s], c) for s, c in tasks)
-    target = max(1, min(CHUNK, total // (2 * n_jobs)))
+    target = max(1, min(CHUNK, sum(sizes) // (2 * n_jobs)))
     batches, current, size = [], [], 0
-    for s, c in tasks:
-        current.append((s, c))
-        size += _size(structures[s], c)
+    for task, task_size in zip(tasks, sizes):
+        current.append(task)
+        size += task_size
         if size >= target:
             batches.append(current)
             current, size = [], 0
@@ -239,10 +243,10 @@ class _NoBar:
         pass
 
 
-def _progress_bar(total: int, progress: bool, name: str):
-    """A tqdm bar over centres (shown on a terminal only), or a stand-in that does nothing."""
+def _progress_bar(total: int, progress: bool, name: str, unit: str):
+    """A tqdm bar over centres or structures (shown on a terminal only), or a stand-in that does nothing."""
     if not progress:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"{name} descriptors", unit="centre", leave=False, disable=None)
+    return tqdm(total=total, desc=f"{name} descriptors", unit=unit, leave=False, disable=None)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from atomatlas.descriptors.base import Descriptor
 from atomatlas.errors import AtlasError
 
 DEFAULTS = {"n_pixels": 64, "pixel_size": 0.4e-3, "distance": 0.1, "wavelength": 5.0e-12, "r_min": 10.0,
@@ -157,8 +158,9 @@ def reference_fingerprint(atoms, dtype=np.float64, **params) -> np.ndarray:
     return _normalise(channels.reshape(3, n, n))
 
 
-class Fingerprinter:
-    """Fast fingerprints with fixed detector settings: ``Fingerprinter()(atoms_list, n_jobs=2)``.
+class Fingerprinter(Descriptor):
+    """Fast fingerprints with fixed detector settings: ``Fingerprinter().create(atoms_list, n_jobs=2)``, one
+    (3, n, n) image per structure (:meth:`row_shape`), or ``one(atoms)``.
 
     Only the pixels the mask keeps are evaluated (about 60% of the detector). The six
     rotations act on q instead of the atoms, so one (pixels x 3) @ (3 x atoms) product per
@@ -166,11 +168,16 @@ class Fingerprinter:
     multiplies one cosine and one sine sum per pixel. Float32 throughout.
     """
 
+    name = "diffraction"
+    averaged = True  # one image per structure
+    uses_species = False  # every element is lit by its own form factor: no species list to fix
+    min_parallel = 1000  # atoms: each costs a sum over some 15,000 phases, so workers pay off sooner
+
     def __init__(self, **params):
         unknown = set(params) - set(DEFAULTS)
         if unknown:
             raise AtlasError(f"unknown diffraction parameter {sorted(unknown)[0]!r}; allowed: {sorted(DEFAULTS)}.")
-        self.params = {**DEFAULTS, **params}
+        super().__init__(**{**DEFAULTS, **params})
         geometry = detector(**self.params)
         self.keep = geometry["keep"]
         q = geometry["q"][self.keep]
@@ -212,36 +219,16 @@ class Fingerprinter:
         channels[:, self.keep] = intensity[0::2] + intensity[1::2]
         return _normalise(channels.reshape(3, self.n_pixels, self.n_pixels))
 
-    def __call__(self, structures, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
-        """Fingerprints of many structures: shape (n, 3, n_pixels, n_pixels), float32."""
-        structures = list(structures)
-        if n_jobs == 1 or len(structures) < 8:
-            iterator = _progress(structures, progress)
-            return np.stack([self.one(atoms) for atoms in iterator]) if structures else \
-                np.empty((0, 3, self.n_pixels, self.n_pixels), np.float32)
-        from joblib import delayed
+    def row_shape(self) -> tuple[int, ...]:
+        return (3, self.n_pixels, self.n_pixels)
 
-        from atomatlas.descriptors.workers import parallel
+    def feature_names(self) -> list[str]:
+        return [f"{axis}_{i}_{j}" for axis in CHANNEL_AXES for i in range(self.n_pixels) for j in range(self.n_pixels)]
 
-        chunks = np.array_split(np.arange(len(structures)), max(n_jobs * 4, 1))
-        parts = parallel(n_jobs)(delayed(_chunk)(self.params, [structures[i] for i in chunk])
-                                        for chunk in _progress(chunks, progress) if len(chunk))
-        return np.concatenate(parts)
-
-
-def _chunk(params: dict, structures) -> np.ndarray:
-    maker = Fingerprinter(**params)
-    return np.stack([maker.one(atoms) for atoms in structures])
-
-
-def _progress(items, show: bool):
-    if not show:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc="diffraction fingerprints", leave=False)
+    def _create_one(self, atoms, centers) -> np.ndarray:
+        return self.one(atoms)
 
 
 def fingerprints(structures, n_jobs: int = 1, progress: bool = False, **params) -> np.ndarray:
     """Fingerprints of many structures with the paper's detector (or ``params``): (n, 3, 64, 64)."""
-    return Fingerprinter(**params)(structures, n_jobs=n_jobs, progress=progress)
+    return Fingerprinter(**params).create(list(structures), n_jobs=n_jobs, progress=progress)

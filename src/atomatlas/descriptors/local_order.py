@@ -93,10 +93,24 @@ def _order(unit: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=2).reshape(len(unit), -1)
 
 
-class LocalOrder:
-    """``per_atom(atoms) -> (n_atoms, N_FEATURES)``; see the module docstring."""
+class LocalOrder(Descriptor):
+    """``per_atom(atoms) -> (n_atoms, N_FEATURES)`` (see the module docstring), and the Descriptor interface
+    (``--descriptor local_order``): per atom, any species.
 
+    No parameters: the features are those of ``identify``'s model, so a discovery run's clusters can be named by
+    its labels without describing the atoms twice. Probe points (``surface_grid``) are refused: the features are
+    made from an atom's own neighbours.
+    """
+
+    name = "local_order"
+    uses_species = False  # geometric: every element looks alike
+    pool = "threads"  # freud's neighbour query and numpy's products release the GIL: no copies of the frames
+    DEFAULTS = {"species": None}
     settings = SETTINGS
+
+    def __init__(self, species=None):
+        super().__init__(species=species)
+        self.species = list(species) if species else None
 
     def per_atom(self, atoms) -> np.ndarray:
         check_atoms(atoms)
@@ -114,23 +128,6 @@ class LocalOrder:
         neighbours = pairs.point_indices.reshape(n, NEIGHBOURS)[:, :AVERAGED_OVER] % n  # images of repeated cells
         return np.concatenate([own, own[neighbours].mean(axis=1)], axis=1)
 
-
-class LocalOrderDescriptor(Descriptor):
-    """:class:`LocalOrder` behind the Descriptor interface (``--descriptor local_order``): per atom, any species.
-
-    No parameters: the features are those of ``identify``'s model, so a discovery run's clusters can be named by
-    its labels without describing the atoms twice. Probe points (``surface_grid``) are refused: the features are
-    made from an atom's own neighbours.
-    """
-
-    name = "local_order"
-    uses_species = False  # geometric: every element looks alike
-    DEFAULTS = {"species": None}
-
-    def __init__(self, species=None):
-        super().__init__(species=species)
-        self.species = list(species) if species else None
-
     def feature_names(self) -> list[str]:
         return feature_names()
 
@@ -145,7 +142,7 @@ class LocalOrderDescriptor(Descriptor):
         if centers is not None and np.asarray(centers).ndim == 2:
             raise AtlasError("descriptor 'local_order' describes atoms, not probe points; use --descriptor soap "
                              "with --centers surface_grid.")
-        rows = LocalOrder().per_atom(atoms)
+        rows = self.per_atom(atoms)
         return rows if centers is None else rows[np.asarray(centers, dtype=int)]
 
     def _tasks(self, structures, centers):

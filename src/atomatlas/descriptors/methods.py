@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from atomatlas.descriptors.acsf import ACSF
 from atomatlas.descriptors.base import Descriptor
-from atomatlas.descriptors.local_order import LocalOrderDescriptor
+from atomatlas.descriptors.local_order import LocalOrder
 from atomatlas.descriptors.rdf import RDF
 from atomatlas.descriptors.soap import SOAP
 from atomatlas.learn.registry import Registry
@@ -15,7 +15,7 @@ DESCRIPTORS.add("soap", "smooth overlap of atomic positions (DScribe)", SOAP, de
 DESCRIPTORS.add("acsf", "atom-centred symmetry functions G2/G4 (DScribe)", ACSF, defaults=ACSF.DEFAULTS,
                 seeded=False)
 DESCRIPTORS.add("local_order", "scale-free local order of identify: neighbour distances and Steinhardt q_l",
-                LocalOrderDescriptor, defaults=LocalOrderDescriptor.DEFAULTS, seeded=False)
+                LocalOrder, defaults=LocalOrder.DEFAULTS, seeded=False)
 DESCRIPTORS.add("rdf", "Gaussian-smeared radial distribution histogram (cheap)", RDF, defaults=RDF.DEFAULTS,
                 seeded=False)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from atomatlas.descriptors import local_order
+from atomatlas.descriptors.base import Descriptor
 from atomatlas.descriptors.local_order import N_FEATURES as ATOM_FEATURES
 from atomatlas.descriptors.local_order import SETTINGS as ATOM_SETTINGS
 from atomatlas.descriptors.local_order import LocalOrder
@@ -50,13 +52,20 @@ def inner_atoms(atoms) -> np.ndarray:
     return inside if len(inside) >= 8 else np.argsort(-depth)[:max(8, len(positions) // 10)]
 
 
-class StructureOrder:
-    """``one(atoms)`` or ``(structures)`` -> vectors of length :meth:`n_features`."""
+class StructureOrder(Descriptor):
+    """One row per structure (``create(structures, n_jobs=2)``), of :data:`N_FEATURES` columns; ``one(atoms)`` for one."""
 
+    name = "structure_order"
+    averaged = True
+    uses_species = False  # geometric: every element looks alike
     settings = SETTINGS
 
     def n_features(self) -> int:
         return N_FEATURES
+
+    def feature_names(self) -> list[str]:
+        atom = local_order.feature_names()
+        return [f"mean_of_{name}" for name in atom] + [f"std_of_{name}" for name in atom]
 
     def one(self, atoms) -> np.ndarray:
         X = LocalOrder().per_atom(atoms)
@@ -64,30 +73,5 @@ class StructureOrder:
             X = X[inner_atoms(atoms)]
         return np.concatenate([X.mean(axis=0), X.std(axis=0)])
 
-    def __call__(self, structures, n_jobs: int = 1, progress: bool = False) -> np.ndarray:
-        """Vectors of many structures: shape (n, n_features); chunks go to worker processes."""
-        structures = list(structures)
-        if not structures:
-            return np.empty((0, self.n_features()))
-        if n_jobs == 1 or len(structures) < 16:
-            return np.stack([self.one(atoms) for atoms in _progress(structures, progress)])
-        from joblib import delayed
-
-        from atomatlas.descriptors.workers import parallel
-
-        chunks = [c for c in np.array_split(np.arange(len(structures)), n_jobs * 4) if len(c)]
-        parts = parallel(n_jobs)(delayed(_chunk)([structures[i] for i in chunk]) for chunk in _progress(chunks, progress))
-        return np.concatenate(parts)
-
-
-def _chunk(structures) -> np.ndarray:
-    maker = StructureOrder()
-    return np.stack([maker.one(atoms) for atoms in structures])
-
-
-def _progress(items, show: bool):
-    if not show:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc="structure order", leave=False)
+    def _create_one(self, atoms, centers) -> np.ndarray:
+        return self.one(atoms)

@@ -1,8 +1,14 @@
-"""Worker processes for descriptor work that end with the run that started them.
+"""The one way descriptor work is spread over this machine's cores: :func:`map_ordered`.
+
+Every descriptor's ``create(..., n_jobs)`` (DScribe's ``create_parallel``) and identify's
+labelling go through it. Work goes to processes (joblib's loky), or to threads where the
+work releases the GIL (freud's neighbour query and numpy's matrix products: no copies of the
+frames). Either way each worker keeps one BLAS thread, else the workers' BLAS pools fight
+over the cores, and results come back in order as each finishes.
 
 joblib's loky workers keep running when their parent is killed outright (SIGKILL, an
-out-of-memory kill): they finish their task and then idle for minutes. Each worker here
-starts a watchdog thread that exits the worker as soon as its parent process is gone.
+out-of-memory kill): they finish their task and then idle for minutes. Each worker process
+here starts a watchdog thread that exits it as soon as its parent process is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import threading
 import time
 
 WATCH_INTERVAL = 0.5  # seconds between checks of the parent
+POOLS = ("processes", "threads")
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -24,9 +31,34 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="atomatlas-parent-watch", daemon=True).start()
 
 
-def parallel(n_jobs: int, **kwargs):
-    """A ``joblib.Parallel`` on loky whose workers exit when this process dies."""
-    from joblib import Parallel, parallel_config
+def map_ordered(function, items, n_jobs: int = 1, pool: str = "processes"):
+    """``function(item)`` for every item, yielded in order; on ``n_jobs`` workers of ``pool`` when ``n_jobs > 1``.
 
+    One item or ``n_jobs == 1`` calls ``function`` here, unchanged. ``function`` must be picklable for processes
+    (a module-level function or a ``functools.partial`` of one).
+    """
+    if pool not in POOLS:
+        raise ValueError(f"pool must be one of {POOLS}, not {pool!r}")
+    items = list(items)
+    if n_jobs == 1 or len(items) <= 1:
+        yield from (function(item) for item in items)
+        return
+    from joblib import Parallel, delayed, parallel_config
+    from threadpoolctl import threadpool_limits
+
+    if pool == "threads":
+        with threadpool_limits(1, user_api="blas"):
+            yield from Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+                delayed(function)(item) for item in items)
+        return
     with parallel_config(backend="loky", initializer=_exit_with_parent, initargs=(os.getpid(),)):
-        return Parallel(n_jobs=n_jobs, **kwargs)
+        run = Parallel(n_jobs=n_jobs, return_as="generator")
+    yield from run(delayed(_single_threaded)(function, item) for item in items)
+
+
+def _single_threaded(function, item):
+    """One task in a worker process: one process per core, so no BLAS threads on top."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return function(item)

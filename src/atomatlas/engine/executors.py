@@ -67,7 +67,8 @@ class LocalExecutor:
         from tqdm.auto import tqdm
 
         results = []
-        with tqdm(desc=desc, unit=" frames", leave=False, disable=not progress, delay=BAR_DELAY) as bar:
+        with tqdm(desc=desc, unit=" frames", leave=False, disable=None if progress else True,
+                  delay=BAR_DELAY) as bar:
             for part, batch in enumerate(batches):
                 done = finished(batch, part) if finished is not None else None
                 results.append(done if done is not None else step(batch, *shared, part_path(part)))
@@ -105,7 +106,8 @@ class DaskExecutor:
                 for future in done:
                     results[pending.pop(future)] = future.result()
 
-        with tqdm(desc=desc, unit=" frames", leave=False, disable=not progress, delay=BAR_DELAY) as bar:
+        with tqdm(desc=desc, unit=" frames", leave=False, disable=None if progress else True,
+                  delay=BAR_DELAY) as bar:
             for part, batch in enumerate(batches):
                 done = finished(batch, part) if finished is not None else None
                 if done is not None:

@@ -224,7 +224,7 @@ def classify_part(frames: list, model, meta: dict, n_jobs: int, path=None) -> tu
     used = _usable_frames(frames, skipped)
     if not used:
         return pd.DataFrame(), skipped
-    return _ensemble_rows(used, StructureOrder()([f.atoms for f in used], n_jobs=n_jobs), model, meta), skipped
+    return _ensemble_rows(used, StructureOrder().create([f.atoms for f in used], n_jobs=n_jobs), model, meta), skipped
 
 
 def _ensemble_predictions(settings: CrystalClasses, model_dir: Path, skipped: list, progress: bool, dask):

@@ -100,8 +100,8 @@ def train(config: TrainEnsembleRun, out, *, overwrite: bool = False, progress: b
     calibration = _generated(settings, settings.calibration_per_class, seed + 1000)
     outside = _outside(settings.outside, seed + 2000)
     describe = StructureOrder()
-    X = describe(structures + outside, n_jobs=settings.n_jobs, progress=progress)
-    X_calibration = describe(calibration, n_jobs=settings.n_jobs, progress=progress)
+    X = describe.create(structures + outside, n_jobs=settings.n_jobs, progress=progress)
+    X_calibration = describe.create(calibration, n_jobs=settings.n_jobs, progress=progress)
     classes = list(CLASSES) + ([crystal_ensemble.OUTSIDE] if outside else [])
     y = np.array([CLASSES.index(atoms.info["crystal_class"]) for atoms in structures] + [len(CLASSES)] * len(outside))
     describe_seconds = time.perf_counter() - start

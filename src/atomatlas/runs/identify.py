@@ -78,25 +78,18 @@ class IdentifyRun(RunHeader):
 
 
 def described(frames, n_jobs: int = 1, then=None):
-    """Every frame's per-atom vectors (or ``then(vectors)``), in order; frames are shared among
-    ``n_jobs`` threads (freud and numpy release the GIL, so threads need no copies of the frames;
-    BLAS keeps one thread each, else two threads' BLAS pools fight over the cores)."""
-    from joblib import Parallel, delayed
-    from threadpoolctl import threadpool_limits
-
+    """Every frame's per-atom vectors (or ``then(vectors)``), in order; frames are shared among ``n_jobs``
+    threads of the descriptors' one pool (local_order's neighbour query and matrices release the GIL)."""
     from atomatlas.descriptors.local_order import LocalOrder
+    from atomatlas.descriptors.workers import map_ordered
 
     describe = LocalOrder()
 
     def one(atoms):
-        return describe.per_atom(atoms) if then is None else then(describe.per_atom(atoms))
+        rows = describe.per_atom(atoms)
+        return rows if then is None else then(rows)
 
-    if n_jobs == 1 or len(frames) == 1:
-        yield from (one(atoms) for atoms in frames)
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield from Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-            delayed(one)(atoms) for atoms in frames)
+    yield from map_ordered(one, frames, n_jobs, describe.pool)
 
 
 def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):

@@ -63,7 +63,7 @@ def label_every_frame(config, folder: Path, fitted_X: np.ndarray, names: dict | 
     sink = _Sink(folder)
     late: list = []  # frames only the describing pass refuses (the fitted frames' species miss theirs)
     frames = iter_frames(frame_files(config.structures), config.structures.index, config.structures.format, [])
-    with tqdm(desc="labelling frames", unit="frame", disable=not progress) as bar:
+    with tqdm(desc="labelling frames", unit="frame", leave=False, disable=None if progress else True) as bar:
         for chunk in chunks(frames, lambda frame: len(frame.atoms), CHUNK_ATOMS):
             described = describe_frames(description, chunk, fitting=False, skipped=late, use_cache=False)
             rows = _label_rows(model, meta, described, names)
