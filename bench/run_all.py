@@ -63,12 +63,17 @@ BENCHES = [
      "model, files), with the shipped ensemble and with the diffraction CNN, and the ensemble through Dask on a "
      "running 2-worker LocalCluster. Target: >= 100 structures/s on 2 cores."),
     ("Per-atom structure", "bench_identify.py", [],
-     "`identify`'s labelling of 2048-atom fcc snapshots beside OVITO's Polyhedral Template Matching (needs the "
-     "`validate` extra, which `make bench` installs), then `identify` from a file of 100 snapshots to a run folder, "
-     "wall clock, in memory and through Dask on a running 2-worker LocalCluster. Target: >= 20,000 atoms/s on 2 "
-     "cores. Through Dask on one 2-core machine the client reading the file, the scheduler and both workers share "
-     "the cores and every chunk is pickled to a worker and written as parquet there: Dask pays off when the "
-     "workers are other machines' cores, not here."),
+     "`identify`'s labelling of 50 2048-atom fcc snapshots (102,400 atoms) beside OVITO's Polyhedral Template "
+     "Matching (needs the `validate` extra, which `make bench` installs), in process on frames already read; then "
+     "both as whole processes from the extxyz file to per-atom labels (`atomatlas identify --no-report` against "
+     "a script that imports OVITO, runs PTM with every structure type enabled and writes labels, positions and "
+     "RMSD to a CSV); then identify's api from the file to a run folder in memory and through Dask on a running "
+     "2-worker LocalCluster. Targets: >= 20,000 atoms/s on 2 cores, and at least PTM's speed both ways (issue "
+     "24). Then where identify's whole process spends its time, phase by phase (ASE reads and writes "
+     "the extxyz files, pandas labels.csv; OVITO reads and writes in C++). Labelling runs on threads: worker processes label 1.1-1.5x faster once started, but start a second or "
+     "more later. Through Dask on one 2-core machine the client reading the file, the scheduler and both "
+     "workers share the cores and every chunk is pickled to a worker and written as parquet there: Dask pays off "
+     "when the workers are other machines' cores, not here."),
     ("Report", "bench_report.py", [],
      "The demo with and without report.html (and its predict folder's), the median of three each, then the size and "
      "build time of a report of 10^5 points. Target: the ratio at most 1.10."),

@@ -30,14 +30,14 @@ def test_q_l_equal_freud_steinhardt_where_a_shell_ends_between_neighbour_shells(
     ours = X[:, ORDER].reshape(len(atoms), len(SHELLS), 11)
     box, points = _system(atoms)
     steinhardt = freud.order.Steinhardt(list(range(2, 13)))
-    steinhardt.compute((box, points), neighbors={"num_neighbors": 12, "exclude_ii": True})
+    steinhardt.compute((box.freud(), points), neighbors={"num_neighbors": 12, "exclude_ii": True})
     clear = X[:, 12] - X[:, 11] > 0.2  # the 12th and 13th neighbour far apart: weights are 0 or 1
     assert clear.mean() > 0.9
     np.testing.assert_allclose(ours[clear, SHELLS.index(12)], steinhardt.particle_order[clear], atol=2e-4)
     for name, a, shell in (("Fe", 2.87, 8), ("Fe", 2.87, 14), ("Po", 3.35, 6), ("Si", 5.43, 4)):
         crystal = bulk(name, a=a, cubic=True).repeat(3)
         box, points = _system(crystal)
-        steinhardt.compute((box, points), neighbors={"num_neighbors": shell, "exclude_ii": True})
+        steinhardt.compute((box.freud(), points), neighbors={"num_neighbors": shell, "exclude_ii": True})
         found = LocalOrder().per_atom(crystal)[:, ORDER].reshape(len(crystal), len(SHELLS), 11)[:, SHELLS.index(shell)]
         expected = steinhardt.particle_order[:len(crystal)]  # the cell was repeated: its own atoms come first
         np.testing.assert_allclose(found, expected, atol=2 * FLOAT32)  # both in float32
@@ -116,3 +116,29 @@ def test_a_left_handed_cell_describes_the_same_atoms_as_the_right_handed_one(pbc
     assert np.linalg.det(left.cell) < 0
     # float32 points in a box placed differently round the atoms: equal to rounding
     np.testing.assert_allclose(LocalOrder().per_atom(left), LocalOrder().per_atom(right), atol=1e-4)
+
+
+@pytest.mark.parametrize("atoms", [
+    _thermal(bulk("Cu", "fcc", a=3.61, cubic=True).repeat(5)),
+    _thermal(bulk("Fe", "bcc", a=2.87, cubic=True).repeat((4, 5, 6)), sigma=0.05),
+    _thermal(fcc111("Al", size=(4, 4, 6), vacuum=8.0, orthogonal=True), sigma=0.03),  # a slab: vacuum along z
+], ids=["fcc box", "bcc box", "slab"])
+def test_the_k_d_tree_finds_freuds_neighbours_in_a_rectangular_box(atoms):
+    """Rectangular boxes go to scipy's tree (its query frees the GIL), sheared ones to freud: the same pairs."""
+    from atomatlas.descriptors import local_order
+
+    n = len(atoms)
+    box, points = _system(atoms)
+    assert not (box.xy or box.xz or box.yz)
+    tree, ours = local_order._tree_pairs(box, points, n), local_order._freud_pairs(box, points, n)
+    np.testing.assert_allclose(tree.distances, ours.distances, atol=1e-5)
+    assert np.array_equal(tree.point_indices, ours.point_indices)  # thermal: no two neighbours equidistant
+    np.testing.assert_allclose(tree.vectors, ours.vectors, atol=1e-5)
+
+
+def test_a_sheared_box_goes_to_freud(monkeypatch):
+    from atomatlas.descriptors import local_order
+
+    monkeypatch.setattr(local_order, "_tree_pairs", lambda *args: pytest.fail("the tree took a sheared box"))
+    atoms = _thermal(bulk("Cu", "fcc", a=3.61).repeat(6))  # the primitive cell: 60-degree angles
+    assert LocalOrder().per_atom(atoms).shape == (len(atoms), N_FEATURES)

@@ -24,11 +24,13 @@ Species are ignored (the classes are geometric). Its speed beside OVITO's PTM: b
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from atomatlas.descriptors.base import Descriptor
 from atomatlas.errors import AtlasError
-from atomatlas.io.neighbour_box import periodic_box
+from atomatlas.io.neighbour_box import periodic_box, tree_points
 
 NEIGHBOURS = 18  # the last of every tie a shell can end in: fcc's and hcp's 6 second neighbours, sc's 12
 SHELLS = (4, 6, 8, 12, 14)
@@ -41,7 +43,8 @@ SETTINGS = {"neighbours": NEIGHBOURS, "shells": list(SHELLS), "l": [2, L_MAX], "
 N_FEATURES = 2 * (NEIGHBOURS + len(SHELLS) * (L_MAX - 1))
 WIDTH = 6.0  # a periodic cell is repeated until it is this many bonds across in every direction
 VACUUM = 25.0  # A around clusters and slabs
-CHUNK = 20_000  # atoms per block of bond-cosine matrices (bounds memory on large frames)
+CHUNK = 1024  # atoms per block of bond-cosine matrices: its temporaries (1.3 MB each) stay in the cache,
+# which made the q_l 1.7x faster than blocks of 20,000 atoms, with the same numbers (bench/bench_identify.py)
 
 
 def _system(atoms):
@@ -60,18 +63,52 @@ def check_atoms(atoms) -> None:
         raise AtlasError("periodic in all directions but the cell is flat or missing: give three cell vectors.")
 
 
-def nearest_neighbours(atoms):
-    """freud's neighbour list of the :data:`NEIGHBOURS` nearest neighbours of every atom, sorted by distance (point
-    ``p`` of an image is atom ``p % len(atoms)``)."""
-    import freud
+class Pairs(NamedTuple):
+    """Every atom's :data:`NEIGHBOURS` nearest neighbours, atom after atom, each atom's sorted by distance (flat
+    arrays, as freud's neighbour list gives them); point ``p`` of an image is atom ``p % len(atoms)``."""
 
+    distances: np.ndarray  # (atoms * NEIGHBOURS,)
+    vectors: np.ndarray  # (atoms * NEIGHBOURS, 3): from the atom to its neighbour
+    point_indices: np.ndarray  # (atoms * NEIGHBOURS,)
+
+
+def nearest_neighbours(atoms) -> Pairs:
+    """The :data:`NEIGHBOURS` nearest neighbours of every atom. A rectangular box (most MD, and clusters in
+    vacuum) is searched with scipy's k-d tree, whose query releases the GIL, so identify's threads share the
+    cores; a sheared box with freud's, which handles any triclinic cell (both give the same pairs: tested)."""
     n = len(atoms)
     box, points = _system(atoms)
-    pairs = freud.locality.AABBQuery(box, points).query(
-        points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
-    if len(pairs.distances) != n * NEIGHBOURS:
+    pairs = _tree_pairs(box, points, n) if box.rectangular() else _freud_pairs(box, points, n)
+    if len(pairs.distances) != n * NEIGHBOURS or not np.isfinite(pairs.distances).all():
         raise AtlasError(f"could not find {NEIGHBOURS} neighbours of every atom; is the structure complete?")
     return pairs
+
+
+def _freud_pairs(box, points, n: int) -> Pairs:
+    import freud
+
+    found = freud.locality.AABBQuery(box.freud(), points).query(
+        points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
+    return Pairs(found.distances, found.vectors, found.point_indices)
+
+
+def _tree_pairs(box, points, n: int) -> Pairs:
+    """Pairs in a rectangular periodic box (freud's points are centred on the origin) from scipy's cKDTree."""
+    from scipy.spatial import cKDTree
+
+    lengths, inside = tree_points(box, points)
+    distances, indices = cKDTree(inside, boxsize=lengths).query(inside[:n], k=NEIGHBOURS + 1)
+    itself = indices[:, :1] == np.arange(n)[:, None]
+    if not itself.all():  # a duplicate atom came first: keep every row's own NEIGHBOURS others
+        keep = indices != np.arange(n)[:, None]
+        keep[keep.sum(axis=1) > NEIGHBOURS, -1] = False
+        distances, indices = distances[keep].reshape(n, NEIGHBOURS), indices[keep].reshape(n, NEIGHBOURS)
+    else:
+        distances, indices = distances[:, 1:], indices[:, 1:]
+    vectors = inside[indices] - inside[:n, None, :]
+    vectors -= lengths * np.round(vectors / lengths)  # the nearest image, as the tree measured it
+    return Pairs(distances.reshape(-1).astype(np.float32), vectors.reshape(-1, 3).astype(np.float32),
+                 indices.reshape(-1))
 
 
 def shell_weights(scaled: np.ndarray) -> np.ndarray:
@@ -104,7 +141,10 @@ class LocalOrder(Descriptor):
 
     name = "local_order"
     uses_species = False  # geometric: every element looks alike
-    pool = "threads"  # freud's neighbour query and numpy's products release the GIL: no copies of the frames
+    # threads, not processes: freud's neighbour query holds the GIL (it runs on its own TBB threads), so worker
+    # processes label 1.1-1.5x faster once started, but starting them costs a whole process a second or more
+    # (bench/bench_identify.py measures both ways)
+    pool = "threads"
     DEFAULTS = {"species": None}
     settings = SETTINGS
 
@@ -149,6 +189,13 @@ class LocalOrder(Descriptor):
         # one task per structure: an atom's features need every neighbour, so frames are not split
         for s in range(len(structures)):
             yield s, None if centers is None else centers[s]
+
+
+def per_atom_batch(frames, then=None) -> list:
+    """Each frame's :meth:`LocalOrder.per_atom` rows, or ``then(rows)``: one task of identify's labelling. It lives
+    here so that a worker process imports the descriptor, not the run that planned the task."""
+    describe = LocalOrder()
+    return [describe.per_atom(atoms) if then is None else then(describe.per_atom(atoms)) for atoms in frames]
 
 
 def feature_names() -> list[str]:

@@ -2,9 +2,9 @@
 
 Every descriptor's ``create(..., n_jobs)`` (DScribe's ``create_parallel``) and identify's
 labelling go through it. Work goes to processes (joblib's loky), or to threads where the
-work releases the GIL (freud's neighbour query and numpy's matrix products: no copies of the
-frames). Either way each worker keeps one BLAS thread, else the workers' BLAS pools fight
-over the cores, and results come back in order as each finishes.
+work releases the GIL (no copies of the inputs). Either way each worker keeps one BLAS
+thread (and a worker process one freud thread), else the workers' thread pools fight over
+the cores, and results come back in order as each finishes.
 
 joblib's loky workers keep running when their parent is killed outright (SIGKILL, an
 out-of-memory kill): they finish their task and then idle for minutes. Each worker process
@@ -57,8 +57,10 @@ def map_ordered(function, items, n_jobs: int = 1, pool: str = "processes"):
 
 
 def _single_threaded(function, item):
-    """One task in a worker process: one process per core, so no BLAS threads on top."""
+    """One task in a worker process: one process per core, so no BLAS or freud (TBB) threads on top."""
+    import freud
     from threadpoolctl import threadpool_limits
 
+    freud.parallel.set_num_threads(1)  # the worker's own: it ends with the pool
     with threadpool_limits(1):
         return function(item)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from atomatlas.errors import AtlasError
-from atomatlas.io.neighbour_box import periodic_box
+from atomatlas.io.neighbour_box import periodic_box, tree_pairs_within
 
 # Two atoms closer than this fraction of the sum of their covalent radii are a broken
 # structure (a duplicated atom, a wrong cell), not physics: 0.31 A for H-H, 1.32 A for Fe-Fe.
@@ -329,7 +329,6 @@ def shortest_lattice_vector(cell, pbc) -> float:
 
 def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:
     """Refuse empty frames, broken coordinates or cells, and overlapping atoms."""
-    import freud
     from ase.data import covalent_radii
 
     atoms = frame.atoms
@@ -343,9 +342,14 @@ def check_frame(frame: Frame, overlap: float = OVERLAP_FRACTION) -> None:
         reach = 2 * radii.max()
         box, points = periodic_box(atoms, vacuum=reach + 1.0, width=2 * reach + 1.0)  # freud: r_max < half the box
         n = len(atoms)
-        pairs = freud.locality.AABBQuery(box, points).query(
-            points[:n], {"r_max": reach, "exclude_ii": True}).toNeighborList()
-        i, j, d = pairs.query_point_indices, pairs.point_indices % n, pairs.distances
+        if box.rectangular():
+            i, j, d = tree_pairs_within(box, points, n, reach)
+        else:
+            import freud
+
+            pairs = freud.locality.AABBQuery(box.freud(), points).query(
+                points[:n], {"r_max": reach, "exclude_ii": True}).toNeighborList()
+            i, j, d = pairs.query_point_indices, pairs.point_indices % n, pairs.distances
         close = d < radii[i] + radii[j]
         if close.any():
             i, j, d = i[close], j[close], d[close]

@@ -27,26 +27,27 @@ config by its sections and checks it; :func:`run` writes its run folder.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from atomatlas.errors import AtlasError
-from atomatlas.runs import (classifier, crystal_classes, crystal_cnn, crystal_ensemble, described_parts, identify,
-                            label_few, on_sample, predict, predict_parts, segmentation, structures, tables)
 from atomatlas.runs.folder import RunResult, reports
 
-# kind -> (the section that marks it, config class, run function); checked in this order
+# kind -> (the section that marks it, "module:ConfigClass", "module:run function"); checked in this order. Each
+# kind's module is imported when a config of its kind is parsed or run, so a command imports only its own
+# (`atomatlas identify` needs neither scikit-learn nor matplotlib's table figures: it starts a second sooner).
 KINDS = {
-    "predict": ("predict", predict.PredictRun, predict.run),
-    "crystal classes": ("crystal_classes", crystal_classes.ClassifyRun, crystal_classes.classify),
-    "crystal cnn": ("crystal_cnn", crystal_cnn.TrainRun, crystal_cnn.train),
-    "crystal ensemble": ("crystal_ensemble", crystal_ensemble.TrainEnsembleRun, crystal_ensemble.train),
-    "identify": ("identify", identify.IdentifyRun, identify.run),  # in this process or on Dask workers
-    "identify model": ("identify_model", identify.TrainIdentifyRun, identify.train),
-    "segmentation": ("image", segmentation.SegmentationRun, segmentation.run),
-    "label few": ("label_few", label_few.LabelFewRun, label_few.run),
-    "table classifier": ((classifier.SECTION, classifier.OLD_SECTION), classifier.ClassifierRun, classifier.run),
-    "structures": ("structures", structures.StructureRun, structures.run),
-    "table": ("data", tables.TableRun, tables.run),
+    "predict": ("predict", "predict:PredictRun", "predict:run"),
+    "crystal classes": ("crystal_classes", "crystal_classes:ClassifyRun", "crystal_classes:classify"),
+    "crystal cnn": ("crystal_cnn", "crystal_cnn:TrainRun", "crystal_cnn:train"),
+    "crystal ensemble": ("crystal_ensemble", "crystal_ensemble:TrainEnsembleRun", "crystal_ensemble:train"),
+    "identify": ("identify", "identify:IdentifyRun", "identify:run"),  # in this process or on Dask workers
+    "identify model": ("identify_model", "identify:TrainIdentifyRun", "identify:train"),
+    "segmentation": ("image", "segmentation:SegmentationRun", "segmentation:run"),
+    "label few": ("label_few", "label_few:LabelFewRun", "label_few:run"),
+    "table classifier": (("table_classifier", "classify"), "classifier:ClassifierRun", "classifier:run"),
+    "structures": ("structures", "structures:StructureRun", "structures:run"),
+    "table": ("data", "tables:TableRun", "tables:run"),
 }
 # where each kind runs: the executors it takes ("dask": a [dask] section, --scheduler) and those on which it
 # keeps its finished chunks for --resume (engine/parts.py); the one place both options are accepted or refused
@@ -55,7 +56,23 @@ EXECUTORS = {"predict": ("local", "dask"), "crystal classes": ("local", "dask"),
 RESUMES = {"identify": ("local", "dask"), "predict": ("dask",), "structures": ("dask",)}
 # kinds whose [dask] run is a plan of its own (tables and structures fitted on a sample of the rows:
 # runs/on_sample.py; new rows labelled partition by partition or chunk by chunk: runs/predict_parts.py)
-ON_DASK = {"table": on_sample.run_table, "structures": described_parts.run, "predict": predict_parts.run}
+ON_DASK = {"table": "on_sample:run_table", "structures": "described_parts:run", "predict": "predict_parts:run"}
+TASKS = ("cluster", "table_classifier", "classify", "label_few")  # a table run does one of these
+
+
+def resolve(name: str):
+    """The object ``"module:attribute"`` of atomatlas.runs names (importing the module)."""
+    module, attribute = name.split(":")
+    return getattr(importlib.import_module(f"atomatlas.runs.{module}"), attribute)
+
+
+def kind_of_config(config) -> str:
+    """The kind of a typed config, by its class (imports only the module it comes from)."""
+    where = f"{type(config).__module__.removeprefix('atomatlas.runs.')}:{type(config).__name__}"
+    for kind, (_, config_type, _) in KINDS.items():
+        if config_type == where:
+            return kind
+    raise TypeError(f"not a run config: {type(config).__name__}")
 
 
 def check_executor(kind: str, dask, resume: bool) -> None:
@@ -78,9 +95,9 @@ def kind_of(raw: dict) -> str:
         return "predict"
     present = [kind for kind, (marks, _, _) in KINDS.items() if kind != "predict"
                and any(mark in raw for mark in ((marks,) if isinstance(marks, str) else marks))]
-    tasks = [name for name in ("cluster", classifier.SECTION, classifier.OLD_SECTION, "label_few") if name in raw]
+    tasks = [name for name in TASKS if name in raw]
     if len(tasks) > 1:
-        raise AtlasError(f"config: give one of [cluster], [{classifier.SECTION}] or [label_few], not "
+        raise AtlasError(f"config: give one of [cluster], [table_classifier] or [label_few], not "
                          f"{' and '.join(tasks)}.")
     inputs = [name for name in ("image", "structures", "data") if name in raw]
     if len(inputs) > 1:
@@ -94,7 +111,7 @@ def parse(raw: dict, base: Path | None = None):
     """The checked, typed config of a raw one (a recipe, a config.toml, or what a command builds)."""
     kind = kind_of(raw)
     check_executor(kind, raw.get("dask"), resume=False)
-    return KINDS[kind][1].parse(raw, base)
+    return resolve(KINDS[kind][1]).parse(raw, base)
 
 
 def run(config, out, *, overwrite: bool = False, report: bool = True, base: Path | None = None,
@@ -106,13 +123,11 @@ def run(config, out, *, overwrite: bool = False, report: bool = True, base: Path
 
     if isinstance(config, dict):
         config = parse(config, base)
-    for kind, (_, config_type, run_function) in KINDS.items():
-        if type(config) is config_type:
-            check_executor(kind, getattr(config, "dask", None), resume)
-            if getattr(config, "dask", None) is not None and kind in ON_DASK:
-                run_function = ON_DASK[kind]
-            with reports(report), resuming(resume):
-                if run_function is label_few.run:
-                    return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
-                return run_function(config, out, overwrite=overwrite, progress=progress)
-    raise TypeError(f"not a run config: {type(config).__name__}")
+    kind = kind_of_config(config)
+    check_executor(kind, getattr(config, "dask", None), resume)
+    on_dask = getattr(config, "dask", None) is not None and kind in ON_DASK
+    run_function = resolve(ON_DASK[kind] if on_dask else KINDS[kind][2])
+    with reports(report), resuming(resume):
+        if kind == "label few":
+            return run_function(config, out, overwrite=overwrite, progress=progress, ask=ask)
+        return run_function(config, out, overwrite=overwrite, progress=progress)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, n
 from atomatlas.runs.structure_outputs import fractions
 
 STEM = "atom_ensemble"
+BATCH_ATOMS = 8192  # atoms per task of the pool: the model travels with each, so not one frame at a time
 CHUNK_ATOMS = 50_000  # atoms labelled per chunk (whole frames), in this process or on a worker
 
 
@@ -78,18 +80,16 @@ class IdentifyRun(RunHeader):
 
 
 def described(frames, n_jobs: int = 1, then=None):
-    """Every frame's per-atom vectors (or ``then(vectors)``), in order; frames are shared among ``n_jobs``
-    threads of the descriptors' one pool (local_order's neighbour query and matrices release the GIL)."""
-    from atomatlas.descriptors.local_order import LocalOrder
+    """Every frame's per-atom vectors (or ``then(vectors)``), in order; batches of about :data:`BATCH_ATOMS` atoms
+    go to ``n_jobs`` worker processes of the descriptors' one pool (``then`` travels with each batch)."""
+    from atomatlas.descriptors.local_order import LocalOrder, per_atom_batch
     from atomatlas.descriptors.workers import map_ordered
+    from atomatlas.engine.executors import chunks
 
-    describe = LocalOrder()
-
-    def one(atoms):
-        rows = describe.per_atom(atoms)
-        return rows if then is None else then(rows)
-
-    yield from map_ordered(one, frames, n_jobs, describe.pool)
+    size = min(BATCH_ATOMS, sum(map(len, frames)) // (2 * n_jobs))  # at least two batches per worker
+    batches = list(chunks(frames, len, max(size, 1)))
+    for rows in map_ordered(partial(per_atom_batch, then=then), batches, n_jobs, LocalOrder.pool):
+        yield from rows
 
 
 def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):
