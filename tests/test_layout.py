@@ -69,3 +69,16 @@ def test_the_project_tests_its_own_behaviour_more_than_scikit_learn_checks_it():
     ids = [line for line in listed if "::" in line]
     generic = [line for line in ids if "test_estimator_checks.py" in line]
     assert len(generic) > 100 and len(ids) - len(generic) >= len(generic), (len(ids), len(generic))
+
+
+def test_a_command_imports_only_its_own_kind_of_run():
+    """Run kinds load lazily (runs.KINDS names them), and a rectangular box needs no freud: identify on an MD box
+    imports neither scikit-learn nor freud (whose import pulls in matplotlib's pyplot)."""
+    script = ("import sys\n"
+              "from ase.build import bulk\n"
+              "import atomatlas.api, atomatlas.runs.identify\n"
+              "from atomatlas.descriptors.local_order import LocalOrder\n"
+              "LocalOrder().per_atom(bulk('Cu', 'fcc', a=3.61, cubic=True).repeat(4))\n"
+              "print(sorted(name for name in ('sklearn', 'freud', 'matplotlib.pyplot') if name in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
