@@ -131,6 +131,9 @@ def test_chemiscope_export_of_a_structure_run_reads_back(tmp_path):
     labels = pd.read_csv(result.path / "labels.csv")
     assert data["properties"]["cluster"]["values"] == labels["cluster"].astype(str).tolist()
     assert data["settings"]["map"]["x"]["property"] == "map_1"
+    assert data["meta"]["name"] == "run"  # the run folder's name (a loop over the properties once overwrote it)
+    raw = (result.path / "chemiscope.json.gz").read_bytes()
+    assert raw[4:8] == b"\0\0\0\0"  # no timestamp in the gzip header: the same run gives the same bytes
 
 
 def test_a_long_trajectory_without_a_map_shows_its_first_whole_frames(tmp_path):
