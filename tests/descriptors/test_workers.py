@@ -49,3 +49,18 @@ def test_small_work_stays_here_and_large_work_goes_to_the_pool():
     threaded.pool = "threads"
     rows = threaded.create([cell] * (WhereMade.min_parallel // len(cell) + 2), n_jobs=2)
     assert set(rows[:, 0]) == {os.getpid()} and threading.get_ident() not in set(rows[:, 1])
+
+
+def _freud_threads_after_a_sheared_cell(atoms):
+    import freud
+
+    from atomatlas.descriptors.local_order import LocalOrder
+
+    LocalOrder().per_atom(atoms)  # a sheared cell: freud's neighbour query
+    return freud.parallel.get_num_threads()
+
+
+def test_a_worker_process_runs_freud_on_one_thread():
+    cell = bulk("Cu", "fcc", a=3.6).repeat(4)  # the primitive cell: sheared, so freud answers
+    threads = list(map_ordered(_freud_threads_after_a_sheared_cell, [cell, cell], n_jobs=2, pool="processes"))
+    assert threads == [1, 1]  # one process per core: no TBB threads on top

@@ -87,6 +87,9 @@ def nearest_neighbours(atoms) -> Pairs:
 def _freud_pairs(box, points, n: int) -> Pairs:
     import freud
 
+    from atomatlas.descriptors.workers import freud_threads
+
+    freud_threads(freud)
     found = freud.locality.AABBQuery(box.freud(), points).query(
         points[:n], {"num_neighbors": NEIGHBOURS, "exclude_ii": True}).toNeighborList(sort_by_distance=True)
     return Pairs(found.distances, found.vectors, found.point_indices)
@@ -141,9 +144,8 @@ class LocalOrder(Descriptor):
 
     name = "local_order"
     uses_species = False  # geometric: every element looks alike
-    # threads, not processes: freud's neighbour query holds the GIL (it runs on its own TBB threads), so worker
-    # processes label 1.1-1.5x faster once started, but starting them costs a whole process a second or more
-    # (bench/bench_identify.py measures both ways)
+    # threads, not processes: worker processes label 1.1-1.5x faster once started, but starting them costs a
+    # whole process a second or more (bench/bench_identify.py); the k-d tree's query frees the GIL
     pool = "threads"
     DEFAULTS = {"species": None}
     settings = SETTINGS

@@ -60,9 +60,6 @@ class StructureOrder(Descriptor):
     uses_species = False  # geometric: every element looks alike
     settings = SETTINGS
 
-    def n_features(self) -> int:
-        return N_FEATURES
-
     def feature_names(self) -> list[str]:
         atom = local_order.feature_names()
         return [f"mean_of_{name}" for name in atom] + [f"std_of_{name}" for name in atom]

@@ -3,7 +3,7 @@
 Every descriptor's ``create(..., n_jobs)`` (DScribe's ``create_parallel``) and identify's
 labelling go through it. Work goes to processes (joblib's loky), or to threads where the
 work releases the GIL (no copies of the inputs). Either way each worker keeps one BLAS
-thread (and a worker process one freud thread), else the workers' thread pools fight over
+thread (a worker process one freud thread too), else the workers' thread pools fight over
 the cores, and results come back in order as each finishes.
 
 joblib's loky workers keep running when their parent is killed outright (SIGKILL, an
@@ -57,10 +57,21 @@ def map_ordered(function, items, n_jobs: int = 1, pool: str = "processes"):
 
 
 def _single_threaded(function, item):
-    """One task in a worker process: one process per core, so no BLAS or freud (TBB) threads on top."""
-    import freud
+    """One task in a worker process: one process per core, so no BLAS threads on top (nor freud's TBB threads:
+    :func:`freud_threads`)."""
+    global _IN_WORKER
     from threadpoolctl import threadpool_limits
 
-    freud.parallel.set_num_threads(1)  # the worker's own: it ends with the pool
+    _IN_WORKER = True  # the worker's own: it ends with the pool
     with threadpool_limits(1):
         return function(item)
+
+
+_IN_WORKER = False
+
+
+def freud_threads(freud) -> None:
+    """One freud (TBB) thread in a worker process of the pool, all cores elsewhere; called where freud is used,
+    so that workers that never need freud (SOAP's) never import it (0.8 s: it imports matplotlib's pyplot)."""
+    if _IN_WORKER:
+        freud.parallel.set_num_threads(1)

@@ -1,5 +1,5 @@
 """Any ASE structure as a periodic box that neighbour queries accept: freud's, or scipy's k-d tree for a
-rectangular box (:func:`rectangular`; most MD, and clusters in vacuum: no freud import, a query without the GIL).
+rectangular box (:meth:`Box.rectangular`; most MD, and clusters in vacuum: no freud import, a query without the GIL).
 
 freud wants an upper-triangular periodic box at least twice as wide as the farthest
 neighbour asked for, so a cell is rotated to ASE's standard form, a small cell is
@@ -20,10 +20,8 @@ import numpy as np
 
 
 class Box(NamedTuple):
-    """A periodic box as freud describes it (lengths and tilt factors of an upper-triangular box matrix), with the
-    standard-form cell whose rows are its vectors."""
+    """A periodic box as freud describes it: lengths and tilt factors of an upper-triangular box matrix."""
 
-    cell: np.ndarray  # (3, 3): rows a, b, c, lower-triangular (ASE's standard form)
     Lx: float
     Ly: float
     Lz: float
@@ -85,7 +83,7 @@ def periodic_box(atoms, vacuum: float, width: float = 0.0, width_in_bonds: float
         atoms = atoms.repeat(tuple(repeats))
     cell, rotation = atoms.cell.standard_form()
     cell = np.asarray(cell)
-    box = Box(cell, cell[0, 0], cell[1, 1], cell[2, 2], cell[1, 0] / cell[1, 1], cell[2, 0] / cell[2, 2],
+    box = Box(cell[0, 0], cell[1, 1], cell[2, 2], cell[1, 0] / cell[1, 1], cell[2, 0] / cell[2, 2],
               cell[2, 1] / cell[2, 2])  # freud.box.Box.from_matrix(cell.T)'s numbers
     fractions = np.linalg.solve(cell.T, (atoms.positions @ rotation.T - cell.sum(axis=0) / 2).T).T
     fractions -= np.round(fractions)  # into the box centred on the origin, as freud's wrap

@@ -29,7 +29,7 @@ from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, n
 from atomatlas.runs.structure_outputs import fractions
 
 STEM = "atom_ensemble"
-BATCH_ATOMS = 8192  # atoms per task of the pool: the model travels with each, so not one frame at a time
+BATCH_ATOMS = 8192  # atoms per task of the pool (on processes the model travels with each task)
 CHUNK_ATOMS = 50_000  # atoms labelled per chunk (whole frames), in this process or on a worker
 
 
@@ -81,7 +81,7 @@ class IdentifyRun(RunHeader):
 
 def described(frames, n_jobs: int = 1, then=None):
     """Every frame's per-atom vectors (or ``then(vectors)``), in order; batches of about :data:`BATCH_ATOMS` atoms
-    go to ``n_jobs`` worker processes of the descriptors' one pool (``then`` travels with each batch)."""
+    go to ``n_jobs`` workers of the descriptors' one pool (``LocalOrder.pool``; ``then`` travels with each)."""
     from atomatlas.descriptors.local_order import LocalOrder, per_atom_batch
     from atomatlas.descriptors.workers import map_ordered
     from atomatlas.engine.executors import chunks
