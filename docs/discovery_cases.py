@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from lammps_md import frame, lammps_instance, load_atoms, potential_dir, voronoi_grains
+from lammps_md import frame, lammps_instance, load_atoms, potential_dir
+
+from atomatlas.datasets.polycrystal import voronoi_grains
 
 FRAMES_DIR = Path(__file__).parent.parent / "out" / "discovery-md"
 LEFT_OUT = "-"
@@ -353,7 +355,7 @@ def grains(sources: list[tuple[Potential, float]], box: float, seed: int, scale_
         lattices.append((p.lattice, p.a))
     symbol = (scale_to or sources[0][0]).symbol
     nearest = _nearest(scale_to or sources[0][0])
-    atoms, _, lattice, distance = voronoi_grains(box, lattices, seed=seed, symbol=symbol, too_close=0.75 * nearest,
+    atoms, _, lattice, distance, _ = voronoi_grains(box, lattices, seed=seed, symbol=symbol, too_close=0.75 * nearest,
                                                  blocks=blocks)
     truth = np.where(distance > interior, lattice, np.where(distance < boundary, "boundary", LEFT_OUT))
     return atoms, truth

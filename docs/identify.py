@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lammps_md import frame as _frame
-from lammps_md import lammps_instance, potential_dir, voronoi_grains
+from lammps_md import lammps_instance, potential_dir
+
+from atomatlas.datasets.polycrystal import voronoi_grains
 
 DOCS = Path(__file__).parent
 POTENTIALS = {  # element: (lattice, constant, mass, pair_style, pair_coeff file, melting point of the potential (K))
@@ -177,7 +179,7 @@ def polycrystal(seed: int = 0, box: float = 48.0, grains=("fcc", "fcc", "bcc", "
 
     Returns (atoms, lattice name per atom, distance of each atom to its grain's boundary in A).
     """
-    atoms, _, names, to_boundary = voronoi_grains(box, [(name, GRAIN_LATTICE[name]) for name in grains], seed=seed,
+    atoms, _, names, to_boundary, _ = voronoi_grains(box, [(name, GRAIN_LATTICE[name]) for name in grains], seed=seed,
                                                   too_close=2.0)
     return atoms, names, to_boundary
 

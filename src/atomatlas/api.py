@@ -250,27 +250,30 @@ def train_crystal_ensemble(out, *, per_class: int = 300, calibration_per_class: 
                       overwrite=overwrite, report=report, progress=progress)
 
 
-def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 2, format: str | None = None,
-             scheduler: str | None = None, workers: int | None = None, resume: bool = False, overwrite: bool = False,
-             report: bool = True, progress: bool = False) -> RunResult:
+def identify(files, out, *, index: str = ":", model=None, n_jobs: int = 2, grains: bool = False,
+             format: str | None = None, scheduler: str | None = None, workers: int | None = None,
+             resume: bool = False, overwrite: bool = False, report: bool = True, progress: bool = False) -> RunResult:
     """Label every atom fcc, bcc, hcp, diamond, hex_diamond, sc or other, with probability and uncertainty.
 
     ``files``: structure files or a trajectory (``index`` selects frames, as in ASE). The run
     folder holds labels.csv, structures.extxyz (per-atom arrays), fractions.csv and, for
-    trajectories, fractions.png. ``model``: a folder from :func:`train_identify` (default: shipped).
+    trajectories, fractions.png; every fcc or hcp atom's planar fault (``fault``). ``grains``: also each
+    crystalline atom's lattice orientation (qw, qx, qy, qz) and grain, with grains.csv (size, lattice, mean
+    orientation) and grain_boundaries.csv (misorientation of each pair of touching grains).
+    ``model``: a folder from :func:`train_identify` (default: shipped).
     ``scheduler`` (``"local"`` or an address): frames streamed to Dask workers that label them
     (labels.parquet/ beyond 10^6 atoms; structures.extxyz as in memory; docs/scale.md).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)
     section = _clean({"paths": [str(p) for p in paths], "format": format, "index": index,
-                      "model": None if model is None else str(model), "n_jobs": n_jobs})
+                      "model": None if model is None else str(model), "n_jobs": n_jobs, "grains": grains})
     config = {"name": "identify", "identify": section}
     if (dask := _dask(scheduler, workers)) is not None:
         config["dask"] = dask
     return run_config(config, out, overwrite=overwrite, resume=resume, report=report, progress=progress)
 
 
-def train_identify(out, *, per_lattice: int = 6, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,
+def train_identify(out, *, per_lattice: int = 10, calibration_per_lattice: int = 1, liquid_snapshots: int = 3,
                    members: int = 5, n_jobs: int = 2, seed: int = 0, overwrite: bool = False, report: bool = True,
                    progress: bool = False) -> RunResult:
     """Train the per-atom model of :func:`identify` on synthetic thermal lattices, clusters and disorder."""

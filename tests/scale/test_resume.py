@@ -133,15 +133,18 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     assert again.metrics["dask"]["resume"]["reused_chunks"] == 8
     assert again.labels.equals(predicted.labels) and again.metrics["cluster_sizes"] == predicted.metrics["cluster_sizes"]
 
-    # the same plan in this process: its chunks kept and taken up as the workers' are
+    # the same plan in this process (with grains): its chunks kept and taken up as the workers' are
     monkeypatch.setattr(PartialWork, "adopt_parts", stopped)
     with pytest.raises(KeyboardInterrupt):
-        api.identify(frames, tmp_path / "local")
+        api.identify(frames, tmp_path / "local", grains=True)
     monkeypatch.setattr(PartialWork, "adopt_parts", adopt)
-    (tmp_path / ".local.partial" / "parts" / "part-000003.extxyz").unlink()  # its frames lost: labelled again
-    local = api.identify(frames, tmp_path / "local", resume=True)
-    assert local.metrics["resume"]["reused_chunks"] == 7 and "dask" not in local.metrics
-    assert local.labels.equals(whole.labels)
+    parts = tmp_path / ".local.partial" / "parts"
+    (parts / "part-000003.extxyz").unlink()  # its frames lost: labelled again
+    (parts / "part-000005.grains.csv").write_text("not,a,grain,table\n")  # a damaged grain table: the same
+    local = api.identify(frames, tmp_path / "local", resume=True, grains=True)
+    assert local.metrics["resume"]["reused_chunks"] == 6 and "dask" not in local.metrics
+    assert local.labels[whole.labels.columns].equals(whole.labels)
+    assert set(pd.read_csv(tmp_path / "local" / "grains.csv")["frame"]) == set(local.labels["frame"])
     assert (tmp_path / "local" / "structures.extxyz").read_text().count("Lattice=") == 12
 
 

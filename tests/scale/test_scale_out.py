@@ -285,10 +285,12 @@ def test_identify_on_the_workers_labels_every_atom_as_in_memory(tmp_path, trajec
     from atomatlas.runs import identify, on_sample
 
     monkeypatch.setattr(identify, "CHUNK_ATOMS", 300)  # several chunks
-    on_workers = api.identify(trajectory, tmp_path / "dask", scheduler="local", workers=2)
-    in_memory = api.identify(trajectory, tmp_path / "memory")
-    columns = ["structure", "frame", "atom", "class"]
+    on_workers = api.identify(trajectory, tmp_path / "dask", scheduler="local", workers=2, grains=True)
+    in_memory = api.identify(trajectory, tmp_path / "memory", grains=True)
+    columns = ["structure", "frame", "atom", "class", "fault", "grain"]
     assert on_workers.labels[columns].equals(in_memory.labels[columns])
+    for name in ("grains.csv", "grain_boundaries.csv"):  # the grain tables of every chunk, in order
+        assert (tmp_path / "dask" / name).read_text() == (tmp_path / "memory" / name).read_text()
     np.testing.assert_allclose(on_workers.labels["probability"], in_memory.labels["probability"], atol=1e-6)
     assert on_workers.metrics["counts"] == in_memory.metrics["counts"]
     fractions = pd.read_csv(tmp_path / "dask" / "fractions.csv")

@@ -5,10 +5,13 @@ picks frames as ASE does (":" all, "-1" the last, "::10" every tenth). Each atom
 order (distances and Steinhardt q_l of its 18 nearest neighbours on its own scale, averaged
 with its neighbours', blind to species) goes through the shipped atom ensemble (trained only on synthetic thermal lattices, cluster surfaces and disorder:
 `atomatlas train-identify` rebuilds it). `other` covers liquid, amorphous, surface, defect
-cores and grain boundaries. Writes a run folder: labels.csv (structure, frame, atom, x, y,
-z, class, probability, uncertainty), structures.extxyz with class, probability and
-uncertainty as per-atom arrays (open it in OVITO and colour by them), fractions.csv (each
-class's share per frame) and, for trajectories, fractions.png.
+cores and grain boundaries. Among fcc and hcp atoms, each atom's own 12 neighbours tell
+whether its close-packed layer stacks as hcp; the layers around such atoms name the fcc
+planar fault they make (fault: intrinsic, extrinsic, twin, multilayer or none). Writes a
+run folder: labels.csv (structure, frame, atom, x, y, z, class, probability, uncertainty,
+fault), structures.extxyz with class, probability, uncertainty and fault as per-atom arrays
+(open it in OVITO and colour by them), fractions.csv (each class's share per frame) and,
+for trajectories, fractions.png.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ EXAMPLES = """examples:
   atomatlas identify dump.lammpstrj --out runs/identify
   atomatlas identify interface.extxyz 'frames/*.extxyz' --out runs/identify-files
   atomatlas identify dump.lammpstrj --index -1 --out runs/identify-last
+  atomatlas identify polycrystal.extxyz --grains --out runs/identify-grains
   atomatlas identify dump.lammpstrj --scheduler local --workers 2 --out runs/identify-dask
 """
 
@@ -30,6 +34,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", metavar="DIR", help="model folder from train-identify (default: the shipped one)")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="threads sharing the frames of a trajectory (default 2)")
+    parser.add_argument("--grains", action="store_true",
+                        help="also each crystalline atom's lattice orientation (qw, qx, qy, qz) and grain id, "
+                             "grains.csv and grain_boundaries.csv (misorientations)")
     from atomatlas.cli.common import add_scheduler_arguments
 
     add_scheduler_arguments(parser, "frames are streamed to the workers, labels written there", clustering=False,
@@ -43,6 +50,7 @@ def run(args) -> int:
 
     result = api.identify([table_path(f) for f in args.files], args.out, index=args.index,
                           model=None if args.model is None else table_path(args.model), n_jobs=args.n_jobs,
+                          grains=args.grains,
                           format=args.format, **scheduler(args), overwrite=args.overwrite,
                           report=not args.no_report, progress=True)
     print(identification(result))

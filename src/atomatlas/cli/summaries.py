@@ -161,9 +161,13 @@ def identification(result) -> str:
     total = sum(counts.values())
     shares = ", ".join(f"{name} {100 * counts[name] / total:.1f}%" for name in result.metrics["classes"]
                        if counts.get(name))
-    written = [name for name in ("labels.csv", "labels.parquet", "structures.extxyz", "fractions.csv", "fractions.png")
-               if (Path(result.path) / name).exists()]
-    return (f"identify: {total} atoms in {result.metrics['n_frames']} frame(s): {shares}\n"
+    written = [name for name in ("labels.csv", "labels.parquet", "structures.extxyz", "fractions.csv", "fractions.png",
+                                 "grains.csv", "grain_boundaries.csv") if (Path(result.path) / name).exists()]
+    faults = ", ".join(f"{name} {n}" for name, n in result.metrics.get("faults", {}).items() if n)
+    fault_line = f"fcc planar faults (hcp-stacked atoms): {faults}\n" if faults else ""
+    if (grains := result.metrics.get("grains")) is not None:
+        fault_line += f"grains: {grains['n_grains']}, touching in {grains['n_boundaries']} boundaries\n"
+    return (f"identify: {total} atoms in {result.metrics['n_frames']} frame(s): {shares}\n{fault_line}"
             f"wrote {result.path}/ ({', '.join(written)})" + "".join("\n" + line for line in report_line(result)))
 
 

@@ -2,7 +2,9 @@
 
 Per lattice (fcc, bcc, hcp, diamond, hex_diamond, sc): --per-lattice rotated supercells,
 strained up to 3% and displaced like atoms at temperature (Gaussian, up to 10% of the bond
-per component), and one cluster whose surface atoms are `other`; as `other` too: random
+per component, stratified; the cooler half with up to 10% vacancies), ten times as many
+small perfect crystals (as 0 K structures are), and one cluster whose surface atoms are
+`other`; hcp over every element's c/a (1.55-1.90); as `other` too: random
 packings, lattices displaced far beyond melting and EMT liquids and glasses from short
 ASE molecular dynamics. Each atom's local order (identify's descriptor) trains --members
 networks; a second synthetic set sets the novelty
@@ -20,7 +22,7 @@ EXAMPLES = """examples:
 
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("training")
-    group.add_argument("--per-lattice", type=int, default=6, help="thermal supercells per lattice (default 6)")
+    group.add_argument("--per-lattice", type=int, default=10, help="thermal supercells per lattice (default 10)")
     group.add_argument("--calibration-per-lattice", type=int, default=1,
                        help="supercells per lattice that set the novelty threshold (default 1)")
     group.add_argument("--liquid-snapshots", type=int, default=3,

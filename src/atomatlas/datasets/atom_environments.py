@@ -1,8 +1,8 @@
 """Synthetic atoms with per-atom labels, for training ``atomatlas identify`` (never for judging it).
 
-Lattices of the six classes (:data:`LATTICES`), rotated, strained by up to 3% and displaced
-like atoms at temperature (Gaussian, up to :data:`MAX_THERMAL` of the bond length per
-component); and ``other``: random packings (a gas with a minimum distance), lattices
+Lattices of the six classes (:data:`LATTICES`; hcp over every element's c/a), rotated, strained
+by up to 3% and displaced like atoms at temperature (Gaussian, up to :data:`MAX_THERMAL` of the
+bond length per component; half of them with vacancies) or left perfect (as in 0 K structures); and ``other``: random packings (a gas with a minimum distance), lattices
 displaced far beyond melting, liquid and quenched EMT metals from short molecular dynamics
 runs in ASE, and the surface atoms of clusters cut from the lattices.
 In a cluster, atoms within one bond of the surface are ``other``, atoms deeper than
@@ -18,11 +18,19 @@ import numpy as np
 CLASSES = ("fcc", "bcc", "hcp", "diamond", "hex_diamond", "sc", "other")
 LATTICES = CLASSES[:-1]
 MAX_THERMAL = 0.10  # per-component sigma / bond: about the Lindemann ratio at melting
+PERFECT_PER_FRAME = 10  # perfect crystals per thermal one: 0 K structures (a database's, a relaxed cell's)
+PERFECT_KEPT = 8  # atoms of each perfect crystal kept: the rest repeat the same vectors
+UNSTRAINED = 0.5  # of the perfect crystals: a strain of even 1% splits the ties of an exact lattice's shells
+MAX_VACANCIES = 0.10  # half the thermal crystals lose up to this share of their atoms: a vacancy's neighbours
+# keep their lattice's class (a model trained on whole crystals only called 14% of an fcc's atoms at 5% `other`)
+HCP_C_OVER_A = (1.55, 1.90)  # every hcp element's c/a lies within: Be 1.57 ... Zn 1.86, Cd 1.89
+HCP_COMMON = (1.57, 1.67)  # and all but Zn's and Cd's within this: two hcp crystals in three are drawn here
 MELTED = (0.22, 0.40)  # per-component sigma / bond of the "other" lattices
 
 
-def lattice(name: str, rng, n_atoms: int = 400):
-    """A rotated periodic supercell of about ``n_atoms`` atoms of lattice ``name`` (bond about 2.5 A)."""
+def lattice(name: str, rng, n_atoms: int = 400, strain: float = 0.03):
+    """A rotated periodic supercell of about ``n_atoms`` atoms of lattice ``name`` (bond about 2.5 A), strained by up
+    to ``strain``."""
     from ase.build import bulk
     from ase.spacegroup import crystal
 
@@ -34,16 +42,16 @@ def lattice(name: str, rng, n_atoms: int = 400):
         cell = crystal("C", [(1 / 3, 2 / 3, 1 / 16)], spacegroup=194, cellpar=[side, side, side * np.sqrt(8 / 3), 90,
                                                                                  90, 120])
     elif name == "hcp":
-        cell = bulk("Cu", "hcp", a=a, c=a * rng.uniform(1.57, 1.67))
+        cell = bulk("Cu", "hcp", a=a, c=a * rng.uniform(*(HCP_COMMON if rng.uniform() < 2 / 3 else HCP_C_OVER_A)))
     elif name == "diamond":
         cell = bulk("Cu", "diamond", a=a * 4 / np.sqrt(3), cubic=True)
     else:
         conventional = {"fcc": a * np.sqrt(2), "bcc": a * 2 / np.sqrt(3), "sc": a}[name]
         cell = bulk("Cu", name, a=conventional, cubic=True)
     atoms = supercell(cell, n_atoms)
-    strain = np.eye(3) + np.triu(rng.uniform(-0.03, 0.03, (3, 3)))
-    strain = (strain + strain.T) / 2
-    atoms.set_cell(atoms.cell[:] @ strain, scale_atoms=True)
+    stretch = np.eye(3) + np.triu(rng.uniform(-strain, strain, (3, 3)))
+    stretch = (stretch + stretch.T) / 2
+    atoms.set_cell(atoms.cell[:] @ stretch, scale_atoms=True)
     return _rotated(atoms, rng)
 
 
@@ -59,6 +67,24 @@ def _rotated(atoms, rng):
 def _displaced(atoms, rng, sigma: float, bond: float = 2.5):
     atoms.positions += rng.normal(0.0, sigma * bond, atoms.positions.shape)
     return atoms
+
+
+def perfect_crystal(name: str, rng):
+    """A small undisplaced crystal of lattice ``name`` (random scale and c/a; :data:`UNSTRAINED` of them exact, the
+    others strained) with :data:`PERFECT_KEPT` of its atoms labelled: a perfect crystal's neighbours tie exactly,
+    and a model trained only on displaced ones called 0 K diamond `other` and 0 K Zn and Cd (c/a 1.86, 1.89) no
+    hcp; one trained on strained perfect ones only called exact diamond hex_diamond."""
+    atoms = lattice(name, rng, n_atoms=100, strain=0.0 if rng.uniform() < UNSTRAINED else 0.03)
+    label = np.full(len(atoms), -1)
+    label[rng.choice(len(atoms), min(PERFECT_KEPT, len(atoms)), replace=False)] = CLASSES.index(name)
+    atoms.arrays["label"] = label
+    return atoms
+
+
+def _vacant(atoms, rng):
+    """``atoms`` less a random share (up to :data:`MAX_VACANCIES`) of them."""
+    keep = rng.uniform(size=len(atoms)) >= rng.uniform(0.0, MAX_VACANCIES)
+    return atoms[keep]
 
 
 def _labelled(atoms, label: int):
@@ -129,17 +155,19 @@ def melted_lattices(count: int, rng, n_atoms: int = 400) -> list:
 
 
 def training_frames(per_lattice: int, seed: int = 0, liquid_snapshots: int = 3) -> list:
-    """Labelled frames: per lattice, ``per_lattice`` thermal crystals and a cluster; ``other`` frames:
+    """Labelled frames: per lattice, ``per_lattice`` thermal crystals, a cluster and ten times as many small
+    perfect crystals; ``other`` frames:
     random packings and melted lattices (half as many as crystals) and EMT liquids and glasses."""
     from atomatlas.datasets.held_out_crystals import random_gas
 
     rng = np.random.default_rng(seed)
     frames = []
     for name in LATTICES:
-        for _ in range(per_lattice):
-            frames.append(_labelled(_displaced(lattice(name, rng), rng, rng.uniform(0.0, MAX_THERMAL)),
-                                    CLASSES.index(name)))
+        for k in range(per_lattice):  # displacements stratified: every model sees crystals up to melting
+            crystal = _displaced(lattice(name, rng), rng, rng.uniform(k, k + 1) * MAX_THERMAL / per_lattice)
+            frames.append(_labelled(_vacant(crystal, rng) if k < per_lattice // 2 else crystal, CLASSES.index(name)))
         frames.append(cluster_with_surface(name, rng))
+        frames += [perfect_crystal(name, rng) for _ in range(PERFECT_PER_FRAME * per_lattice)]
     other = CLASSES.index("other")
     for i in range(per_lattice * len(LATTICES) // 2):
         if i % 2:

@@ -1,7 +1,8 @@
 """The small files that the --help examples and the README tour name, made on demand.
 
 ``write_example_files(folder)`` writes data.csv, new.csv, frames/*.extxyz, Cu.cif,
-POSCAR, micrograph.png, al-melt.extxyz (a LAMMPS frame shipped in the package), ... so that every documented command can be run as written
+POSCAR, micrograph.png, al-melt.extxyz (a LAMMPS frame shipped in the package),
+polycrystal.extxyz, ... so that every documented command can be run as written
 (the test suite does, and `make docs` does for the README).
 """
 
@@ -52,6 +53,7 @@ def write_example_files(root: str | Path) -> Path:
 
     from atomatlas.datasets.prototypes import generate
     from atomatlas.datasets.micrograph import micrograph
+    from atomatlas.datasets.polycrystal import voronoi_grains
     from atomatlas.datasets.structures import bcc_fcc_stack, point_defect
     from atomatlas.io.images import write_png
 
@@ -79,6 +81,8 @@ def write_example_files(root: str | Path) -> Path:
     ase.io.write(root / "cells" / "al.cif", bulk("Al", "fcc", a=4.05))
     ase.io.write(root / "cells" / "mo.cif", bulk("Mo", "bcc", a=3.15))
     ase.io.write(root / "defective.extxyz", generate(1, seed=5, vacancies=(0.2, 0.2), classes=("bcc", "fcc")))
+    grains = voronoi_grains(30.0, [("fcc", 3.61), ("fcc", 3.61), ("bcc", 2.87)], seed=0, too_close=2.0)
+    ase.io.write(root / "polycrystal.extxyz", grains.atoms)
     # real MD: LAMMPS Al (Mendelev EAM) half melted, held at 0.9 Tm (the discovery suite's test frame)
     ase.io.write(root / "al-melt.extxyz", ase.io.read(resources.files("atomatlas.datasets") / "structures" /
                                                       "al-fcc-liquid.extxyz.gz"))

@@ -154,10 +154,11 @@ class LocalOrder(Descriptor):
         super().__init__(species=species)
         self.species = list(species) if species else None
 
-    def per_atom(self, atoms) -> np.ndarray:
+    def per_atom(self, atoms, pairs: Pairs | None = None) -> np.ndarray:
+        """The rows of ``atoms`` (``pairs``: their :func:`nearest_neighbours`, when the caller has them)."""
         check_atoms(atoms)
         n = len(atoms)
-        pairs = nearest_neighbours(atoms)
+        pairs = nearest_neighbours(atoms) if pairs is None else pairs
         distances = pairs.distances.reshape(n, NEIGHBOURS).astype(np.float32)
         if distances[:, 0].min() <= 1e-3 * np.median(distances[:, 0]):
             raise AtlasError("two atoms sit on top of each other; remove duplicated atoms from the structure.")
@@ -194,10 +195,17 @@ class LocalOrder(Descriptor):
 
 
 def per_atom_batch(frames, then=None) -> list:
-    """Each frame's :meth:`LocalOrder.per_atom` rows, or ``then(rows)``: one task of identify's labelling. It lives
-    here so that a worker process imports the descriptor, not the run that planned the task."""
+    """Each frame's :meth:`LocalOrder.per_atom` rows, or ``then(atoms, rows, pairs)`` (the neighbours found once
+    serve what follows too): one task of identify's labelling. It lives here so that a worker process imports the
+    descriptor, not the run that planned the task."""
     describe = LocalOrder()
-    return [describe.per_atom(atoms) if then is None else then(describe.per_atom(atoms)) for atoms in frames]
+    out = []
+    for atoms in frames:
+        check_atoms(atoms)
+        pairs = nearest_neighbours(atoms)
+        rows = describe.per_atom(atoms, pairs)
+        out.append(rows if then is None else then(atoms, rows, pairs))
+    return out
 
 
 def feature_names() -> list[str]:

@@ -58,10 +58,9 @@ def tree_points(box: Box, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lengths, inside
 
 
-def periodic_box(atoms, vacuum: float, width: float = 0.0, width_in_bonds: float = 0.0):
-    """(:class:`Box`, float32 points): ``vacuum`` A around open directions, then every box height at least
-    ``width`` A and ``width_in_bonds`` bonds, a bond being 1.2 (volume per point)^(1/3) of the padded
-    box (generous: taken from the density, never from distances, which may be broken)."""
+def _reduced(atoms, vacuum: float):
+    """``atoms`` periodic in every direction (``vacuum`` A round the open ones), its cell Minkowski-reduced and
+    right-handed: the same lattice and positions."""
     if not atoms.pbc.all():
         atoms = atoms.copy()
         atoms.center(vacuum=vacuum, axis=tuple(np.flatnonzero(~atoms.pbc)) if atoms.cell.rank == 3 else (0, 1, 2))
@@ -75,6 +74,20 @@ def periodic_box(atoms, vacuum: float, width: float = 0.0, width_in_bonds: float
     if np.linalg.det(atoms.cell) < 0:  # left-handed: freud's box would get a negative height
         atoms = atoms.copy()
         atoms.set_cell(atoms.cell * [[1], [1], [-1]], scale_atoms=False)  # -c spans the same lattice
+    return atoms
+
+
+def box_rotation(atoms, vacuum: float) -> np.ndarray:
+    """The rotation Q (3, 3) that :func:`periodic_box` applies to ``atoms`` (a vector v of theirs is Q v among
+    its points): repeating the cell scales its vectors, which leaves the standard form's rotation alone."""
+    return np.asarray(_reduced(atoms, vacuum).cell.standard_form()[1])
+
+
+def periodic_box(atoms, vacuum: float, width: float = 0.0, width_in_bonds: float = 0.0):
+    """(:class:`Box`, float32 points): ``vacuum`` A around open directions, then every box height at least
+    ``width`` A and ``width_in_bonds`` bonds, a bond being 1.2 (volume per point)^(1/3) of the padded
+    box (generous: taken from the density, never from distances, which may be broken)."""
+    atoms = _reduced(atoms, vacuum)
     volume = abs(atoms.cell.volume)
     width = max(width, width_in_bonds * 1.2 * (volume / len(atoms)) ** (1 / 3))
     heights = volume / np.linalg.norm(np.cross(atoms.cell[[1, 2, 0]], atoms.cell[[2, 0, 1]]), axis=1)

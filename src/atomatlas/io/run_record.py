@@ -68,6 +68,10 @@ SECTIONS = {
     "model_kind": Section(TEXT, "classify: ensemble or cnn"),
     "classes": Section(LIST, "the classes a classify or identify model knows"),
     "counts": Section(OBJECT, "how many rows or atoms took each label"),
+    "grains": Section(OBJECT, "identify --grains: the grain tables written and their sizes",
+                      {"files": LIST, "n_grains": INTEGER, "n_boundaries": INTEGER}),
+    "faults": Section(OBJECT, "identify: atoms in each kind of fcc planar fault (intrinsic, extrinsic, twin, "
+                              "multilayer)"),
     "cluster_sizes": Section(OBJECT, "predict: rows per cluster"),
     "accuracy": Section(NUMBER, "predict: accuracy against the new rows' labels"),
     "labels_file": Section(TEXT, "where the labels went when not labels.csv"),

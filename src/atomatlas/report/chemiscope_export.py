@@ -2,7 +2,7 @@
 
 Written with ``chemiscope.write_input`` from the run folder's ``structures.extxyz`` and
 ``labels.csv`` (and ``map.csv``): one environment per labelled atom, with the run's
-columns (cluster, class, probability, uncertainty, anomaly score, the map coordinates) as
+columns (cluster, class, probability, uncertainty, fault, anomaly score, the map coordinates) as
 atom properties, so https://chemiscope.org (or ``chemiscope.show``) shows the map beside
 the structures.
 """
@@ -20,7 +20,7 @@ from atomatlas.errors import AtlasError
 EXPORT = "chemiscope.json.gz"
 CUTOFF = 3.5  # A: the sphere chemiscope draws round a selected environment
 MAX_ENVIRONMENTS = 1_000_000  # beyond, no export: the file would be gigabytes and chemiscope could not show it
-PROPERTIES = ("cluster", "class", "probability", "uncertainty", "anomaly_score", "anomaly", "map_1", "map_2")
+PROPERTIES = ("cluster", "class", "probability", "uncertainty", "fault", "anomaly_score", "anomaly", "map_1", "map_2")
 
 
 def _frame_key(atoms) -> tuple[str, int] | None:

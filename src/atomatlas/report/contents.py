@@ -240,9 +240,10 @@ def figures(folder: Path) -> list[dict]:
 
 
 def tables(folder: Path) -> list[dict]:
-    """Small CSV tables worth reading on the page: contingency, fractions, comparison, phases."""
+    """Small CSV tables worth reading on the page: contingency, fractions, comparison, phases, grains."""
     out = []
-    for pattern in ("contingency_*.csv", "comparison.csv", "fractions.csv", "phases.csv", "anomaly_by_*.csv"):
+    for pattern in ("contingency_*.csv", "comparison.csv", "fractions.csv", "phases.csv", "anomaly_by_*.csv",
+                    "grains.csv", "grain_boundaries.csv"):
         for path in sorted(folder.glob(pattern)):
             if kind_of(path) != "file":
                 continue

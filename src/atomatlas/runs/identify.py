@@ -4,9 +4,10 @@ Each atom is described by the distances and bond-orientational order (Steinhardt
 its 18 nearest neighbours on its own scale, averaged with its neighbours', species ignored
 (:class:`atomatlas.descriptors.local_order.LocalOrder`), and labelled by the shipped atom
 ensemble (``fcc``, ``bcc``, ``hcp``, ``diamond``, ``hex_diamond``, ``sc`` or ``other``)
-with a probability and an uncertainty. The run folder holds ``labels.csv`` (structure,
-frame, atom, x, y, z, class, probability, uncertainty), ``structures.extxyz`` with those
-as per-atom arrays (OVITO colours by them), ``fractions.csv`` (the share of each class per
+with a probability and an uncertainty, and each fcc or hcp atom with the fcc planar fault
+its layer belongs to (:mod:`atomatlas.descriptors.stacking`). The run folder holds
+``labels.csv`` (structure, frame, atom, x, y, z, class, probability, uncertainty, fault),
+``structures.extxyz`` with those as per-atom arrays (OVITO colours by them), ``fractions.csv`` (the share of each class per
 frame) and, for trajectories, ``fractions.png``. ``train-identify`` (section
 ``[identify_model]``) rebuilds the model from synthetic atoms.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas import __version__
+from atomatlas.descriptors.stacking import FAULTS
 from atomatlas.errors import AtlasError
 from atomatlas.runs.shipped import shipped_model_dir
 from atomatlas.runs.folder import RunFolder, RunResult, save_figure, write_csv, write_record
@@ -29,6 +31,8 @@ from atomatlas.runs.sections import RunHeader, check_keys, header, input_path, n
 from atomatlas.runs.structure_outputs import fractions
 
 STEM = "atom_ensemble"
+ORIENTATION = ("qw", "qx", "qy", "qz")  # unit quaternion from the sample's frame to the crystal's
+GRAIN_FILES = ("grains.csv", "grain_boundaries.csv")
 BATCH_ATOMS = 8192  # atoms per task of the pool (on processes the model travels with each task)
 CHUNK_ATOMS = 50_000  # atoms labelled per chunk (whole frames), in this process or on a worker
 
@@ -42,6 +46,7 @@ class Identify:
     index: str = ":"
     model: str | None = None  # a folder from train-identify; None: the shipped model
     n_jobs: int = 2  # as on the command line and in the api (a test keeps the three alike)
+    grains: bool = False  # orientations, grain ids, grains.csv and grain_boundaries.csv
 
     @classmethod
     def parse(cls, raw, base: Path | None) -> Identify:
@@ -56,6 +61,8 @@ class Identify:
             raise AtlasError(f"config: [identify] index must be a frame selection such as \":\" or \"-1\"; got "
                              f"{out.index!r}.")
         number(out.n_jobs, "n_jobs", "identify", 1, 256, integer=True)
+        if not isinstance(out.grains, bool):
+            raise AtlasError(f"config: [identify] grains must be true or false; got {out.grains!r}.")
         return out
 
 
@@ -80,8 +87,9 @@ class IdentifyRun(RunHeader):
 
 
 def described(frames, n_jobs: int = 1, then=None):
-    """Every frame's per-atom vectors (or ``then(vectors)``), in order; batches of about :data:`BATCH_ATOMS` atoms
-    go to ``n_jobs`` workers of the descriptors' one pool (``LocalOrder.pool``; ``then`` travels with each)."""
+    """Every frame's per-atom vectors (or ``then(atoms, vectors, neighbour pairs)``), in order; batches of about
+    :data:`BATCH_ATOMS` atoms go to ``n_jobs`` workers of the descriptors' one pool (``LocalOrder.pool``; ``then``
+    travels with each)."""
     from atomatlas.descriptors.local_order import LocalOrder, per_atom_batch
     from atomatlas.descriptors.workers import map_ordered
     from atomatlas.engine.executors import chunks
@@ -92,35 +100,61 @@ def described(frames, n_jobs: int = 1, then=None):
         yield from rows
 
 
-def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False):
-    """(labels frame, per-frame arrays) for every atom of ``frames``."""
+def _labelled_frame(atoms, vectors, pairs, model, names, grains: bool = False) -> dict:
+    """Every atom's class, probability, uncertainty and planar fault (and with ``grains`` its orientation and grain,
+    and the frame's grain tables) for one frame, on a worker of the pool."""
+    from atomatlas.descriptors.stacking import planar_faults
+
+    proba, uncertainty, _ = model.predict(vectors)
+    best = proba.argmax(1)
+    classes = names[best]
+    out = {"class": classes, "probability": proba[np.arange(len(best)), best], "uncertainty": uncertainty,
+           "fault": planar_faults(atoms, classes, pairs)}
+    if grains:
+        from atomatlas.descriptors import grains as grain_maps
+        from atomatlas.descriptors.local_order import VACUUM
+
+        orientation = grain_maps.orientations(atoms, classes, pairs, VACUUM)
+        out["grain"] = grain_maps.segment(classes, orientation, pairs, out["fault"])
+        out.update(zip(ORIENTATION, orientation.T))
+        out["tables"] = grain_maps.tables(classes, orientation, out["grain"], pairs)
+    return out
+
+
+def label_atoms(frames, model, classes, n_jobs: int = 1, progress: bool = False, grains: bool = False):
+    """(labels frame, per-frame columns, grain tables (grains, boundaries) or None) for every atom of ``frames``."""
     from atomatlas.learn.progress import bar, progress_bars
 
-    parts, arrays = [], []
-    names = np.array(classes)
-    predictions = described([frame.atoms for frame in frames], n_jobs, then=model.predict)
+    parts, columns, grain_tables = [], [], ([], [])
+    predictions = described([frame.atoms for frame in frames], n_jobs,
+                            then=partial(_labelled_frame, model=model, names=np.array(classes), grains=grains))
     with progress_bars(progress and len(frames) > 1):
-        for frame, (proba, uncertainty, _) in zip(bar(frames, "identify", "frame"), predictions):
-            best = proba.argmax(1)
-            probability = proba[np.arange(len(best)), best]
+        for frame, found in zip(bar(frames, "identify", "frame"), predictions):
+            where = {"structure": frame.source, "frame": frame.index}
+            if grains:
+                for kept, table in zip(grain_tables, found.pop("tables")):
+                    kept.append(table.assign(**where)[[*where, *table.columns]])
             positions = frame.atoms.positions
-            parts.append(pd.DataFrame({"structure": frame.source, "frame": frame.index,
-                                       "atom": np.arange(len(best)), "x": positions[:, 0], "y": positions[:, 1],
-                                       "z": positions[:, 2], "class": names[best], "probability": probability,
-                                       "uncertainty": uncertainty}))
-            arrays.append((names[best], probability, uncertainty))
-    return pd.concat(parts, ignore_index=True), arrays
+            parts.append(pd.DataFrame({**where, "atom": np.arange(len(positions)), "x": positions[:, 0],
+                                       "y": positions[:, 1], "z": positions[:, 2], **found}))
+            columns.append(found)
+    tables = tuple(pd.concat(kept, ignore_index=True) for kept in grain_tables) if grains else None
+    return pd.concat(parts, ignore_index=True), columns, tables
 
 
 def _write_structures(path: Path, frames, arrays) -> None:
     from ase.io import write
 
     annotated = []
-    for frame, (names, probability, uncertainty) in zip(frames, arrays):
+    for frame, found in zip(frames, arrays):
         atoms = frame.atoms.copy()
-        atoms.new_array("class", names.astype(str))
-        atoms.new_array("probability", probability)
-        atoms.new_array("uncertainty", uncertainty)
+        for name in ("class", "fault"):
+            atoms.new_array(name, np.asarray(found[name]).astype(str))
+        for name in ("probability", "uncertainty", "grain"):
+            if name in found:
+                atoms.new_array(name, np.asarray(found[name]))
+        if ORIENTATION[0] in found:  # one (n, 4) array OVITO reads as an orientation
+            atoms.new_array("orientation", np.column_stack([found[name] for name in ORIENTATION]))
         atoms.info = {"structure": frame.source, "frame": frame.index}
         annotated.append(atoms)
     write(path, annotated, format="extxyz")
@@ -138,14 +172,16 @@ def load_model(folder=None):
     return model, meta
 
 
-def label_part(frames: list, model, classes: list, n_jobs: int, path: str) -> tuple[pd.DataFrame, dict, int]:
+def label_part(frames: list, model, classes: list, n_jobs: int, grains: bool, path: str) -> tuple:
     """One chunk of frames labelled (in this process or on a worker): its labels written to the part ``path``,
-    its annotated frames beside it (``.extxyz``, written first: the part marks the chunk done); returns (fractions
-    per frame, counts, atoms)."""
+    its annotated frames beside it (``.extxyz``) and with ``grains`` its grain tables (all written first: the part
+    marks the chunk done); returns (fractions per frame, class counts, fault counts, atoms)."""
     from atomatlas.engine.parts import write_part, write_whole
 
-    labels, arrays = label_atoms(frames, model, classes, n_jobs=n_jobs)
+    labels, arrays, tables = label_atoms(frames, model, classes, n_jobs=n_jobs, grains=grains)
     write_whole(lambda tmp: _write_structures(tmp, frames, arrays), _structures_part(path))
+    for table, name in zip(tables or (), GRAIN_FILES):
+        write_whole(lambda tmp, table=table: table.to_csv(tmp, index=False), _grains_part(path, name))
     write_part(labels, path)
     return summarise(labels, classes)
 
@@ -154,16 +190,24 @@ def _structures_part(path) -> Path:
     return Path(path).with_suffix(".extxyz")
 
 
-def summarise(labels: pd.DataFrame, classes: list, checked: bool = False) -> tuple[pd.DataFrame, dict, int]:
+def _grains_part(path, name: str) -> Path:
+    return Path(path).with_suffix(f".{name}")
+
+
+def summarise(labels: pd.DataFrame, classes: list, checked: bool = False,
+              grains: bool = False) -> tuple[pd.DataFrame, dict, dict, int]:
     """What a chunk's step returns, from its labels (also those of a chunk an interrupted run finished: then
     ``checked``, the classes and probabilities are checked first, raising ValueError)."""
     from atomatlas.engine.parts import finite_columns
 
     if checked:
         finite_columns(labels, ["probability"])
-        if not labels["class"].isin(classes).all():
-            raise ValueError("unknown classes")
-    return fractions(labels, classes), labels["class"].value_counts().to_dict(), len(labels)
+        if not labels["class"].isin(classes).all() or not labels["fault"].isin(FAULTS).all():
+            raise ValueError("unknown classes or faults")
+        if grains:
+            finite_columns(labels, ["grain"])
+    faults = labels["fault"][labels["fault"] != FAULTS[0]].value_counts().to_dict()
+    return fractions(labels, classes), labels["class"].value_counts().to_dict(), faults, len(labels)
 
 
 def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
@@ -183,20 +227,25 @@ def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = F
     with (executor(config.dask, progress) as engine, folder as tmp,
           partial_work(folder.target, identity) as work):
         def finished(batch, part):
-            if not _structures_part(work.part_path(part)).exists():
+            path = work.part_path(part)
+            if not _structures_part(path).exists() or (settings.grains and not _grain_parts_readable(path)):
                 return None
             return work.finished_part(part, batch, sum(len(f.atoms) for f in batch),
-                                      lambda labels: summarise(labels, classes, checked=True))
+                                      lambda labels: summarise(labels, classes, checked=True, grains=settings.grains))
 
         start = time.perf_counter()
         frames = iter_frames(settings.paths, index=settings.index, format=settings.format, skipped=skipped)
         done = engine.map_chunks(label_part, chunks(frames, lambda frame: len(frame.atoms), CHUNK_ATOMS),
-                                 (engine.share(model), classes, settings.n_jobs if engine.name == "local" else 1),
+                                 (engine.share(model), classes, settings.n_jobs if engine.name == "local" else 1,
+                                  settings.grains),
                                  part_path=work.part_path, desc="identify", progress=progress, finished=finished)
         seconds = time.perf_counter() - start
         if not done:
             raise nothing_usable(skipped) if skipped else AtlasError("no structure to label.")
+        grains = _write_grains(tmp, work, len(done)) if settings.grains else None  # before the parts are adopted
         labels, metrics = _write_outputs(tmp, work, done, classes)
+        if grains:
+            metrics["grains"] = grains
         metrics = {"name": config.name, "atomatlas_version": __version__, **metrics,
                    "atoms_per_second": metrics["n_atoms"] / seconds, "model": settings.model or "shipped",
                    "skipped": [vars(item) for item in skipped]}
@@ -208,10 +257,33 @@ def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = F
     return RunResult(path=Path(out), labels=labels, metrics=metrics, skipped=skipped)
 
 
+def _grain_parts_readable(path) -> bool:
+    """Whether a finished chunk's grain tables are there and hold the columns they should (else: label it again)."""
+    expected = {"grains.csv": {"grain", "lattice", "atoms", *ORIENTATION},
+                "grain_boundaries.csv": {"grain_a", "grain_b", "misorientation", "boundary_atoms"}}
+    try:
+        return all(expected[name] <= set(pd.read_csv(_grains_part(path, name)).columns) for name in GRAIN_FILES)
+    except Exception:  # noqa: BLE001 - missing or damaged: computed again
+        return False
+
+
+def _write_grains(folder: Path, work, n_parts: int) -> dict:
+    """grains.csv and grain_boundaries.csv from every chunk's; what metrics.json says of them."""
+    counts = {}
+    for name in GRAIN_FILES:
+        tables = [pd.read_csv(_grains_part(work.part_path(part), name)) for part in range(n_parts)]
+        table = pd.concat(tables, ignore_index=True)
+        write_csv(folder / name, table)
+        counts[name] = len(table)
+    return {"files": list(GRAIN_FILES), "n_grains": counts["grains.csv"],
+            "n_boundaries": counts["grain_boundaries.csv"]}
+
+
 def _write_outputs(folder: Path, work, done: list, classes: list) -> tuple[pd.DataFrame | None, dict]:
     """The chunks' parts as labels.csv (or labels.parquet/ beyond LABELS_CSV_MAX_ROWS atoms) and
     structures.extxyz; fractions.csv (.png for a trajectory); what metrics.json says of them."""
     import shutil
+    from collections import Counter
 
     from atomatlas.plots.identify import fractions_figure
     from atomatlas.runs.folder import join_parts
@@ -223,14 +295,17 @@ def _write_outputs(folder: Path, work, done: list, classes: list) -> tuple[pd.Da
                 shutil.copyfileobj(chunk, structures)
     parts = folder / "labels.parquet"
     work.adopt_parts(len(done), parts)
-    shares = pd.concat([share for share, _, _ in done], ignore_index=True)
-    n_atoms = sum(n for _, _, n in done)
+    shares = pd.concat([share for share, *_ in done], ignore_index=True)
+    n_atoms = sum(n for *_, n in done)
     labels = join_parts(parts, folder) if n_atoms <= LABELS_CSV_MAX_ROWS else None
     write_csv(folder / "fractions.csv", shares)
     figures = [save_figure(folder, "fractions.png", fractions_figure(shares, classes))] \
         if shares.groupby("structure").size().max() > 1 else []
-    counts = pd.DataFrame([c for _, c, _ in done]).fillna(0).sum().astype(int).sort_index().to_dict()
-    return labels, {"n_frames": len(shares), "n_atoms": int(n_atoms), "classes": classes, "counts": counts,
+    counts, faults = ({name: int(n) for name, n in sum((Counter(part[i]) for part in done), Counter()).items()}
+                      for i in (1, 2))
+    return labels, {"n_frames": len(shares), "n_atoms": int(n_atoms), "classes": classes,
+                    "counts": dict(sorted(counts.items())),
+                    "faults": {name: faults.get(name, 0) for name in FAULTS[1:]},
                     "figures": figures, "labels_file": "labels.csv" if labels is not None else "labels.parquet"}
 
 
@@ -238,7 +313,7 @@ def _write_outputs(folder: Path, work, done: list, classes: list) -> tuple[pd.Da
 class IdentifyModel:
     """``[identify_model]``: how many synthetic frames per lattice, how many networks."""
 
-    per_lattice: int = 6
+    per_lattice: int = 10
     calibration_per_lattice: int = 1
     liquid_snapshots: int = 3  # per EMT metal (0: no molecular dynamics, for a quick model)
     members: int = 5
@@ -279,7 +354,9 @@ def _labelled_vectors(frames, n_jobs: int):
 
 def train(config: TrainIdentifyRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
     """Synthetic labelled atoms -> the atom ensemble, written into the run folder ``out``."""
-    from atomatlas.datasets.atom_environments import CLASSES, MAX_THERMAL, MELTED, training_frames
+    from atomatlas.datasets.atom_environments import (CLASSES, HCP_C_OVER_A, MAX_THERMAL, MAX_VACANCIES, MELTED,
+                                                      PERFECT_PER_FRAME, UNSTRAINED,
+                                                      training_frames)
     from atomatlas.descriptors.local_order import SETTINGS
     from atomatlas.learn import crystal_ensemble
 
@@ -299,7 +376,10 @@ def train(config: TrainIdentifyRun, out, *, overwrite: bool = False, progress: b
     meta = {"descriptor": {"name": "local_order", **SETTINGS},
             "training": {**asdict(settings), "seed": seed, "n_atoms": int(len(y)),
                          "atoms_per_class": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
-                         "thermal_sigma_max": MAX_THERMAL, "melted_sigma": list(MELTED),
+                         "thermal_sigma_max": MAX_THERMAL, "perfect_per_thermal": PERFECT_PER_FRAME,
+                         "perfect_unstrained": UNSTRAINED,
+                         "vacancies_max": MAX_VACANCIES,
+                         "hcp_c_over_a": list(HCP_C_OVER_A), "melted_sigma": list(MELTED),
                          "describe_seconds": round(describe_seconds, 1),
                          "train_seconds": round(time.perf_counter() - start - describe_seconds, 1),
                          "calibration_accuracy": float((proba.argmax(1) == y_calibration).mean())}}

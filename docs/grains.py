@@ -1,0 +1,177 @@
+"""docs/grains.md: identify's grains and fcc planar faults against structures built with known truth, and
+OVITO's grain segmentation on the same polycrystals.
+
+    .venv/bin/python docs/grains.py     # about a minute; needs the validate extra (ovito): `make validate` runs it
+
+Polycrystals: periodic Voronoi polycrystals (atomatlas.datasets.polycrystal) of fcc, bcc and hcp grains in
+random orientations, perfect and warm (Gaussian displacements); truth is each atom's Voronoi cell and each
+grain's rotation. Faults: close-packed crystals stacked layer by layer (atomatlas.datasets.stacking) with
+one intrinsic or extrinsic stacking fault or a twin lamella, rotated at random; truth is each layer's fault.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.transform import Rotation
+
+DOCS = Path(__file__).parent
+POLYCRYSTALS = [  # (seed, grains): chosen before any was scored; like grains of seed 1 are 7 degrees apart
+    (0, ("fcc", "fcc", "bcc", "fcc", "bcc", "hcp")),
+    (1, ("fcc", "fcc", "bcc", "fcc", "bcc", "hcp")),
+    (2, ("fcc", "fcc", "fcc", "fcc", "bcc", "bcc", "bcc", "hcp")),
+]
+CONSTANTS = {"fcc": 3.61, "bcc": 2.87, "hcp": 3.2}
+DISPLACEMENTS = (0.0, 0.06)  # A per component
+INTERIOR = 4.0  # A from the grain's boundary: a first shell (bonds up to 3.2 A) clear of it
+
+
+def _atomatlas(atoms, folder: Path, grains: bool = True):
+    from ase.io import write
+
+    from atomatlas import api
+
+    write(folder / "in.extxyz", atoms)
+    return api.identify([str(folder / "in.extxyz")], folder / "run", grains=grains, report=False, overwrite=True)
+
+
+def _ovito(atoms) -> tuple[np.ndarray, pd.DataFrame]:
+    """(grain per atom, -1 none; grains table with orientation as (x, y, z, w)) from OVITO: PTM with orientations,
+    then its grain segmentation with default settings."""
+    from ovito.io.ase import ase_to_ovito
+    from ovito.modifiers import GrainSegmentationModifier, PolyhedralTemplateMatchingModifier
+    from ovito.pipeline import Pipeline, StaticSource
+
+    pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(atoms)))
+    pipeline.modifiers.append(PolyhedralTemplateMatchingModifier(output_orientation=True))
+    pipeline.modifiers.append(GrainSegmentationModifier())
+    data = pipeline.compute()
+    grain = np.asarray(data.particles["Grain"]).astype(int) - 1  # OVITO numbers grains from 1, 0 = none
+    table = data.tables["grains"]
+    return grain, pd.DataFrame({"grain": np.asarray(table["Grain Identifier"]).astype(int) - 1,
+                                "size": np.asarray(table["Grain Size"]).astype(int),
+                                **{k: np.asarray(table["Orientation"])[:, i] for i, k in enumerate("xyzw")}})
+
+
+def _matched(truth: np.ndarray, found: np.ndarray, interior: np.ndarray) -> dict[int, int]:
+    """Each true grain's best-overlapping found grain (among interior atoms)."""
+    out = {}
+    for g in np.unique(truth):
+        hits = found[interior & (truth == g) & (found >= 0)]
+        if len(hits):
+            out[int(g)] = int(np.bincount(hits).argmax())
+    return out
+
+
+def polycrystal_scores() -> pd.DataFrame:
+    from sklearn.metrics import adjusted_rand_score
+
+    from atomatlas.datasets.polycrystal import voronoi_grains
+    from atomatlas.descriptors import orientation
+
+    records = []
+    for seed, names in POLYCRYSTALS:
+        built = voronoi_grains(44.0, [(n, CONSTANTS[n]) for n in names], seed=seed, too_close=2.0)
+        for displacement in DISPLACEMENTS:
+            atoms = built.atoms.copy()
+            atoms.positions += np.random.default_rng(seed).normal(0.0, displacement, atoms.positions.shape)
+            interior = built.depth > INTERIOR
+            with tempfile.TemporaryDirectory() as tmp:
+                result = _atomatlas(atoms, Path(tmp))
+                ours = result.labels["grain"].to_numpy()
+                table = pd.read_csv(Path(tmp) / "run" / "grains.csv")
+            theirs, their_table = _ovito(atoms)
+            for method, grain in (("atomatlas identify --grains", ours), ("OVITO PTM + grain segmentation", theirs)):
+                matched = _matched(built.grain, grain, interior)
+                errors = []
+                for g, found in matched.items():
+                    truth = orientation.as_quaternions(built.rotations[g].T[None])
+                    lattice = names[g]
+                    if method.startswith("atomatlas"):
+                        mean = table.loc[table["grain"] == found, ["qw", "qx", "qy", "qz"]].to_numpy(float)
+                    else:  # OVITO's (x, y, z, w) is the rotation from the crystal's frame to the sample's
+                        row = their_table.loc[their_table["grain"] == found, ["w", "x", "y", "z"]].to_numpy(float)
+                        mean = row * np.array([1.0, -1.0, -1.0, -1.0])
+                    if len(mean):
+                        errors.append(orientation.misorientation(mean, truth, lattice)[0])
+                records.append({"seed": seed, "grains": len(names), "displacement": displacement, "method": method,
+                                "ari": adjusted_rand_score(built.grain[interior], grain[interior]),
+                                "assigned": float((grain[interior] >= 0).mean()),
+                                "found": int(len(np.unique(grain[grain >= 0]))),
+                                "orientation_error": float(np.median(errors)) if errors else np.nan})
+    return pd.DataFrame(records)
+
+
+def fault_scores() -> pd.DataFrame:
+    from atomatlas.datasets.stacking import fault_steps, layer_faults, stacked
+
+    records = []
+    for fault in ("intrinsic", "extrinsic", "twin"):
+        for displacement in (0.0, 0.03, 0.06):  # x bond per component
+            for seed in range(3):
+                steps = fault_steps(fault, 24)
+                atoms = stacked(steps, repeat=(6, 4))
+                truth = np.array(layer_faults(steps, fault))[atoms.arrays["layer"]]
+                del atoms.arrays["layer"]
+                rotation = Rotation.random(random_state=seed).as_matrix()
+                atoms.set_cell(atoms.cell[:] @ rotation.T, scale_atoms=False)
+                atoms.positions = atoms.positions @ rotation.T
+                atoms.positions += np.random.default_rng(seed).normal(0.0, displacement * 2.556,
+                                                                      atoms.positions.shape)
+                with tempfile.TemporaryDirectory() as tmp:
+                    found = _atomatlas(atoms, Path(tmp), grains=False).labels["fault"].to_numpy()
+                faulted = truth != "none"
+                records.append({"fault": fault, "displacement": displacement, "seed": seed,
+                                "found": float((found[faulted] == fault).mean()),
+                                "false": float((found[~faulted] != "none").mean())})
+    return pd.DataFrame(records)
+
+
+def page(polycrystals: pd.DataFrame, faults: pd.DataFrame) -> str:
+    grouped = polycrystals.groupby(["method", "displacement"], sort=False).agg(
+        ari=("ari", "mean"), assigned=("assigned", "mean"), found=("found", "sum"), grains=("grains", "sum"),
+        error=("orientation_error", "median")).reset_index()
+    lines = ["# Grains and fcc planar faults from identify, against built truth", "",
+             "Regenerated by `.venv/bin/python docs/grains.py` (with the `validate` extra; `make validate` runs it); "
+             "do not edit by hand.", "",
+             "## Grains of Voronoi polycrystals", "",
+             f"{len(POLYCRYSTALS)} periodic Voronoi polycrystals (44 A box; "
+             f"{sum(len(n) for _, n in POLYCRYSTALS)} grains of fcc, bcc and hcp in random orientations; atoms "
+             "closer than 2 A across a boundary removed), each perfect and with Gaussian displacements of "
+             f"{DISPLACEMENTS[1]} A per component. Scored on interior atoms (more than {INTERIOR:g} A from their "
+             "grain's boundary): the adjusted Rand index of the grain ids against the Voronoi cells, the share of "
+             "interior atoms given a grain, the grains found against those built, and the median misorientation "
+             "between a found grain's mean orientation and its built rotation. OVITO: polyhedral template "
+             "matching (default cut-off, orientations on) and its grain segmentation with default settings.", "",
+             "| method | displacement (A) | ARI (interior) | interior atoms in a grain | grains found / built | "
+             "orientation error (median, degrees) |", "|---|---|---|---|---|---|"]
+    for row in grouped.itertuples():
+        lines.append(f"| {row.method} | {row.displacement:g} | {row.ari:.3f} | {row.assigned:.1%} | "
+                     f"{row.found} / {row.grains} | {row.error:.2f} |")
+    lines += ["", "Seed 1 holds two fcc grains only 6.9 degrees apart: a low-angle boundary, which atomatlas "
+              "joins (grains meet below 5 degrees between neighbouring atoms) and which lowers its ARI there.", "",
+              "## fcc planar faults of stackings built layer by layer", "",
+              "24 close-packed layers (48 atoms each) holding one intrinsic stacking fault (a layer removed), one "
+              "extrinsic (a layer inserted) or a twin lamella (two coherent twin boundaries), rotated at random, "
+              "with Gaussian displacements per component as a share of the bond; three of each. `found`: share "
+              "of the fault's hcp-stacked atoms given that fault; `false`: share of every other atom given any "
+              "fault. OVITO's planar-fault identification is in OVITO Pro only, so there is no comparison here.",
+              "", "| fault | displacement / bond | found | false |", "|---|---|---|---|"]
+    for (fault, displacement), group in faults.groupby(["fault", "displacement"], sort=False):
+        lines.append(f"| {fault} | {displacement:g} | {group['found'].mean():.1%} | {group['false'].mean():.2%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    text = page(polycrystal_scores(), fault_scores())
+    (DOCS / "grains.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
