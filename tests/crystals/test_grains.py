@@ -38,7 +38,7 @@ def test_each_lattice_orientation_is_recovered_through_any_rotation_and_heat(lat
     truth = orientation.as_quaternions(rotation.T[None])
     for displacement, within in ((0.0, 1e-3), (0.1, 4.0)):  # 0.1 A: a warm crystal; measured median 1-2.6 degrees
         atoms = _rotated(LATTICES[lattice], rotation, displacement)
-        found = orientations(atoms, [lattice] * len(atoms), nearest_neighbours(atoms), VACUUM)
+        found, _ = orientations(atoms, [lattice] * len(atoms), nearest_neighbours(atoms), VACUUM)
         angles = orientation.misorientation(found, np.repeat(truth, len(atoms), axis=0), lattice)
         assert np.median(angles) < within, (lattice, displacement, np.median(angles))
 
@@ -127,3 +127,16 @@ def test_a_stacking_fault_stays_inside_its_grain_and_a_twin_makes_a_sigma3_bound
     boundaries = pd.read_csv(tmp_path / "run" / "grain_boundaries.csv")
     twin_boundary = boundaries[boundaries["structure"].str.endswith("twin.extxyz")]
     assert twin_boundary["misorientation"].tolist() == [pytest.approx(60.0, abs=0.01)]
+
+
+def test_a_low_angle_boundary_is_not_chained_across(tmp_path):
+    """Polycrystal seed 1 holds two fcc grains 6.9 degrees apart: linking neighbours by their own misorientation
+    (under 5 degrees) chained across it and found one grain; the grains' own means keep them apart."""
+    built = voronoi_grains(44.0, GRAINS, seed=1, too_close=2.0)
+    q = orientation.as_quaternions(np.transpose(built.rotations, (0, 2, 1)))
+    assert orientation.misorientation(q[1][None], q[3][None], "fcc")[0] == pytest.approx(6.9, abs=0.05)
+    write(tmp_path / "low-angle.extxyz", built.atoms)
+    grain = api.identify([str(tmp_path / "low-angle.extxyz")], tmp_path / "run", grains=True,
+                         report=False).labels["grain"].to_numpy()
+    interior = built.depth > 4.0
+    assert _found(grain, interior & (built.grain == 1)) != _found(grain, interior & (built.grain == 3))

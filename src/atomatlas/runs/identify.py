@@ -114,10 +114,10 @@ def _labelled_frame(atoms, vectors, pairs, model, names, grains: bool = False) -
         from atomatlas.descriptors import grains as grain_maps
         from atomatlas.descriptors.local_order import VACUUM
 
-        orientation = grain_maps.orientations(atoms, classes, pairs, VACUUM)
-        out["grain"] = grain_maps.segment(classes, orientation, pairs, out["fault"])
+        orientation, residual = grain_maps.orientations(atoms, classes, pairs, VACUUM)
+        out["grain"] = grain_maps.segment(classes, orientation, pairs, out["fault"], residual)
         out.update(zip(ORIENTATION, orientation.T))
-        out["tables"] = grain_maps.tables(classes, orientation, out["grain"], pairs)
+        out["tables"] = grain_maps.tables(classes, orientation, out["grain"], pairs, residual)
     return out
 
 
