@@ -187,7 +187,8 @@ def test_the_shipped_model_is_what_train_identify_makes_of_its_calibration_set()
     training generator at the recorded seed, EMT liquids included: about a minute of molecular dynamics), and the
     novelty threshold sits at their 99th percentile. A model shipped without its record fails here."""
     from atomatlas.datasets.atom_environments import training_frames
-    from atomatlas.runs.identify import _labelled_vectors, load_model
+    from atomatlas.runs.identify import load_model
+    from atomatlas.runs.identify_model import _labelled_vectors
 
     model, meta = load_model()
     training = meta["training"]

@@ -343,7 +343,7 @@ def _summary(metrics: dict) -> list[list[str]]:
                 if "silhouette" in part.get("scores", {}):
                     text += f", silhouette {_number(part['scores']['silhouette'])}"
             rows.append([step, text])
-    for key in ("n_structures", "model", "counts"):
+    for key in ("n_structures", "model", "counts", "faults", "grains"):
         if key in metrics:
             rows.append([key, json.dumps(metrics[key]) if isinstance(metrics[key], dict) else str(metrics[key])])
     for name, scores in metrics.get("evaluation", {}).items():

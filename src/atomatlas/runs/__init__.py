@@ -42,7 +42,7 @@ KINDS = {
     "crystal cnn": ("crystal_cnn", "crystal_cnn:TrainRun", "crystal_cnn:train"),
     "crystal ensemble": ("crystal_ensemble", "crystal_ensemble:TrainEnsembleRun", "crystal_ensemble:train"),
     "identify": ("identify", "identify:IdentifyRun", "identify:run"),  # in this process or on Dask workers
-    "identify model": ("identify_model", "identify:TrainIdentifyRun", "identify:train"),
+    "identify model": ("identify_model", "identify_model:TrainIdentifyRun", "identify_model:train"),
     "segmentation": ("image", "segmentation:SegmentationRun", "segmentation:run"),
     "label few": ("label_few", "label_few:LabelFewRun", "label_few:run"),
     "table classifier": (("table_classifier", "classify"), "classifier:ClassifierRun", "classifier:run"),
