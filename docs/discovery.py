@@ -227,9 +227,10 @@ WHY_MISSED = """Why they are missed, case by case (the names table below shows e
 - **Stacking faults and twins.** The defaults find the faults' hcp-like layers but split the fcc into two
   clusters, which merging at 0.05 keeps apart; given k = 2, the mixture does worse.
 - **Point defects.** The defect atoms are few and their order ranges from a vacancy's neighbours to a
-  dumbbell's core, likely no one Gaussian; the second cluster the defaults find matches them only in part (and
-  `identify` calls most of them bcc).
-- **Grains of three lattices.** The bcc grains come out as two clusters and the boundaries as two: six for four.
+  dumbbell's core, likely no one Gaussian; the clusters the defaults find beside the crystal match them only in
+  part (and `identify` calls most of them bcc).
+- **Grains of three lattices.** Six clusters for four: grains or boundaries split in two (what `identify` calls
+  each is in the names table).
 - **Grain boundaries against interiors.** The boundary cluster also takes in many atoms `identify` calls fcc."""
 
 

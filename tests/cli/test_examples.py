@@ -95,11 +95,11 @@ def test_examples_name_distinct_outputs():
 
 def test_the_examples_command_writes_the_files_the_examples_name_and_replaces_none(cli, tmp_path):
     status, out, _ = cli("examples", tmp_path / "try")
-    assert status == 0 and "wrote 22 example files" in out
+    assert status == 0 and "wrote 23 example files" in out
     names = {p.name for p in (tmp_path / "try").iterdir()}
     # the inputs the README tour and `atomatlas --help` name
     assert {"data.csv", "new.csv", "Cu.cif", "POSCAR", "frames", "frames.extxyz", "dump.lammpstrj", "slab.vasp",
-            "micrograph.png", "al-melt.extxyz"} <= names
+            "micrograph.png", "al-melt.extxyz", "polycrystal.extxyz"} <= names
     (tmp_path / "try" / "data.csv").write_text("mine")
     status, _, err = cli("examples", tmp_path / "try")
     assert status == 2 and "already holds" in err and (tmp_path / "try" / "data.csv").read_text() == "mine"
