@@ -28,9 +28,10 @@ HCP_COMMON = (1.57, 1.67)  # and all but Zn's and Cd's within this: two hcp crys
 MELTED = (0.22, 0.40)  # per-component sigma / bond of the "other" lattices
 
 
-def lattice(name: str, rng, n_atoms: int = 400, strain: float = 0.03):
+def lattice(name: str, rng, n_atoms: int = 400, strain: float = 0.03, hcp_c_over_a=None):
     """A rotated periodic supercell of about ``n_atoms`` atoms of lattice ``name`` (bond about 2.5 A), strained by up
-    to ``strain``."""
+    to ``strain``; an hcp one's c/a drawn from ``hcp_c_over_a`` (low, high), or by default from
+    :data:`HCP_COMMON` two times in three and from :data:`HCP_C_OVER_A` else."""
     from ase.build import bulk
     from ase.spacegroup import crystal
 
@@ -42,7 +43,9 @@ def lattice(name: str, rng, n_atoms: int = 400, strain: float = 0.03):
         cell = crystal("C", [(1 / 3, 2 / 3, 1 / 16)], spacegroup=194, cellpar=[side, side, side * np.sqrt(8 / 3), 90,
                                                                                  90, 120])
     elif name == "hcp":
-        cell = bulk("Cu", "hcp", a=a, c=a * rng.uniform(*(HCP_COMMON if rng.uniform() < 2 / 3 else HCP_C_OVER_A)))
+        if hcp_c_over_a is None:
+            hcp_c_over_a = HCP_COMMON if rng.uniform() < 2 / 3 else HCP_C_OVER_A
+        cell = bulk("Cu", "hcp", a=a, c=a * rng.uniform(*hcp_c_over_a))
     elif name == "diamond":
         cell = bulk("Cu", "diamond", a=a * 4 / np.sqrt(3), cubic=True)
     else:
@@ -144,13 +147,13 @@ def molten_frames(rng, snapshots: int = 3, symbols=tuple(MOLTEN)) -> list:
     return frames
 
 
-def melted_lattices(count: int, rng, n_atoms: int = 400) -> list:
+def melted_lattices(count: int, rng, n_atoms: int = 400, hcp_c_over_a=None) -> list:
     """Lattices of random classes displaced far beyond melting (per-component sigma in :data:`MELTED`):
-    disorder at a crystal's density, for what belongs to no class."""
+    disorder at a crystal's density, for what belongs to no class (``hcp_c_over_a``: as :func:`lattice`)."""
     out = []
     for _ in range(count):
         name = LATTICES[int(rng.integers(len(LATTICES)))]
-        out.append(_displaced(lattice(name, rng, n_atoms), rng, rng.uniform(*MELTED)))
+        out.append(_displaced(lattice(name, rng, n_atoms, hcp_c_over_a=hcp_c_over_a), rng, rng.uniform(*MELTED)))
     return out
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atomatlas.datasets.atom_environments import melted_lattices
+from atomatlas.datasets.atom_environments import HCP_COMMON, melted_lattices
 from atomatlas.datasets.prototypes import CLASSES, generate_any_cell
 from atomatlas.errors import AtlasError
 from atomatlas.runs.folder import RunFolder, RunResult, write_record
@@ -84,7 +84,8 @@ def _outside(count: int, seed: int) -> list:
     rng = np.random.default_rng(seed)
     packings = [random_gas(300, rng, volume_per_atom=rng.uniform(13.0, 17.0), min_distance=rng.uniform(1.7, 2.0))
                 for _ in range(count // 2)]
-    return melted_lattices(count - len(packings), rng, n_atoms=300) + packings
+    # the lattices the shipped crystal ensemble was trained on: hcp c/a as identify's generator drew it before
+    return melted_lattices(count - len(packings), rng, n_atoms=300, hcp_c_over_a=HCP_COMMON) + packings
 
 
 def train(config: TrainEnsembleRun, out, *, overwrite: bool = False, progress: bool = False) -> RunResult:
