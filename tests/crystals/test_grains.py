@@ -140,3 +140,13 @@ def test_a_low_angle_boundary_is_not_chained_across(tmp_path):
                          report=False).labels["grain"].to_numpy()
     interior = built.depth > 4.0
     assert _found(grain, interior & (built.grain == 1)) != _found(grain, interior & (built.grain == 3))
+
+
+def test_a_grains_setting_that_is_not_a_flag_is_refused_in_one_line(tmp_path):
+    from atomatlas.errors import AtlasError
+
+    write(tmp_path / "cu.extxyz", LATTICES["fcc"])
+    config = {"name": "identify", "identify": {"paths": [str(tmp_path / "cu.extxyz")], "grains": "yes"}}
+    with pytest.raises(AtlasError, match=r"\[identify\] grains must be true or false; got 'yes'"):
+        api.run_config(config, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
