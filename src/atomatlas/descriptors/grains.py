@@ -139,8 +139,9 @@ def _merged(component, classes, quaternions, neighbours) -> np.ndarray:
     if len(ids) < 2:
         return component
     touching = _touching(component, neighbours)
-    rows = {int(c): np.flatnonzero(component == c) for c in ids} if len(ids) < 64 else \
-        pd.Series(np.arange(len(component))).groupby(component).apply(np.asarray).to_dict()
+    order = np.argsort(component, kind="stable")
+    starts = np.searchsorted(component[order], ids)
+    rows = {int(c): order[start:end] for c, start, end in zip(ids, starts, [*starts[1:], len(order)])}
     lattice = {c: classes[rows[c][0]] for c in map(int, ids)}
     total = {c: _aligned_to(quaternions[rows[c]], np.repeat(quaternions[rows[c][:1]], len(rows[c]), 0),
                             lattice[c]).sum(axis=0) for c in map(int, ids)}
