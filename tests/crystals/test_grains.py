@@ -150,3 +150,11 @@ def test_a_grains_setting_that_is_not_a_flag_is_refused_in_one_line(tmp_path):
     with pytest.raises(AtlasError, match=r"\[identify\] grains must be true or false; got 'yes'"):
         api.run_config(config, tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("lattice", sorted(LATTICES))
+def test_a_crystal_in_the_input_axes_reads_as_no_rotation(lattice):
+    """Each orientation is written as its smallest rotation under the lattice's symmetry: (1, 0, 0, 0) here."""
+    atoms = LATTICES[lattice]
+    found, _ = orientations(atoms, [lattice] * len(atoms), nearest_neighbours(atoms), VACUUM)
+    assert np.allclose(found, [1.0, 0.0, 0.0, 0.0], atol=1e-6)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atomatlas.descriptors.orientation import ORIENTED, as_quaternions, mean_orientation, misorientation
-from atomatlas.descriptors.orientation import shell_orientations
+from atomatlas.descriptors.orientation import shell_orientations, smallest
 
 EDGE_DEGREES = 5.0  # two neighbours of one grain: measured up to about 4 degrees apart in a warm crystal
 FRAGMENT_DEGREES = 2.0  # neighbours (orientations smoothed) that start a fragment together
@@ -34,7 +34,8 @@ FAULTED = ("intrinsic", "extrinsic", "twin")
 
 
 def orientations(atoms, classes, pairs, vacuum: float) -> tuple[np.ndarray, np.ndarray]:
-    """((atoms, 4) unit quaternions (w, x, y, z) from the sample's frame to the crystal's, (atoms,) RMS residual of
+    """((atoms, 4) unit quaternions (w, x, y, z) from the sample's frame to the crystal's, each written as its
+    smallest rotation under the lattice's symmetry, (atoms,) RMS residual of
     the fit over unit bond vectors); NaN where the class has no orientation (:data:`orientation.ORIENTED`).
     ``pairs``: ``local_order.nearest_neighbours(atoms)``, whose vectors lie in the frame of
     ``io.neighbour_box.periodic_box(atoms, vacuum)``."""
@@ -50,7 +51,7 @@ def orientations(atoms, classes, pairs, vacuum: float) -> tuple[np.ndarray, np.n
         rows = np.flatnonzero(classes == lattice)
         if len(rows):
             rotations, residual[rows] = shell_orientations(vectors[rows], lattice)
-            out[rows] = as_quaternions(rotations)
+            out[rows] = smallest(as_quaternions(rotations), lattice)
     return out, residual
 
 

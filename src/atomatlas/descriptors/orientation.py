@@ -191,5 +191,12 @@ def mean_orientation(q: np.ndarray, lattice: str) -> np.ndarray:
     """The mean of orientations ``q`` (n, 4) of one grain, each first brought next to the first's."""
     aligned = closest_equivalent(q, q[0], lattice)
     mean = aligned.mean(axis=0)
-    mean /= np.linalg.norm(mean)
-    return mean * (1.0 if mean[0] >= 0 else -1.0)
+    return smallest(mean[None] / np.linalg.norm(mean), lattice)[0]
+
+
+def smallest(q: np.ndarray, lattice: str) -> np.ndarray:
+    """Each of ``q`` (n, 4) as its symmetry equivalent g q of the smallest rotation angle (largest |w|), w >= 0: one
+    way to write each orientation, so that a crystal in the input's axes reads (1, 0, 0, 0)."""
+    candidates = _product(symmetry(lattice)[None, :, :], q[:, None, :])  # (n, g, 4)
+    best = candidates[np.arange(len(q)), np.argmax(np.abs(candidates[:, :, 0]), axis=1)]
+    return best * np.where(best[:, :1] < 0, -1.0, 1.0)
