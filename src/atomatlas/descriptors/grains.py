@@ -1,13 +1,14 @@
 """Grains: each crystalline atom's orientation, the grain it belongs to, and a table of grains and their boundaries.
 
-An atom joins its neighbour's grain when both have the same class, both shells fit their
-lattice closely (:data:`CORE_RESIDUAL`: not boundary atoms, whose orientations lie between
-two grains' and would bridge a low-angle boundary) and their orientations differ by less
-than :data:`EDGE_DEGREES` under the lattice's symmetry (connected components of that graph);
-the loosely fitting atoms then join the grain most of their like neighbours are in. Grains of one class that touch (an atom of one has an atom of
-the other among its nearest neighbours, or both among an in-between atom's) and whose
-mean orientations differ by less than :data:`MERGE_DEGREES` are one grain: the two fcc
-sides of a stacking fault, or a grain that noise cut in two. The hcp-stacked atoms of an
+Only atoms whose shell fits their lattice closely (:data:`CORE_RESIDUAL`) link grains:
+boundary atoms' orientations lie between two grains' and would bridge a low-angle
+boundary. Each such atom's orientation is averaged with those of its like neighbours within
+:data:`EDGE_DEGREES` of it; like neighbours within :data:`FRAGMENT_DEGREES` make fragments
+(connected components); fragments of one class that touch (an atom of one has an atom of
+the other among its nearest neighbours, or both among an in-between atom's) join, closest
+first, while their size-weighted mean orientations stay within :data:`MERGE_DEGREES` (the
+two fcc sides of a stacking fault, or a grain that noise cut in two, are one grain). The
+loosely fitting atoms then join the grain most of their like neighbours are in. The hcp-stacked atoms of an
 fcc planar fault (``stacking.planar_faults``) belong to the fcc grain most of their
 neighbours are in, as OVITO's grain segmentation keeps stacking faults inside their grain
 (a twin boundary's atoms go to one side). Components of fewer than :data:`MIN_ATOMS`
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atomatlas.descriptors.orientation import ORIENTED, as_quaternions, mean_orientation, misorientation
+from atomatlas.descriptors.orientation import ORIENTED, aligned_to, as_quaternions, mean_orientation, misorientation
 from atomatlas.descriptors.orientation import shell_orientations, smallest
 
 EDGE_DEGREES = 5.0  # two neighbours of one grain: measured up to about 4 degrees apart in a warm crystal
@@ -93,24 +94,13 @@ def _smoothed(quaternions, classes, i, j) -> np.ndarray:
         a, b = i[rows], j[rows]
         near = misorientation(quaternions[a], quaternions[b], lattice) < EDGE_DEGREES
         a, b = a[near], b[near]
-        aligned = _aligned_to(quaternions[b], quaternions[a], lattice)
+        aligned = aligned_to(quaternions[b], quaternions[a], lattice)
         sums = np.zeros_like(quaternions)
         np.add.at(sums, a, aligned)
         atoms = np.unique(a)
         sums[atoms] += quaternions[atoms]
         out[atoms] = sums[atoms] / np.linalg.norm(sums[atoms], axis=1, keepdims=True)
     return out
-
-
-def _aligned_to(q: np.ndarray, reference: np.ndarray, lattice: str) -> np.ndarray:
-    """Each of ``q`` (n, 4) as its symmetry equivalent nearest the matching row of ``reference``, sign matched."""
-    from atomatlas.descriptors.orientation import _product, symmetry
-
-    candidates = _product(symmetry(lattice)[None, :, :], q[:, None, :])  # (n, g, 4)
-    dots = np.einsum("ngk,nk->ng", candidates, reference)
-    best = np.argmax(np.abs(dots), axis=1)
-    rows = np.arange(len(q))
-    return candidates[rows, best] * np.sign(dots[rows, best])[:, None]
 
 
 def _neighbours(pairs, n: int) -> np.ndarray:
@@ -144,8 +134,8 @@ def _merged(component, classes, quaternions, neighbours) -> np.ndarray:
     starts = np.searchsorted(component[order], ids)
     rows = {int(c): order[start:end] for c, start, end in zip(ids, starts, [*starts[1:], len(order)])}
     lattice = {c: classes[rows[c][0]] for c in map(int, ids)}
-    total = {c: _aligned_to(quaternions[rows[c]], np.repeat(quaternions[rows[c][:1]], len(rows[c]), 0),
-                            lattice[c]).sum(axis=0) for c in map(int, ids)}
+    total = {c: aligned_to(quaternions[rows[c]], quaternions[rows[c][0]], lattice[c]).sum(axis=0)
+             for c in map(int, ids)}
     parent = {c: c for c in map(int, ids)}
 
     def root(c):
@@ -172,7 +162,7 @@ def _merged(component, classes, quaternions, neighbours) -> np.ndarray:
             heapq.heappush(heap, (now, ra, rb))
             continue
         parent[rb] = ra
-        total[ra] = total[ra] + _aligned_to(total[rb][None], total[ra][None], lattice[ra])[0]
+        total[ra] = total[ra] + aligned_to(total[rb][None], total[ra][None], lattice[ra])[0]
     return np.array([root(c) if c >= 0 else -1 for c in component.tolist()])
 
 

@@ -42,11 +42,6 @@ def _signed_permutations(base) -> np.ndarray:
     return _unit(sorted(found))
 
 
-TEMPLATES = {"fcc": _signed_permutations((1, 1, 0)),
-             # bcc's second shell is only 15% farther than its first: both, or a warm crystal mixes them up
-             "bcc": np.concatenate([_signed_permutations((1, 1, 1)), _signed_permutations((1, 0, 0))]),
-             "sc": _signed_permutations((1, 0, 0)),
-             "diamond": _unit([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)])}
 def _hcp_template() -> np.ndarray:
     """hcp's twelve neighbour directions at ideal c/a, a along x and c along z: six in the layer, and three above
     and three below at the azimuths of the next layer's sites."""
@@ -57,18 +52,28 @@ def _hcp_template() -> np.ndarray:
     return _unit(layer + out)
 
 
-TEMPLATES["hcp"] = _hcp_template()
+TEMPLATES = {"fcc": _signed_permutations((1, 1, 0)),
+             # bcc's second shell is only 15% farther than its first: both, or a warm crystal mixes them up
+             "bcc": np.concatenate([_signed_permutations((1, 1, 1)), _signed_permutations((1, 0, 0))]),
+             "sc": _signed_permutations((1, 0, 0)),
+             "diamond": _unit([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)]),
+             "hcp": _hcp_template()}
 ANCHORS = (0, 1)  # the nearest and second-nearest neighbour each anchor a pair: a warm bcc's nearest may be <100>
-ANGLE = {"fcc": 60.0, "hcp": 60.0, "bcc": np.degrees(np.arccos(1 / 3)), "sc": 90.0, "diamond": np.degrees(np.arccos(-1 / 3))}
+ANGLE = {"fcc": 60.0, "hcp": 60.0, "bcc": np.degrees(np.arccos(1 / 3)), "sc": 90.0,
+         "diamond": np.degrees(np.arccos(-1 / 3))}
+
+
+def _lattice_group(lattice: str):
+    """The proper rotations of the lattice's point group (scipy Rotations): 24 (cubic), 12 (hexagonal, c along z)."""
+    from scipy.spatial.transform import Rotation
+
+    return Rotation.create_group("O") if lattice in CUBIC else Rotation.create_group("D6", axis="Z")
 
 
 @functools.cache
 def symmetry(lattice: str) -> np.ndarray:
-    """The proper rotations of the lattice's point group as unit quaternions (w, x, y, z): 24 (cubic), 12 (hex)."""
-    from scipy.spatial.transform import Rotation
-
-    group = Rotation.create_group("O") if lattice in CUBIC else Rotation.create_group("D6", axis="Z")
-    out = _scipy_to_wxyz(group.as_quat())
+    """:func:`_lattice_group` as unit quaternions (w, x, y, z)."""
+    out = _scipy_to_wxyz(_lattice_group(lattice).as_quat())
     out.setflags(write=False)  # cached: shared by every caller
     return out
 
@@ -80,14 +85,11 @@ def _scipy_to_wxyz(quat: np.ndarray) -> np.ndarray:
 @functools.cache
 def _pair_representatives(lattice: str) -> tuple[tuple[int, int], ...]:
     """One ordered pair of template vectors at the characteristic angle from each orbit of the rotation group."""
-    from scipy.spatial.transform import Rotation
-
     template = TEMPLATES[lattice]
     cosine = np.cos(np.radians(ANGLE[lattice]))
     pairs = [(a, b) for a in range(len(template)) for b in range(len(template))
              if a != b and abs(template[a] @ template[b] - cosine) < 1e-6]
-    lattice_group = Rotation.create_group("O") if lattice in CUBIC else Rotation.create_group("D6", axis="Z")
-    group = [g for g in lattice_group.as_matrix()  # those that map the template onto itself
+    group = [g for g in _lattice_group(lattice).as_matrix()  # those that map the template onto itself
              if (template @ g.T @ template.T).max(axis=1).min() > 1 - 1e-9]
     seen, out = set(), []
     for a, b in pairs:
@@ -177,19 +179,19 @@ def misorientation(q1: np.ndarray, q2: np.ndarray, lattice: str) -> np.ndarray:
     return np.degrees(2 * np.arccos(np.clip(w, -1.0, 1.0)))
 
 
-def closest_equivalent(q: np.ndarray, reference: np.ndarray, lattice: str) -> np.ndarray:
-    """Each of ``q`` (n, 4) replaced by its symmetry equivalent g q nearest ``reference`` (4,), sign matched."""
-    group = symmetry(lattice)
-    candidates = _product(group[None, :, :], q[:, None, :])  # (n, g, 4)
-    dots = candidates @ reference
+def aligned_to(q: np.ndarray, reference: np.ndarray, lattice: str) -> np.ndarray:
+    """Each of ``q`` (n, 4) as its symmetry equivalent g q nearest ``reference`` (one (4,) or a row (n, 4) each),
+    sign matched: orientations brought next to one another before they are averaged."""
+    candidates = _product(symmetry(lattice)[None, :, :], q[:, None, :])  # (n, g, 4)
+    dots = np.einsum("ngk,nk->ng", candidates, np.broadcast_to(reference, q.shape))
     best = np.argmax(np.abs(dots), axis=1)
-    chosen = candidates[np.arange(len(q)), best]
-    return chosen * np.sign(dots[np.arange(len(q)), best])[:, None]
+    rows = np.arange(len(q))
+    return candidates[rows, best] * np.sign(dots[rows, best])[:, None]
 
 
 def mean_orientation(q: np.ndarray, lattice: str) -> np.ndarray:
     """The mean of orientations ``q`` (n, 4) of one grain, each first brought next to the first's."""
-    aligned = closest_equivalent(q, q[0], lattice)
+    aligned = aligned_to(q, q[0], lattice)
     mean = aligned.mean(axis=0)
     return smallest(mean[None] / np.linalg.norm(mean), lattice)[0]
 
