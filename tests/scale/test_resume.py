@@ -141,8 +141,10 @@ def test_identify_and_predict_take_up_the_chunks_of_an_interrupted_run(tmp_path,
     parts = tmp_path / ".local.partial" / "parts"
     (parts / "part-000003.extxyz").unlink()  # its frames lost: labelled again
     (parts / "part-000005.grains.csv").write_text("not,a,grain,table\n")  # a damaged grain table: the same
+    (parts / "part-000006.grains.csv").write_text("grain,lattice,atoms,qw,qx,qy,qz\n0,fcc,108,x,0,0,0\n")  # and a
+    # table whose columns are there but whose orientation is no number
     local = api.identify(frames, tmp_path / "local", resume=True, grains=True)
-    assert local.metrics["resume"]["reused_chunks"] == 6 and "dask" not in local.metrics
+    assert local.metrics["resume"]["reused_chunks"] == 5 and "dask" not in local.metrics
     assert local.labels[whole.labels.columns].equals(whole.labels)
     assert set(pd.read_csv(tmp_path / "local" / "grains.csv")["frame"]) == set(local.labels["frame"])
     assert (tmp_path / "local" / "structures.extxyz").read_text().count("Lattice=") == 12

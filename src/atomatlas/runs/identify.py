@@ -260,11 +260,18 @@ def run(config: IdentifyRun, out, *, overwrite: bool = False, progress: bool = F
 
 
 def _grain_parts_readable(path) -> bool:
-    """Whether a finished chunk's grain tables are there and hold the columns they should (else: label it again)."""
-    expected = {"grains.csv": {"grain", "lattice", "atoms", *ORIENTATION},
-                "grain_boundaries.csv": {"grain_a", "grain_b", "misorientation", "boundary_atoms"}}
+    """Whether a finished chunk's grain tables are there, with their columns and finite numbers (else: label the
+    chunk again; a boundary between two lattices has no misorientation, so that one may be empty)."""
+    from atomatlas.engine.parts import finite_columns
+
+    columns = {"grains.csv": (["grain", "atoms", *ORIENTATION], "lattice"),  # (finite numbers, also there)
+               "grain_boundaries.csv": (["grain_a", "grain_b", "boundary_atoms"], "misorientation")}
     try:
-        return all(expected[name] <= set(pd.read_csv(_grains_part(path, name)).columns) for name in GRAIN_FILES)
+        for name, (numbers, other) in columns.items():
+            table = pd.read_csv(_grains_part(path, name))
+            finite_columns(table, numbers)
+            table[other]  # noqa: B018 - a KeyError when the column is missing
+        return True
     except Exception:  # noqa: BLE001 - missing or damaged: computed again
         return False
 
